@@ -1,0 +1,106 @@
+// A small, strict argument parser: every command declares its options, and anything unknown or
+// malformed is a UsageError (exit code 2) that names the argument.
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export interface OptionSpec {
+  readonly type: "string" | "number" | "integer" | "boolean" | "list";
+  readonly description: string;
+  readonly default?: string | number | boolean | readonly string[];
+  /** For list and string options: the allowed values. */
+  readonly choices?: readonly string[];
+  readonly required?: boolean;
+  readonly valueName?: string;
+}
+
+export type OptionValues = Record<string, string | number | boolean | string[] | undefined>;
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Positional arguments this command takes (name list, for help); extras are a usage error. */
+  readonly positionals?: readonly string[];
+  run(options: OptionValues, positionals: string[]): Promise<number>;
+}
+
+export function parseOptions(spec: CommandSpec, argv: readonly string[]): { options: OptionValues; positionals: string[] } {
+  const options: OptionValues = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const option = spec.options[name];
+    if (!option) throw new UsageError(`mlleaks ${spec.name}: unknown option --${name} (see mlleaks ${spec.name} --help)`);
+    if (option.type === "boolean") {
+      if (eq !== -1) throw new UsageError(`mlleaks ${spec.name}: --${name} takes no value`);
+      options[name] = true;
+      continue;
+    }
+    let raw: string | undefined = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (raw === undefined || (eq === -1 && raw.startsWith("--"))) {
+      throw new UsageError(`mlleaks ${spec.name}: --${name} needs a value (${option.valueName ?? option.type})`);
+    }
+    options[name] = convert(spec.name, name, option, raw);
+  }
+  const allowed = spec.positionals?.length ?? 0;
+  if (positionals.length > allowed) {
+    throw new UsageError(`mlleaks ${spec.name}: unexpected argument '${positionals[allowed]}' (see mlleaks ${spec.name} --help)`);
+  }
+  for (const [name, option] of Object.entries(spec.options)) {
+    if (options[name] !== undefined) continue;
+    if (option.required) throw new UsageError(`mlleaks ${spec.name}: --${name} is required`);
+    if (option.default !== undefined) options[name] = Array.isArray(option.default) ? [...option.default] : (option.default as string | number | boolean);
+  }
+  return { options, positionals };
+}
+
+function convert(command: string, name: string, option: OptionSpec, raw: string): string | number | string[] {
+  const where = `mlleaks ${command}: --${name}`;
+  switch (option.type) {
+    case "number":
+    case "integer": {
+      const value = Number(raw);
+      if (raw.trim() === "" || !Number.isFinite(value) || (option.type === "integer" && !Number.isInteger(value))) {
+        throw new UsageError(`${where} expects ${option.type === "integer" ? "an integer" : "a number"}, got '${raw}'`);
+      }
+      return value;
+    }
+    case "list": {
+      const values = raw.split(",").map((v) => v.trim()).filter((v) => v !== "");
+      if (values.length === 0) throw new UsageError(`${where} expects a comma-separated list, got '${raw}'`);
+      for (const v of values) checkChoice(where, option, v);
+      return values;
+    }
+    default:
+      checkChoice(where, option, raw);
+      return raw;
+  }
+}
+
+function checkChoice(where: string, option: OptionSpec, value: string): void {
+  if (option.choices && !option.choices.includes(value)) {
+    throw new UsageError(`${where} expects one of ${option.choices.join(", ")}; got '${value}'`);
+  }
+}
+
+export function formatHelp(spec: CommandSpec): string {
+  const lines = [`mlleaks ${spec.name}: ${spec.summary}`, "", `usage: ${spec.usage}`, "", "options:"];
+  const entries = Object.entries(spec.options).map(([name, o]) => {
+    const left = o.type === "boolean" ? `--${name}` : `--${name} ${o.valueName ?? o.type.toUpperCase()}`;
+    const extra = o.required ? " (required)" : o.default !== undefined ? ` (default: ${String(o.default)})` : "";
+    return [left, o.description + extra] as const;
+  });
+  entries.push(["--help", "show this help"]);
+  const width = Math.max(...entries.map(([l]) => l.length)) + 2;
+  for (const [left, right] of entries) lines.push(`  ${left.padEnd(width)}${right}`);
+  return lines.join("\n");
+}
