@@ -1,2 +1,4 @@
 // mlleaks: membership-inference auditing that runs the same in Node, Deno and browsers.
 export * from "./kernels/index.js";
+export type { Posteriors, LabeledData, PosteriorModel } from "./types.js";
+export { sha256Hex, sha256OfArrays } from "./util/sha256.js";
