@@ -2,3 +2,4 @@
 export * from "./kernels/index.js";
 export type { Posteriors, LabeledData, PosteriorModel } from "./types.js";
 export { sha256Hex, sha256OfArrays } from "./util/sha256.js";
+export * from "./datasets/index.js";
