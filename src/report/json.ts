@@ -35,7 +35,7 @@ export async function buildReportDocument(
     fingerprint: await fingerprintReport(report),
     ...report,
     versions: meta.versions,
-    timings: meta.timings,
+    timings: { ...report.timings, ...meta.timings },
     ...(meta.createdAt ? { createdAt: meta.createdAt } : {}),
   };
 }

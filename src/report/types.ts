@@ -38,6 +38,8 @@ export interface AuditReport {
   readonly runs: readonly AuditRun[];
   /** Attacks skipped and why (missing labels, k larger than a class count, ...). */
   readonly notes: readonly string[];
+  /** Seconds per stage; never part of the fingerprint. */
+  readonly timings?: Readonly<Record<string, number>>;
 }
 
 /** report.json: the report plus what may differ between machines, and the fingerprint of the rest. */
