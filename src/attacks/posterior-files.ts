@@ -1,15 +1,13 @@
 // Posteriors from models trained anywhere, as files: CSV (header p0..p{C-1}, optional `label`),
 // JSON ({"posteriors": number[][], "labels"?: number[]}) or .npy (2-D float32/float64). Pure
 // functions of bytes, so the browser page and the CLI share them. Errors name file, line and field.
+import { ROW_SUM_TOLERANCE } from "../kernels/index.js";
 import type { Posteriors } from "../types.js";
 
 export interface PosteriorFile {
   readonly posteriors: Posteriors;
   readonly labels?: Int32Array;
 }
-
-/** Rows may deviate from summing to 1 by this much (rounded CSV output, float32 softmax). */
-export const ROW_SUM_TOLERANCE = 0.01;
 
 export type NpyParser = (bytes: Uint8Array, fileName: string) => { data: ArrayLike<number>; shape: readonly number[] };
 
@@ -134,7 +132,7 @@ export function parsePosteriorJson(text: string, fileName: string): PosteriorFil
   return labels ? { posteriors, labels } : { posteriors };
 }
 
-/** Every value a probability and every row summing to 1 (within ROW_SUM_TOLERANCE). */
+/** Every value a probability and every row summing to 1 (within the kernels' ROW_SUM_TOLERANCE). */
 export function checkPosteriors(p: Posteriors, source: string, rowName: (row: number) => string): Posteriors {
   const { values, rows, classes } = p;
   if (!Number.isInteger(rows) || !Number.isInteger(classes) || rows < 1 || classes < 2 || values.length !== rows * classes) {
