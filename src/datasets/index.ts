@@ -13,3 +13,4 @@ export { parseShokriCsv } from "./shokri.js";
 export { gunzip, maybeGunzip, isGzip } from "./gzip.js";
 export { kmeansBinary, type KMeansResult } from "./kmeans.js";
 export { tokenize, fitTfidf, transformTfidf } from "./text.js";
+export { memorySource } from "./memory-source.js";
