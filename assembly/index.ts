@@ -2,3 +2,7 @@
 // pointers into linear memory that src/kernels/wasm.ts lays out above heapBase().
 export { heapBase } from "./memory";
 export { pcg32Seed, pcg32FillUint32, pcg32FillFloat64, pcg32Shuffle } from "./random";
+export {
+  denseGemm, denseBiasActivation, denseTranspose, denseGather, denseDropout, denseSoftmaxCrossEntropy,
+  denseColumnSums, denseAddScaled, denseSumSquares, denseActivationBackward, denseAdam, denseGlorotUniform,
+} from "./dense";
