@@ -2,3 +2,5 @@
 export * from "./kernels/index.js";
 export type { Posteriors, LabeledData, PosteriorModel } from "./types.js";
 export { sha256Hex, sha256OfArrays } from "./util/sha256.js";
+export type { Classifier, ClassifierFactory, Engine, EpochInfo, ModelKind, ModelSpec, TrainOptions, TrainSummary } from "./models/types.js";
+export { createClassifier, registerEngine } from "./models/create.js";

@@ -1,0 +1,29 @@
+// createClassifier(): one entry point for every engine. The tfjs engine registers itself from
+// src/models/tfjs/; the fused dense engine registers "fused" the same way.
+import type { Classifier, ClassifierFactory, Engine, ModelKind, ModelSpec } from "./types.js";
+import { MODEL_KINDS } from "./types.js";
+
+const engines = new Map<Engine, ClassifierFactory>();
+
+export function registerEngine(engine: Engine, factory: ClassifierFactory): void {
+  engines.set(engine, factory);
+}
+
+/** An untrained classifier of this kind; call fit() next. Initialises the engine's backend. */
+export async function createClassifier(kind: ModelKind, spec: ModelSpec): Promise<Classifier> {
+  if (!MODEL_KINDS.includes(kind)) throw new Error(`model kind: expected one of ${MODEL_KINDS.join(", ")}, got '${String(kind)}'`);
+  checkSpec(spec);
+  const engine = spec.engine ?? "tfjs";
+  const factory = engines.get(engine);
+  if (!factory) throw new Error(`engine: '${engine}' is not available (registered: ${[...engines.keys()].join(", ") || "none"})`);
+  return factory(kind, spec);
+}
+
+function checkSpec(spec: ModelSpec): void {
+  const { inputShape, numClasses, dropout } = spec;
+  if (!Array.isArray(inputShape) || inputShape.length === 0 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`inputShape: expected positive integer dimensions, got ${JSON.stringify(inputShape)}`);
+  }
+  if (!Number.isInteger(numClasses) || numClasses < 2) throw new Error(`numClasses: expected an integer >= 2, got ${String(numClasses)}`);
+  if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) throw new Error(`dropout: expected a rate in [0, 1), got ${String(dropout)}`);
+}

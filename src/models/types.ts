@@ -1,0 +1,77 @@
+// The model contract: every classifier (tfjs on wasm, the fused dense engine, a stacked ensemble)
+// trains with fit() and answers predict() with posteriors, so attacks never care which they face.
+import type { LabeledData, PosteriorModel } from "../types.js";
+
+/** The paper's target/shadow models (cnn, mlp), the attack model, and more kinds for the
+ *  model-independence experiments (logreg, deep-mlp). */
+export type ModelKind = "cnn" | "mlp" | "logreg" | "deep-mlp" | "attack-mlp";
+export const MODEL_KINDS: readonly ModelKind[] = ["cnn", "mlp", "logreg", "deep-mlp", "attack-mlp"];
+
+/** Who trains the model: tfjs on tfjs-backend-wasm, or the fused AssemblyScript dense trainer
+ *  (dense kinds only: mlp, logreg, deep-mlp, attack-mlp). */
+export type Engine = "tfjs" | "fused";
+
+export interface ModelSpec {
+  /** One record's shape: [28, 28, 1] for the CNN, [600] for dense models (others are flattened). */
+  readonly inputShape: readonly number[];
+  readonly numClasses: number;
+  /** Dropout rate after each hidden dense layer (the paper's defence); 0 or absent: none. */
+  readonly dropout?: number;
+  /** Default "tfjs". */
+  readonly engine?: Engine;
+}
+
+export interface EpochInfo {
+  /** 1-based. */
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Mean training loss (cross-entropy + L2) over the epoch's batches. */
+  readonly loss: number;
+  /** Training accuracy over the epoch's batches (with dropout active, as trained). */
+  readonly accuracy: number;
+  readonly seconds: number;
+}
+
+export interface TrainOptions {
+  /** Seeds initial weights, batch order and dropout masks (through Pcg32). */
+  readonly seed: number;
+  /** Default 50. */
+  readonly epochs?: number;
+  /** Default 100; the last batch of an epoch may be smaller. */
+  readonly batchSize?: number;
+  /** Adam's learning rate, default 0.001. */
+  readonly learningRate?: number;
+  /** L2 penalty on kernels (not biases), default 1e-7. */
+  readonly l2?: number;
+  onEpoch?(info: EpochInfo): void;
+  /** Aborting stops training between batches; fit() then rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+export const TRAIN_DEFAULTS = { epochs: 50, batchSize: 100, learningRate: 0.001, l2: 1e-7 } as const;
+
+export interface TrainSummary {
+  readonly epochs: number;
+  readonly steps: number;
+  readonly samples: number;
+  readonly finalLoss: number;
+  readonly finalAccuracy: number;
+  readonly seconds: number;
+  readonly samplesPerSecond: number;
+  /** "tfjs-wasm", "tfjs-cpu", "fused", "stacked". */
+  readonly engine: string;
+}
+
+export interface Classifier extends PosteriorModel {
+  readonly kind: ModelKind | "stacked";
+  readonly inputShape: readonly number[];
+  fit(data: LabeledData, options: TrainOptions): Promise<TrainSummary>;
+  /** Trainable weights in a fixed order (layer by layer, kernel then bias), copies. */
+  weights(): Float32Array[];
+  /** SHA-256 of weights() concatenated: equal hashes mean bit-identical models. */
+  weightsSha256(): Promise<string>;
+  dispose(): void;
+}
+
+/** createClassifier(kind, spec) in src/models/create.ts; engines plug in with registerEngine(). */
+export type ClassifierFactory = (kind: ModelKind, spec: ModelSpec) => Promise<Classifier>;
