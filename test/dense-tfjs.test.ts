@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ReferencePcg32 } from "../src/kernels/reference/random.js";
-import { ADAM_DEFAULTS, FusedDenseTrainer, denseLayers, trainLoop, type DenseKind, type DenseLayerSpec } from "../src/models/dense/index.js";
+import { ADAM_DEFAULTS, FusedDenseTrainer, denseLayers, trainLoop, type DenseLayerSpec } from "../src/models/dense/index.js";
 
 const versusTfjs = suite("fused dense trainer vs tfjs-backend-cpu");
 versusTfjs.before(async () => {
@@ -45,16 +45,26 @@ function shapes(layers: readonly DenseLayerSpec[]): [number, number][] | number[
   return layers.flatMap(({ inputs, units }) => [[inputs, units], [units]]);
 }
 
-const cases: [DenseKind, number, number, number][] = [
-  ["mlp", 600, 100, 100], // the paper's Purchase-100 model, batch 100
-  ["deep-mlp", 50, 10, 64],
-  ["attack-mlp", 3, 2, 100],
-  ["logreg", 20, 5, 33],
+const cases: [string, DenseLayerSpec[], number][] = [
+  ["mlp 600 -> 128 -> 100", denseLayers("mlp", 600, 100), 100], // the paper's Purchase-100 model, batch 100
+  ["deep-mlp 50 -> 256 -> 128 -> 64 -> 10", denseLayers("deep-mlp", 50, 10), 64],
+  ["attack-mlp 3 -> 64 -> 2", denseLayers("attack-mlp", 3, 2), 100],
+  ["logreg 20 -> 5", denseLayers("logreg", 20, 5), 33],
+  [
+    "relu 9 -> 24 -> 12 (tanh) -> 4",
+    [
+      { inputs: 9, units: 24, activation: "relu" },
+      { inputs: 24, units: 12, activation: "tanh" },
+      { inputs: 12, units: 4, activation: "softmax" },
+    ],
+    50,
+  ],
 ];
 
-for (const [kind, dim, classes, rows] of cases) {
-  versusTfjs(`${kind} ${dim} -> ${classes}, batch ${rows}: gradients and posteriors equal tfjs-cpu's`, async () => {
-    const layers = denseLayers(kind, dim, classes);
+for (const [label, layers, rows] of cases) {
+  const dim = layers[0]!.inputs;
+  const classes = layers.at(-1)!.units;
+  versusTfjs(`${label}, batch ${rows}: gradients and posteriors equal tfjs-cpu's`, async () => {
     const l2 = 1e-3;
     const trainer = await FusedDenseTrainer.create(layers);
     trainer.initialize(7, { learningRate: 0.001, l2, ...ADAM_DEFAULTS });

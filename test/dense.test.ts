@@ -2,7 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ReferencePcg32 } from "../src/kernels/reference/random.js";
 import { createClassifier } from "../src/models/create.js";
-import { ADAM_DEFAULTS, FusedDenseTrainer, ReferenceDenseTrainer, denseLayers, trainLoop, type DenseKind } from "../src/models/dense/index.js";
+import { ADAM_DEFAULTS, FusedDenseTrainer, ReferenceDenseTrainer, denseLayers, trainLoop, type DenseLayerSpec } from "../src/models/dense/index.js";
 import type { LabeledData } from "../src/types.js";
 
 const dense = suite("fused dense trainer");
@@ -41,18 +41,25 @@ function relativeError(a: Float32Array, b: Float32Array): number {
 
 const adam = { learningRate: 0.001, l2: 1e-4, ...ADAM_DEFAULTS };
 
-const cases: [DenseKind, number, number, number][] = [
-  ["mlp", 60, 10, 0],
-  ["mlp", 60, 10, 0.5],
-  ["deep-mlp", 37, 7, 0.3],
-  ["attack-mlp", 3, 2, 0],
-  ["logreg", 13, 5, 0],
+const reluNet: DenseLayerSpec[] = [
+  { inputs: 9, units: 24, activation: "relu" },
+  { inputs: 24, units: 12, activation: "tanh" },
+  { inputs: 12, units: 4, activation: "softmax" },
+];
+const cases: [string, DenseLayerSpec[], number][] = [
+  ["mlp", denseLayers("mlp", 60, 10), 0],
+  ["mlp", denseLayers("mlp", 60, 10), 0.5],
+  ["deep-mlp", denseLayers("deep-mlp", 37, 7), 0.3],
+  ["attack-mlp", denseLayers("attack-mlp", 3, 2), 0],
+  ["logreg", denseLayers("logreg", 13, 5), 0],
+  ["relu 9-24-12-4", reluNet, 0.2],
 ];
 
-for (const [kind, dim, classes, dropout] of cases) {
-  dense(`${kind} (dropout ${dropout}): kernel equals the plain reference after 8 Adam steps`, async () => {
+for (const [label, layers, dropout] of cases) {
+  const dim = layers[0]!.inputs;
+  const classes = layers.at(-1)!.units;
+  dense(`${label} (dropout ${dropout}): kernel equals the plain reference after 8 Adam steps`, async () => {
     const data = synthetic(250, dim, classes, 1);
-    const layers = denseLayers(kind, dim, classes);
     const fused = await FusedDenseTrainer.create(layers, dropout);
     const reference = new ReferenceDenseTrainer(layers, dropout);
     const options = { epochs: 2, batchSize: 64, seed: 5, adam };

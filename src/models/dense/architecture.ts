@@ -14,7 +14,8 @@ export interface DenseLayerSpec {
 
 export type DenseKind = Exclude<ModelKind, "cnn">;
 
-/** Hidden layers of each dense kind (the output layer is always dense numClasses -> softmax). */
+/** Hidden layers of each dense kind (the output layer is always dense numClasses -> softmax); the
+ *  same stacks as the tfjs engine's (all hidden layers tanh, as in the ML-Leaks authors' code). */
 export const DENSE_HIDDEN: Readonly<Record<DenseKind, readonly { units: number; activation: Activation }[]>> = {
   // The paper's target and shadow model for non-image data: dense 128 (tanh) -> softmax.
   mlp: [{ units: 128, activation: "tanh" }],
@@ -24,9 +25,10 @@ export const DENSE_HIDDEN: Readonly<Record<DenseKind, readonly { units: number; 
   "deep-mlp": [
     { units: 256, activation: "tanh" },
     { units: 128, activation: "tanh" },
+    { units: 64, activation: "tanh" },
   ],
   // The paper's attack model: one 64-unit hidden layer, softmax output.
-  "attack-mlp": [{ units: 64, activation: "relu" }],
+  "attack-mlp": [{ units: 64, activation: "tanh" }],
 };
 
 export function isDenseKind(kind: string): kind is DenseKind {
