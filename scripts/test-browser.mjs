@@ -142,6 +142,20 @@ async function testAuditPage() {
     const document = JSON.parse(readFileSync(saved, "utf8"));
     report(download.suggestedFilename() === "report.json" && document.fingerprint === nodeFingerprint, "page: download report.json", `${download.suggestedFilename()} fingerprint ${String(document.fingerprint).slice(0, 16)}`);
 
+    // .npy files (no labels): only the label-free attacks, still Node's fingerprint.
+    const { encodeNpy } = await dist("datasets/npy.js");
+    const npy = { members: join(outputDir, "members.npy"), nonmembers: join(outputDir, "nonmembers.npy") };
+    writeFileSync(npy.members, encodeNpy(m.posteriors.values, [m.posteriors.rows, m.posteriors.classes]));
+    writeFileSync(npy.nonmembers, encodeNpy(n.posteriors.values, [n.posteriors.rows, n.posteriors.classes]));
+    const npyFingerprint = await fingerprintReport(await auditPosteriors({ members: m.posteriors, nonMembers: n.posteriors }));
+    await page.setInputFiles("#members-file", npy.members);
+    await page.setInputFiles("#nonmembers-file", npy.nonmembers);
+    await page.click("#run-posteriors");
+    await page.waitForFunction(() => document.body.dataset.state !== "running", null, { timeout: TEST_TIMEOUT_MS });
+    const npyShown = await page.textContent("#fingerprint").catch(() => null);
+    const npyRows = await page.locator("#summary tbody tr[data-attack]").count();
+    report(npyShown === npyFingerprint && npyRows === 2, "page: .npy files, label-free attacks, fingerprint == node", `${npyRows} attacks, ${String(npyShown).slice(0, 16)}`);
+
     // A bad file: the page names the problem instead of failing silently.
     writeFileSync(join(outputDir, "bad.csv"), "p0,p1\n0.5,oops\n");
     await page.setInputFiles("#members-file", join(outputDir, "bad.csv"));

@@ -4,6 +4,7 @@
 // Everything runs in this tab; the only requests go to the page's own origin (datasets/, wasm/).
 import { parsePosteriorFile } from "../src/attacks/posterior-files.js";
 import { auditPosteriors } from "../src/audit-posteriors.js";
+import { npyToFloat32, parseNpy } from "../src/datasets/npy.js";
 import { initKernels } from "../src/kernels/index.js";
 import { renderReportHtml } from "../src/report/html.js";
 import { buildReportDocument, serializeReport } from "../src/report/json.js";
@@ -21,7 +22,7 @@ const progressBar = $<HTMLProgressElement>("progress");
 const statusLine = $("status");
 const errorPanel = $("error-panel");
 const results = $("results");
-const buttons = [$<HTMLButtonElement>("run-audit"), $<HTMLButtonElement>("run-posteriors")];
+const buttons = [$<HTMLButtonElement>("run-posteriors")];
 
 /** Facts about this runtime that go into the report's versions (they never enter the fingerprint). */
 const runtimeFacts: Record<string, string> = {
@@ -41,6 +42,7 @@ function setProgress(fraction: number, text: string): void {
 /** Runs one job with the buttons disabled, the progress bar shown and errors shown in words. */
 async function runJob(job: () => Promise<{ report: AuditReport; timings: Record<string, number> }>): Promise<void> {
   for (const b of buttons) b.disabled = true;
+  document.body.dataset.state = "running";
   errorPanel.hidden = true;
   results.hidden = true;
   setProgress(0, "starting");
@@ -151,7 +153,10 @@ for (const side of ["members", "nonmembers"]) {
 async function readPosteriorFile(input: HTMLInputElement, side: string) {
   const file = input.files?.[0];
   if (!file) throw new Error(`choose the ${side}' posteriors file first`);
-  return parsePosteriorFile(new Uint8Array(await file.arrayBuffer()), file.name);
+  return parsePosteriorFile(new Uint8Array(await file.arrayBuffer()), file.name, (bytes, name) => {
+    const array = parseNpy(bytes, name);
+    return { data: npyToFloat32(array, name), shape: array.shape };
+  });
 }
 
 $("posteriors-form").addEventListener("submit", (event) => {
