@@ -56,3 +56,26 @@ export function pcg32Shuffle(gen: usize, items: usize, n: i32): void {
     store<i32>(pj, t);
   }
 }
+
+const TWO_PI: f64 = 6.283185307179586;
+
+/**
+ * Standard normals by Box-Muller: each pair takes two uniform doubles u1, u2 (as pcg32FillFloat64)
+ * and gives r cos(2 pi u2), r sin(2 pi u2) with r = sqrt(-2 ln(1 - u1)); 1 - u1 is in (0, 1], so the
+ * logarithm is finite. An odd n drops the last pair's sine. AssemblyScript's own Math (not the
+ * host's) makes the values identical on every engine.
+ */
+export function pcg32FillNormal(gen: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i += 2) {
+    const a1 = <f64>(pcg32Next(gen) >>> 5);
+    const b1 = <f64>(pcg32Next(gen) >>> 6);
+    const a2 = <f64>(pcg32Next(gen) >>> 5);
+    const b2 = <f64>(pcg32Next(gen) >>> 6);
+    const u1 = (a1 * 67108864.0 + b1) * (1.0 / 9007199254740992.0);
+    const u2 = (a2 * 67108864.0 + b2) * (1.0 / 9007199254740992.0);
+    const r = Math.sqrt(-2.0 * Math.log(1.0 - u1));
+    const theta = TWO_PI * u2;
+    store<f64>(out + (<usize>i << 3), r * Math.cos(theta));
+    if (i + 1 < n) store<f64>(out + (<usize>(i + 1) << 3), r * Math.sin(theta));
+  }
+}

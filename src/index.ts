@@ -4,3 +4,4 @@ export type { Posteriors, LabeledData, PosteriorModel } from "./types.js";
 export { sha256Hex, sha256OfArrays } from "./util/sha256.js";
 export type { Classifier, ClassifierFactory, Engine, EpochInfo, ModelKind, ModelSpec, TrainOptions, TrainSummary } from "./models/types.js";
 export { createClassifier, registerEngine } from "./models/create.js";
+export * from "./datasets/index.js";

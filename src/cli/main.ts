@@ -1,8 +1,10 @@
 // The `mlleaks` command: dispatches to one module per subcommand (src/cli/commands/).
 // Exit codes: 0 ok, 1 failure, 2 usage error.
 import { CommandSpec, UsageError, formatHelp, parseOptions } from "./args.js";
+import { attackCommand } from "./commands/attack.js";
 
 const commands: CommandSpec[] = [];
+commands.push(attackCommand);
 
 function topLevelHelp(): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length)) + 2;

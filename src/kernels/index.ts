@@ -1,3 +1,6 @@
 // Typed wrappers over the AssemblyScript kernels. Call `await initKernels()` once first.
 export { initKernels } from "./wasm.js";
 export { Pcg32 } from "./random.js";
+export { topK, maxPosterior, entropy, modifiedEntropy, crossEntropyLoss, correctness, ROW_SUM_TOLERANCE } from "./posteriors.js";
+export { rocCurve, auc, tprAtFpr, attackerAdvantage, confusionAt, percentile } from "./roc.js";
+export type { Scores, RocCurve, Confusion } from "./roc.js";

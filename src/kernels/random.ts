@@ -44,6 +44,16 @@ export class Pcg32 {
     return this.run(n * 8, (k, gen, out) => k.pcg32FillFloat64(gen, out, n), (buffer, out) => new Float64Array(buffer, out, n).slice());
   }
 
+  /**
+   * n standard normal doubles (Box-Muller in wasm: each pair uses two fillFloat64 draws; an odd n
+   * drops the last sine). Identical on every engine, since the logarithm and cosine are the
+   * kernel's own, not the host's Math.
+   */
+  fillNormal(n: number): Float64Array {
+    checkCount(n);
+    return this.run(n * 8, (k, gen, out) => k.pcg32FillNormal(gen, out, n), (buffer, out) => new Float64Array(buffer, out, n).slice());
+  }
+
   /** Shuffles in place (Fisher-Yates) and returns the same array. */
   shuffle(items: Int32Array): Int32Array {
     const n = items.length;

@@ -9,6 +9,27 @@ export interface KernelExports {
   pcg32FillUint32(gen: number, out: number, n: number): void;
   pcg32FillFloat64(gen: number, out: number, n: number): void;
   pcg32Shuffle(gen: number, items: number, n: number): void;
+  pcg32FillNormal(gen: number, out: number, n: number): void;
+  // Posterior kernels return the first row that is not a probability vector, or -1.
+  topK(values: number, rows: number, classes: number, k: number, out: number, tolerance: number): number;
+  maxPosterior(values: number, rows: number, classes: number, out: number, tolerance: number): number;
+  entropy(values: number, rows: number, classes: number, out: number, tolerance: number): number;
+  modifiedEntropy(values: number, labels: number, rows: number, classes: number, out: number, tolerance: number): number;
+  crossEntropyLoss(values: number, labels: number, rows: number, classes: number, out: number, tolerance: number): number;
+  correctness(values: number, labels: number, rows: number, classes: number, out: number, tolerance: number): number;
+  sortWorkBytes(n: number): number;
+  rocSweep(
+    scores: number,
+    scoresAreF64: number,
+    members: number,
+    n: number,
+    work: number,
+    thresholdsOut: number,
+    tpOut: number,
+    fpOut: number,
+  ): number;
+  percentile(values: number, valuesAreF64: number, n: number, work: number, q: number): number;
+  confusionCounts(scores: number, scoresAreF64: number, members: number, n: number, threshold: number, out: number): void;
 }
 
 let exportsReady: KernelExports | undefined;

@@ -27,6 +27,15 @@ export class ReferencePcg32 {
     return (a * 67108864 + b) / 9007199254740992;
   }
 
+  /** A pair of standard normals by Box-Muller, as the kernel computes them (with the host's Math). */
+  nextNormalPair(): [number, number] {
+    const u1 = this.nextFloat64();
+    const u2 = this.nextFloat64();
+    const r = Math.sqrt(-2 * Math.log(1 - u1));
+    const theta = 6.283185307179586 * u2;
+    return [r * Math.cos(theta), r * Math.sin(theta)];
+  }
+
   bounded(bound: number): number {
     const threshold = (0x100000000 - bound) % bound;
     for (;;) {

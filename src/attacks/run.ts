@@ -1,0 +1,9 @@
+// Runs a strategy and measures it: the one path from scores to an AttackResult.
+import { evaluateAttack } from "../metrics/evaluate.js";
+import type { AttackContext, AttackInputData, AttackResult, AttackStrategy } from "./types.js";
+
+export async function runAttack(strategy: AttackStrategy, target: AttackInputData, context: AttackContext): Promise<AttackResult> {
+  const scores = await strategy.score(target, context);
+  const { metrics, roc } = evaluateAttack(strategy.name, scores);
+  return { name: strategy.name, title: strategy.title, metrics, roc };
+}

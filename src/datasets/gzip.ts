@@ -1,0 +1,78 @@
+// Portable gunzip through the Web Streams DecompressionStream (Node 18+, Deno, browsers), with the
+// output bounded: deflate expands at most ~1032x, and the gzip trailer states the size, which we
+// check afterwards so a truncated file can never pass as a shorter one.
+import { DatasetFormatError } from "./errors.js";
+
+/** Deflate's maximum expansion ratio is 1032:1; anything larger is corrupt or hostile. */
+const MAX_RATIO = 1032;
+const DEFAULT_MAX_OUTPUT = 2 ** 31 - 1;
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+export interface GunzipOptions {
+  /** Upper bound on the decompressed size in bytes (default 2 GiB - 1). */
+  readonly maxOutputBytes?: number;
+}
+
+export async function gunzip(bytes: Uint8Array, file: string, options: GunzipOptions = {}): Promise<Uint8Array> {
+  if (bytes.length === 0) throw new DatasetFormatError(file, "", "empty file, expected gzip data");
+  if (!isGzip(bytes)) {
+    throw new DatasetFormatError(file, "byte 0", `expected the gzip magic number 1f 8b, found ${hex(bytes.subarray(0, 2))}`);
+  }
+  if (bytes.length < 18) throw new DatasetFormatError(file, "", `truncated gzip file: ${bytes.length} bytes, a gzip stream has at least 18`);
+  const limit = Math.min(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT, bytes.length * MAX_RATIO + 1024);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const trailerSize = view.getUint32(bytes.length - 4, true);
+
+  const input = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+  const reader = input.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > limit) {
+        await reader.cancel().catch(() => {});
+        throw new DatasetFormatError(file, "", `gzip data expands beyond ${limit} bytes, more than this file can hold`);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof DatasetFormatError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DatasetFormatError(file, `after ${total} decompressed bytes`, `truncated or corrupt gzip data (${reason})`);
+  }
+  if (total % 2 ** 32 !== trailerSize) {
+    throw new DatasetFormatError(
+      file,
+      "",
+      `truncated or corrupt gzip data: decompressed ${total} bytes but the gzip trailer states ${trailerSize}`,
+    );
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** Gunzips when the bytes start with the gzip magic number, else returns them unchanged. */
+export function maybeGunzip(bytes: Uint8Array, file: string, options?: GunzipOptions): Promise<Uint8Array> {
+  return isGzip(bytes) ? gunzip(bytes, file, options) : Promise.resolve(bytes);
+}
+
+export function hex(bytes: Uint8Array): string {
+  return bytes.length === 0 ? "nothing (empty file)" : Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
+}

@@ -1,0 +1,168 @@
+// report.html: one self-contained page (no scripts, no external assets): the results tables, ROC
+// curves on linear and log-log axes as inline SVG, and the defences' trade-off between the
+// target's accuracy and the attacks' success.
+import type { AttackResult, RocPoints } from "../attacks/types.js";
+import type { AuditRun, ReportDocument } from "./types.js";
+
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+}
+
+const f3 = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(3));
+const pct = (x: number | undefined): string => (x === undefined ? "–" : `${(100 * x).toFixed(1)}%`);
+
+interface Axis {
+  readonly log: boolean;
+  readonly min: number;
+  readonly max: number;
+}
+
+const W = 360;
+const H = 300;
+const M = { left: 52, right: 12, top: 12, bottom: 40 };
+
+function project(value: number, axis: Axis, from: number, to: number): number {
+  const v = axis.log ? Math.log10(Math.max(value, axis.min)) : value;
+  const lo = axis.log ? Math.log10(axis.min) : axis.min;
+  const hi = axis.log ? Math.log10(axis.max) : axis.max;
+  return from + ((v - lo) / (hi - lo)) * (to - from);
+}
+
+function ticks(axis: Axis): number[] {
+  if (!axis.log) return [0, 0.2, 0.4, 0.6, 0.8, 1];
+  const out: number[] = [];
+  for (let e = Math.ceil(Math.log10(axis.min)); e <= 0; e++) out.push(10 ** e);
+  return out;
+}
+
+const tickLabel = (v: number, axis: Axis): string => (axis.log ? (v >= 0.01 ? String(v) : `1e${Math.round(Math.log10(v))}`) : String(v));
+
+function chart(title: string, x: Axis, y: Axis, xLabel: string, yLabel: string, body: (px: (v: number) => number, py: (v: number) => number) => string): string {
+  const px = (v: number) => project(v, x, M.left, W - M.right);
+  const py = (v: number) => project(v, y, H - M.bottom, M.top);
+  const grid = [
+    ...ticks(x).map((t) => `<line x1="${px(t)}" y1="${M.top}" x2="${px(t)}" y2="${H - M.bottom}" class="grid"/><text x="${px(t)}" y="${H - M.bottom + 14}" text-anchor="middle">${tickLabel(t, x)}</text>`),
+    ...ticks(y).map((t) => `<line x1="${M.left}" y1="${py(t)}" x2="${W - M.right}" y2="${py(t)}" class="grid"/><text x="${M.left - 4}" y="${py(t) + 4}" text-anchor="end">${tickLabel(t, y)}</text>`),
+  ].join("");
+  return `<figure><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(title)}">
+<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" class="frame"/>${grid}
+${body(px, py)}
+<text x="${(M.left + W - M.right) / 2}" y="${H - 6}" text-anchor="middle">${escapeHtml(xLabel)}</text>
+<text transform="translate(12 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(yLabel)}</text>
+</svg><figcaption>${escapeHtml(title)}</figcaption></figure>`;
+}
+
+function polyline(roc: RocPoints, px: (v: number) => number, py: (v: number) => number, color: string, floor: number): string {
+  const points: string[] = [];
+  for (let i = 0; i < roc.fpr.length; i++) {
+    const f = roc.fpr[i]!;
+    const t = roc.tpr[i]!;
+    if (floor > 0 && (f < floor || t < floor)) continue;
+    points.push(`${px(f).toFixed(1)},${py(t).toFixed(1)}`);
+  }
+  return `<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${points.join(" ")}"/>`;
+}
+
+function rocCharts(run: AuditRun): string {
+  const linear: Axis = { log: false, min: 0, max: 1 };
+  const smallest = Math.min(...run.attacks.map((a) => 1 / Math.max(1, a.metrics.nonMembers)));
+  const floor = 10 ** Math.floor(Math.log10(Math.max(1e-5, smallest)));
+  const log: Axis = { log: true, min: floor, max: 1 };
+  const lines = (px: (v: number) => number, py: (v: number) => number, f: number) =>
+    run.attacks.map((a, i) => polyline(a.roc, px, py, COLORS[i % COLORS.length]!, f)).join("\n");
+  const chance = (px: (v: number) => number, py: (v: number) => number, axis: Axis) =>
+    `<line x1="${px(axis.min)}" y1="${py(axis.min)}" x2="${px(1)}" y2="${py(1)}" class="chance"/>`;
+  const legend = `<ul class="legend">${run.attacks
+    .map((a, i) => `<li><span style="background:${COLORS[i % COLORS.length]}"></span>${escapeHtml(a.title)} (AUC ${f3(a.metrics.auc)})</li>`)
+    .join("")}</ul>`;
+  return `<div class="charts">${chart("ROC, linear axes", linear, linear, "false positive rate", "true positive rate", (px, py) => chance(px, py, linear) + lines(px, py, 0))}
+${chart("ROC, log-log axes (low-FPR regime)", log, log, "false positive rate", "true positive rate", (px, py) => chance(px, py, log) + lines(px, py, floor))}</div>${legend}`;
+}
+
+function attackTable(attacks: readonly AttackResult[]): string {
+  const rows = attacks
+    .map((a) => {
+      const m = a.metrics;
+      return `<tr><th scope="row">${escapeHtml(a.title)}</th><td>${f3(m.precision)}</td><td>${f3(m.recall)}</td><td>${f3(m.accuracy)}</td><td>${f3(m.auc)}</td><td>${f3(m.tprAtFpr["0.001"])}</td><td>${f3(m.tprAtFpr["0.01"])}</td><td>${f3(m.advantage)}</td><td class="rule">${escapeHtml(m.thresholdRule)} (${Number.isFinite(m.threshold) ? m.threshold.toPrecision(4) : String(m.threshold)})</td></tr>`;
+    })
+    .join("\n");
+  return `<table><thead><tr><th>attack</th><th>precision</th><th>recall</th><th>accuracy</th><th>AUC</th><th>TPR @ 0.1% FPR</th><th>TPR @ 1% FPR</th><th>advantage</th><th>threshold</th></tr></thead><tbody>
+${rows}</tbody></table>`;
+}
+
+function tradeOff(runs: readonly AuditRun[]): string {
+  const withAccuracy = runs.filter((r) => r.target.testAccuracy !== undefined);
+  if (withAccuracy.length < 2) return "";
+  const names = [...new Set(withAccuracy.flatMap((r) => r.attacks.map((a) => a.name)))];
+  const titles = new Map(withAccuracy.flatMap((r) => r.attacks.map((a) => [a.name, a.title] as const)));
+  const accuracies = withAccuracy.map((r) => r.target.testAccuracy!);
+  const lo = Math.max(0, Math.floor((Math.min(...accuracies) - 0.05) * 10) / 10);
+  const hi = Math.min(1, Math.ceil((Math.max(...accuracies) + 0.05) * 10) / 10);
+  const x: Axis = { log: false, min: lo, max: hi };
+  const y: Axis = { log: false, min: 0, max: 1 };
+  const marks = (metric: "auc" | "precision") => (px: (v: number) => number, py: (v: number) => number) =>
+    names
+      .map((name, i) => {
+        const color = COLORS[i % COLORS.length]!;
+        const pts = withAccuracy.flatMap((run) => {
+          const a = run.attacks.find((r) => r.name === name);
+          return a ? [{ x: px(run.target.testAccuracy!), y: py(a.metrics[metric]), label: run.defence }] : [];
+        });
+        return pts.map((p) => `<circle cx="${p.x.toFixed(1)}" cy="${p.y.toFixed(1)}" r="4" fill="${color}"><title>${escapeHtml(`${titles.get(name)} · ${p.label}`)}</title></circle><text x="${(p.x + 6).toFixed(1)}" y="${(p.y - 6).toFixed(1)}" class="mark">${escapeHtml(p.label)}</text>`).join("");
+      })
+      .join("\n");
+  const legend = `<ul class="legend">${names.map((n, i) => `<li><span style="background:${COLORS[i % COLORS.length]}"></span>${escapeHtml(titles.get(n)!)}</li>`).join("")}</ul>`;
+  const rows = withAccuracy
+    .map((r) => `<tr><th scope="row">${escapeHtml(r.defence)}</th><td>${escapeHtml(r.target.kind)}</td><td>${pct(r.target.trainAccuracy)}</td><td>${pct(r.target.testAccuracy)}</td><td>${pct(r.target.gap)}</td>${names.map((n) => { const a = r.attacks.find((x) => x.name === n); return `<td>${a ? `${f3(a.metrics.precision)} / ${f3(a.metrics.auc)}` : "–"}</td>`; }).join("")}</tr>`)
+    .join("\n");
+  return `<section><h2>Defence trade-off</h2>
+<p>Each defence moves the target's test accuracy (x) and the attacks' success (y). A good defence moves points down, not left.</p>
+<div class="charts">${chart("target test accuracy vs attack AUC", x, y, "target test accuracy", "attack AUC", marks("auc"))}
+${chart("target test accuracy vs attack precision", x, y, "target test accuracy", "attack precision", marks("precision"))}</div>${legend}
+<table><thead><tr><th>defence</th><th>target</th><th>train acc.</th><th>test acc.</th><th>gap</th>${names.map((n) => `<th>${escapeHtml(titles.get(n)!)}<br><small>precision / AUC</small></th>`).join("")}</tr></thead><tbody>
+${rows}</tbody></table></section>`;
+}
+
+export function renderReportHtml(doc: ReportDocument): string {
+  const heading = doc.dataset
+    ? `${escapeHtml(doc.dataset.name)}${doc.shadowDataset ? ` (adversary 2 shadow data: ${escapeHtml(doc.shadowDataset.name)})` : ""}`
+    : "posteriors supplied by the caller";
+  const runs = doc.runs
+    .map((run) => {
+      const t = run.target;
+      const acc = t.trainAccuracy !== undefined ? `train accuracy ${pct(t.trainAccuracy)}, test accuracy ${pct(t.testAccuracy)}, gap ${pct(t.gap)}` : "accuracy unknown (no labels)";
+      return `<section><h2>Target ${escapeHtml(t.kind)} · defence: ${escapeHtml(run.defence)}</h2><p>${acc}</p>${attackTable(run.attacks)}${rocCharts(run)}</section>`;
+    })
+    .join("\n");
+  const config = Object.entries(doc.config)
+    .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(typeof v === "string" ? v : JSON.stringify(v))}</td></tr>`)
+    .join("");
+  const versions = Object.entries(doc.versions).map(([k, v]) => `${escapeHtml(k)} ${escapeHtml(v)}`).join(", ");
+  const notes = doc.notes.length > 0 ? `<section><h2>Notes</h2><ul>${doc.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul></section>` : "";
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>mlleaks audit: ${heading}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5rem 0;font-variant-numeric:tabular-nums}
+th,td{padding:.25rem .6rem;border-bottom:1px solid #eee;text-align:right}th[scope=row],thead th:first-child{text-align:left}
+td.rule{text-align:left;color:#555;font-size:12px}
+.charts{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}figcaption{text-align:center;color:#555}
+svg text{font-size:10px;fill:#444}svg text.mark{font-size:9px;fill:#666}.frame{fill:none;stroke:#999}.grid{stroke:#eee}
+.chance{stroke:#aaa;stroke-dasharray:4 3}
+.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}.legend span{display:inline-block;width:12px;height:12px;margin-right:.35rem;vertical-align:-1px}
+code{font-size:12px}
+</style></head><body>
+<h1>mlleaks membership-inference audit: ${heading}</h1>
+<p>Seed ${doc.seed}. Fingerprint <code>${escapeHtml(doc.fingerprint)}</code> (SHA-256 of the canonical results; the same seed gives the same fingerprint on every machine and runtime).</p>
+<p>Precision, recall and accuracy are for the member class at each attack's own threshold; AUC, TPR at low FPR and advantage (max TPR − FPR) are threshold-free.</p>
+${runs}
+${tradeOff(doc.runs)}
+${notes}
+<section><h2>Configuration</h2><table>${config}</table><p>${versions}</p></section>
+</body></html>
+`;
+}

@@ -1,0 +1,53 @@
+// The audit's result as plain data: what report.json holds (plus versions, timings, fingerprint).
+import type { AttackResult } from "../attacks/types.js";
+
+export interface DatasetSummary {
+  readonly name: string;
+  readonly classes: number;
+  /** Records in each of the four ML-Leaks parts (target-train, target-out, shadow-train, shadow-out). */
+  readonly partSize?: number;
+  readonly featureKind?: string;
+  readonly provenance?: string;
+}
+
+export interface TargetSummary {
+  /** "cnn", "mlp", "stacked", ... or "external" for posteriors supplied by the caller. */
+  readonly kind: string;
+  /** Accuracy on its members (training data) and on non-members; absent without labels. */
+  readonly trainAccuracy?: number;
+  readonly testAccuracy?: number;
+  /** trainAccuracy - testAccuracy: the overfitting that drives membership inference. */
+  readonly gap?: number;
+  readonly weightsSha256?: string;
+}
+
+export interface AuditRun {
+  /** "none", "dropout" (with rate), "stacking" or "external". */
+  readonly defence: string;
+  readonly target: TargetSummary;
+  readonly attacks: readonly AttackResult[];
+}
+
+export interface AuditReport {
+  readonly mode: "audit" | "posteriors";
+  readonly seed: number;
+  /** Every setting that shaped the figures. */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly dataset?: DatasetSummary;
+  readonly shadowDataset?: DatasetSummary;
+  readonly runs: readonly AuditRun[];
+  /** Attacks skipped and why (missing labels, k larger than a class count, ...). */
+  readonly notes: readonly string[];
+  /** Seconds per stage; never part of the fingerprint. */
+  readonly timings?: Readonly<Record<string, number>>;
+}
+
+/** report.json: the report plus what may differ between machines, and the fingerprint of the rest. */
+export interface ReportDocument extends AuditReport {
+  readonly tool: { readonly name: "mlleaks"; readonly version: string };
+  /** SHA-256 of the canonical JSON of the AuditReport part (no versions, no timings). */
+  readonly fingerprint: string;
+  readonly versions: Readonly<Record<string, string>>;
+  readonly timings: Readonly<Record<string, number>>;
+  readonly createdAt?: string;
+}
