@@ -3,7 +3,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { correctnessAttack, entropyAttack, lossAttack, maxPosteriorAttack } from "../src/attacks/metric.js";
-import { parsePosteriorCsv, parsePosteriorJson } from "../src/attacks/posterior-files.js";
+import { parsePosteriorCsv, parsePosteriorFile, parsePosteriorJson } from "../src/attacks/posterior-files.js";
+import { encodeNpy } from "../src/datasets/npy.js";
 import { auditPosteriors } from "../src/audit-posteriors.js";
 import { initKernels } from "../src/kernels/index.js";
 import { downsampleRoc, evaluateAttack } from "../src/metrics/evaluate.js";
@@ -122,6 +123,17 @@ test("JSON posteriors: shape and field errors", () => {
   assert.throws(() => parsePosteriorJson('{"posteriors": [[0.5, "x"]]}', "d.json"), /d\.json: posteriors\[0\]\[1\]: expected a number, got "x"/);
   assert.throws(() => parsePosteriorJson('{"posteriors": [[0.5, 0.5]], "labels": [3]}', "e.json"), /e\.json: labels\[0\]: expected a class index from 0 to 1/);
   assert.throws(() => parsePosteriorJson('{"posteriors": [[0.5, 0.5]], "extra": 1}', "f.json"), /f\.json: unexpected field 'extra'/);
+});
+
+test(".npy posteriors: 2-D float arrays only", () => {
+  const ok = parsePosteriorFile(encodeNpy(Float64Array.of(0.25, 0.75, 1, 0), [2, 2]), "a.npy");
+  assert.equal([ok.posteriors.rows, ok.posteriors.classes], [2, 2]);
+  assert.equal(Array.from(ok.posteriors.values), [0.25, 0.75, 1, 0]);
+  assert.throws(() => parsePosteriorFile(encodeNpy(Float32Array.of(0.5, 0.5), [2]), "b.npy"), /b\.npy: expected a 2-D array/);
+  assert.throws(() => parsePosteriorFile(encodeNpy(Int32Array.of(1, 0), [1, 2]), "c.npy"), /c\.npy: expected float32 or float64/);
+  assert.throws(() => parsePosteriorFile(encodeNpy(Float32Array.of(0.9, 0.9), [1, 2]), "d.npy"), /d\.npy: row 0: probabilities sum to 1\.8/);
+  assert.throws(() => parsePosteriorFile(Uint8Array.of(1, 2, 3), "e.npy"), /e\.npy/);
+  assert.throws(() => parsePosteriorFile(Uint8Array.of(1), "f.parquet"), /f\.parquet: unknown file type/);
 });
 
 test("posteriors-only audit: skips label attacks without labels, reports accuracy with them", async () => {
