@@ -2,6 +2,7 @@
 // report JSON/HTML. Portable: runs under Node and Deno.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { liraAttack, normalQuantile, rmiaAttack, scaledLogit } from "../src/attacks/lira.js";
 import { correctnessAttack, entropyAttack, lossAttack, maxPosteriorAttack } from "../src/attacks/metric.js";
 import { parsePosteriorCsv, parsePosteriorFile, parsePosteriorJson } from "../src/attacks/posterior-files.js";
 import { encodeNpy } from "../src/datasets/npy.js";
@@ -97,6 +98,32 @@ test("label attacks: loss and correctness on hand-made posteriors; labels requir
   await lossAttack()
     .score({ members: target.members, nonMembers: target.nonMembers }, { seed: 0 })
     .then(() => assert.unreachable("labels are required"), (e: Error) => assert.match(e.message, /loss: needs the true labels of the members/));
+});
+
+test("LiRA and RMIA on synthetic reference models: members stand out, formulas by hand", async () => {
+  near(normalQuantile(0.9), 1.2815515655446004, "z(0.9)");
+  near(normalQuantile(0.001), -3.090232306167813, "z(0.001)");
+  near(scaledLogit(posteriors([[0.8, 0.15, 0.05]]), Int32Array.of(0), 0), Math.log(0.8 / 0.2), "scaled logit");
+  // 6 records (3 members, 3 non-members), 2 classes, label 0; 4 reference models, each IN on half.
+  const conf = (c: number) => [c, 1 - c];
+  const target = {
+    members: posteriors([conf(0.95), conf(0.9), conf(0.85)]),
+    nonMembers: posteriors([conf(0.6), conf(0.55), conf(0.7)]),
+    membersLabels: new Int32Array(3),
+    nonMembersLabels: new Int32Array(3),
+  };
+  const included = [Uint8Array.of(1, 1, 1, 1, 1, 1), Uint8Array.of(1, 1, 1, 1, 1, 1), new Uint8Array(6), new Uint8Array(6)];
+  const onTarget = included.map((inc, m) => posteriors(Array.from(inc, (i, r) => conf(i ? 0.9 : 0.6 + 0.01 * ((r + m) % 3)))));
+  const population = { target: posteriors([conf(0.6), conf(0.65), conf(0.5), conf(0.7)]), references: onTarget.map(() => posteriors([conf(0.6), conf(0.6), conf(0.6), conf(0.6)])), labels: new Int32Array(4) };
+  const context = { seed: 0, references: { onTarget, included, population } };
+  for (const attack of [liraAttack("offline"), liraAttack("online"), rmiaAttack()]) {
+    const { metrics } = evaluateAttack(attack.name, await attack.score(target, context));
+    close(metrics.auc, 1, `${attack.name} AUC`);
+  }
+  // RMIA by hand for member 0: Pr(x) = ((1.3) * mean(0.6, 0.61) + 0.7) / 2; ratio = 0.95 / Pr(x) beats all 4 z.
+  const rmia = await rmiaAttack().score(target, context);
+  close(rmia.members[0]!, 1, "member 0 beats every population record");
+  await liraAttack("offline").score(target, { seed: 0 }).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /lira-offline: needs reference models/));
 });
 
 test("CSV posteriors: header, optional label, errors with line and field", () => {
