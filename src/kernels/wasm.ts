@@ -42,10 +42,26 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+let compiling: Promise<WebAssembly.Module> | undefined;
+
+function compileKernels(): Promise<WebAssembly.Module> {
+  compiling ??= WebAssembly.compile(decodeBase64(kernelsWasmBase64));
+  return compiling;
+}
+
+/**
+ * A private instance of the kernels with its own memory, for state that must outlive a single
+ * call (a model's weights and optimizer state); scratch() never touches it. The module is
+ * compiled once and shared.
+ */
+export async function instantiateKernels(): Promise<WebAssembly.Instance> {
+  return WebAssembly.instantiate(await compileKernels(), {});
+}
+
 /** Compiles and instantiates the kernels once; every later call returns the same instance. */
 export function initKernels(): Promise<KernelExports> {
   if (exportsReady) return Promise.resolve(exportsReady);
-  loading ??= WebAssembly.compile(decodeBase64(kernelsWasmBase64))
+  loading ??= compileKernels()
     .then((module) => WebAssembly.instantiate(module, {}))
     .then((instance) => {
       exportsReady = instance.exports as unknown as KernelExports;

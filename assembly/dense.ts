@@ -1,0 +1,314 @@
+// Fused dense-network training: whole-layer forward and backward passes, softmax cross-entropy,
+// dropout from PCG32, glorot-uniform init and Adam over all weights. Matrices are row-major f32;
+// addresses are byte pointers, dimensions and strides are counted in elements.
+//
+// Every output element is a sum over k taken strictly in order k = 0, 1, ... in f32 (SIMD lanes
+// hold different output elements, never partial sums of one), so the blocking below changes speed
+// only, never bits, and src/models/dense/reference.ts reproduces it with Math.fround.
+import { pcg32FillFloat64, pcg32FillUint32 } from "./random";
+
+/** Activation codes shared with src/models/dense/network.ts. */
+const ACT_LINEAR = 0;
+const ACT_TANH = 1;
+const ACT_RELU = 2;
+const ACT_SOFTMAX = 3;
+
+// C[i][j] = (accumulate ? C[i][j] : 0) + sum_k A(i, k) * B[k][j], where A(i, k) lives at
+// a + (i*sam + k*sak)*4 (so A or its transpose) and B is row-major with leading dimension ldb.
+// Register blocks: 4 rows x 8 columns (8 accumulators, two B vectors, one splat), with 1-row,
+// 4-column and scalar edges.
+export function denseGemm(
+  a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32,
+  m: i32, n: i32, k: i32, accumulate: i32,
+): void {
+  const sa = <usize>sam << 2;
+  const sk = <usize>sak << 2;
+  const sb = <usize>ldb << 2;
+  const sc = <usize>ldc << 2;
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const bj = b + (<usize>j << 2);
+    let i = 0;
+    for (; i + 4 <= m; i += 4) block4x8(a + <usize>i * sa, sa, sk, bj, sb, c + <usize>i * sc + (<usize>j << 2), sc, k, accumulate);
+    for (; i < m; i++) block1x8(a + <usize>i * sa, sk, bj, sb, c + <usize>i * sc + (<usize>j << 2), k, accumulate);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const bj = b + (<usize>j << 2);
+    for (let i = 0; i < m; i++) block1x4(a + <usize>i * sa, sk, bj, sb, c + <usize>i * sc + (<usize>j << 2), k, accumulate);
+  }
+  for (; j < n; j++) {
+    const bj = b + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
+      let pa = a + <usize>i * sa;
+      let pb = bj;
+      let s: f32 = 0;
+      for (let kk = 0; kk < k; kk++) {
+        s += load<f32>(pa) * load<f32>(pb);
+        pa += sk;
+        pb += sb;
+      }
+      const pc = c + <usize>i * sc + (<usize>j << 2);
+      store<f32>(pc, accumulate ? load<f32>(pc) + s : s);
+    }
+  }
+}
+
+@inline
+function block4x8(pa: usize, sa: usize, sk: usize, pb: usize, sb: usize, pc: usize, sc: usize, k: i32, accumulate: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const sa2 = sa << 1;
+  const sa3 = sa2 + sa;
+  for (let kk = 0; kk < k; kk++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let av = f32x4.splat(load<f32>(pa));
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = f32x4.splat(load<f32>(pa + sa));
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = f32x4.splat(load<f32>(pa + sa2));
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = f32x4.splat(load<f32>(pa + sa3));
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    pa += sk;
+    pb += sb;
+  }
+  storeRow8(pc, c00, c01, accumulate);
+  storeRow8(pc + sc, c10, c11, accumulate);
+  storeRow8(pc + (sc << 1), c20, c21, accumulate);
+  storeRow8(pc + (sc << 1) + sc, c30, c31, accumulate);
+}
+
+@inline
+function storeRow8(pc: usize, lo: v128, hi: v128, accumulate: i32): void {
+  if (accumulate) {
+    lo = f32x4.add(v128.load(pc), lo);
+    hi = f32x4.add(v128.load(pc, 16), hi);
+  }
+  v128.store(pc, lo);
+  v128.store(pc, hi, 16);
+}
+
+@inline
+function block1x8(pa: usize, sk: usize, pb: usize, sb: usize, pc: usize, k: i32, accumulate: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  for (let kk = 0; kk < k; kk++) {
+    const av = f32x4.splat(load<f32>(pa));
+    c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
+    c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+    pa += sk;
+    pb += sb;
+  }
+  storeRow8(pc, c0, c1, accumulate);
+}
+
+@inline
+function block1x4(pa: usize, sk: usize, pb: usize, sb: usize, pc: usize, k: i32, accumulate: i32): void {
+  let c0 = f32x4.splat(0);
+  for (let kk = 0; kk < k; kk++) {
+    c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(pa)), v128.load(pb)));
+    pa += sk;
+    pb += sb;
+  }
+  if (accumulate) c0 = f32x4.add(v128.load(pc), c0);
+  v128.store(pc, c0);
+}
+
+/** z[r][j] = act(z[r][j] + bias[j]) in place; softmax acts on whole rows. */
+export function denseBiasActivation(z: usize, bias: usize, rows: i32, cols: i32, act: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = z + (<usize>(r * cols) << 2);
+    for (let j = 0; j < cols; j++) {
+      const p = row + (<usize>j << 2);
+      let x = load<f32>(p) + load<f32>(bias + (<usize>j << 2));
+      if (act == ACT_TANH) x = <f32>Math.tanh(<f64>x);
+      else if (act == ACT_RELU) x = x > 0 ? x : 0;
+      store<f32>(p, x);
+    }
+    if (act == ACT_SOFTMAX) softmaxRow(row, cols);
+  }
+}
+
+@inline
+function softmaxRow(row: usize, cols: i32): void {
+  let max = load<f32>(row);
+  for (let j = 1; j < cols; j++) max = Mathf.max(max, load<f32>(row + (<usize>j << 2)));
+  let sum: f32 = 0;
+  for (let j = 0; j < cols; j++) {
+    const p = row + (<usize>j << 2);
+    const e = <f32>Math.exp(<f64>(load<f32>(p) - max));
+    store<f32>(p, e);
+    sum += e;
+  }
+  const inv: f32 = 1 / sum;
+  for (let j = 0; j < cols; j++) {
+    const p = row + (<usize>j << 2);
+    store<f32>(p, load<f32>(p) * inv);
+  }
+}
+
+/** dst (cols x rows) = transpose of src (rows x cols). */
+export function denseTranspose(src: usize, rows: i32, cols: i32, dst: usize): void {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      store<f32>(dst + (<usize>(j * rows + r) << 2), load<f32>(src + (<usize>(r * cols + j) << 2)));
+    }
+  }
+}
+
+/** The batch: rows indices[0..count) of features (cols wide) and their labels, copied contiguously. */
+export function denseGather(
+  features: usize, labels: usize, cols: i32, indices: usize, count: i32, batchFeatures: usize, batchLabels: usize,
+): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < count; r++) {
+    const index = <usize>load<i32>(indices + (<usize>r << 2));
+    memory.copy(batchFeatures + <usize>r * rowBytes, features + index * rowBytes, rowBytes);
+    store<i32>(batchLabels + (<usize>r << 2), load<i32>(labels + (index << 2)));
+  }
+}
+
+/**
+ * Inverted dropout: draws n uint32 from the generator into mask, keeps a unit when its draw is
+ * >= threshold (threshold = rate * 2^32), and writes out = h * mask with mask = keep ? scale : 0.
+ */
+export function denseDropout(gen: usize, h: usize, out: usize, mask: usize, n: i32, threshold: u32, scale: f32): void {
+  pcg32FillUint32(gen, mask, n);
+  for (let i = 0; i < n; i++) {
+    const at = <usize>i << 2;
+    const keep: f32 = load<u32>(mask + at) >= threshold ? scale : 0;
+    store<f32>(mask + at, keep);
+    store<f32>(out + at, load<f32>(h + at) * keep);
+  }
+}
+
+/**
+ * Mean softmax cross-entropy gradient with respect to the logits: dz = (p - onehot(label)) / rows.
+ * Returns the summed loss -ln p[label] (p clamped at 1e-30) and stores the number of rows whose
+ * argmax (lowest index on ties) equals the label at stats.
+ */
+export function denseSoftmaxCrossEntropy(probs: usize, labels: usize, dz: usize, rows: i32, classes: i32, stats: usize): f64 {
+  const inv: f32 = <f32>1 / <f32>rows;
+  let loss: f64 = 0;
+  let correct = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = probs + (<usize>(r * classes) << 2);
+    const drow = dz + (<usize>(r * classes) << 2);
+    const label = load<i32>(labels + (<usize>r << 2));
+    let best = 0;
+    let bestP = load<f32>(row);
+    for (let j = 0; j < classes; j++) {
+      const p = load<f32>(row + (<usize>j << 2));
+      if (p > bestP) {
+        bestP = p;
+        best = j;
+      }
+      store<f32>(drow + (<usize>j << 2), (j == label ? p - 1 : p) * inv);
+    }
+    if (best == label) correct++;
+    loss -= Math.log(<f64>Mathf.max(load<f32>(row + (<usize>label << 2)), 1e-30));
+  }
+  store<i32>(stats, correct);
+  return loss;
+}
+
+/** out[j] = sum over rows of dz[r][j], in row order. */
+export function denseColumnSums(dz: usize, rows: i32, cols: i32, out: usize): void {
+  memory.fill(out, 0, <usize>cols << 2);
+  for (let r = 0; r < rows; r++) {
+    const row = dz + (<usize>(r * cols) << 2);
+    for (let j = 0; j < cols; j++) {
+      const p = out + (<usize>j << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(row + (<usize>j << 2)));
+    }
+  }
+}
+
+/** g += alpha * w (the L2 penalty's gradient, alpha = 2 * l2). */
+export function denseAddScaled(g: usize, w: usize, n: i32, alpha: f32): void {
+  const va = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(g + at, f32x4.add(v128.load(g + at), f32x4.mul(va, v128.load(w + at))));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(g + at, load<f32>(g + at) + alpha * load<f32>(w + at));
+  }
+}
+
+/** sum of w[i]^2 in f64, for the reported loss's L2 term. */
+export function denseSumSquares(w: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = <f64>load<f32>(w + (<usize>i << 2));
+    s += x * x;
+  }
+  return s;
+}
+
+/**
+ * Back through dropout and a hidden activation, in place: d *= mask (when mask != 0), then
+ * tanh: d *= 1 - y^2; relu: d = y > 0 ? d : 0, where y is the activation's output before dropout.
+ */
+export function denseActivationBackward(d: usize, y: usize, mask: usize, n: i32, act: i32): void {
+  for (let i = 0; i < n; i++) {
+    const at = <usize>i << 2;
+    let g = load<f32>(d + at);
+    if (mask) g *= load<f32>(mask + at);
+    const v = load<f32>(y + at);
+    if (act == ACT_TANH) g *= 1 - v * v;
+    else if (act == ACT_RELU) g = v > 0 ? g : 0;
+    store<f32>(d + at, g);
+  }
+}
+
+/**
+ * One Adam step over n weights (Kingma & Ba; tfjs's form): m = b1 m + (1 - b1) g,
+ * v = b2 v + (1 - b2) g^2, w -= lr (m / c1) / (sqrt(v / c2) + eps), with c1 = 1 - b1^t and
+ * c2 = 1 - b2^t computed by the caller.
+ */
+export function denseAdam(
+  w: usize, g: usize, m: usize, v: usize, n: i32,
+  lr: f32, beta1: f32, beta2: f32, eps: f32, c1: f32, c2: f32,
+): void {
+  const one1 = <f32>1 - beta1;
+  const one2 = <f32>1 - beta2;
+  const vb1 = f32x4.splat(beta1), vo1 = f32x4.splat(one1);
+  const vb2 = f32x4.splat(beta2), vo2 = f32x4.splat(one2);
+  const vlr = f32x4.splat(lr), veps = f32x4.splat(eps);
+  const vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    const gi = v128.load(g + at);
+    const mi = f32x4.add(f32x4.mul(vb1, v128.load(m + at)), f32x4.mul(vo1, gi));
+    const vi = f32x4.add(f32x4.mul(vb2, v128.load(v + at)), f32x4.mul(vo2, f32x4.mul(gi, gi)));
+    v128.store(m + at, mi);
+    v128.store(v + at, vi);
+    const step = f32x4.div(f32x4.mul(vlr, f32x4.div(mi, vc1)), f32x4.add(f32x4.sqrt(f32x4.div(vi, vc2)), veps));
+    v128.store(w + at, f32x4.sub(v128.load(w + at), step));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const gi = load<f32>(g + at);
+    const mi = beta1 * load<f32>(m + at) + one1 * gi;
+    const vi = beta2 * load<f32>(v + at) + one2 * (gi * gi);
+    store<f32>(m + at, mi);
+    store<f32>(v + at, vi);
+    store<f32>(w + at, load<f32>(w + at) - (lr * (mi / c1)) / (Mathf.sqrt(vi / c2) + eps));
+  }
+}
+
+/** Glorot (Xavier) uniform: w[i] = (2u - 1) * limit, u uniform in [0, 1) from the generator, in order. */
+export function denseGlorotUniform(gen: usize, w: usize, n: i32, limit: f64, slot: usize): void {
+  for (let i = 0; i < n; i++) {
+    pcg32FillFloat64(gen, slot, 1);
+    store<f32>(w + (<usize>i << 2), <f32>((2 * load<f64>(slot) - 1) * limit));
+  }
+}

@@ -1,0 +1,227 @@
+// Plain TypeScript reference of the fused trainer (network.ts + assembly/dense.ts): the same
+// training step, written for reading rather than speed: forward, softmax cross-entropy, backward,
+// L2, Adam, glorot-uniform init, Fisher-Yates batch order and dropout masks from the BigInt PCG32
+// reference. Arithmetic is f32 (Math.fround) in the kernel's order, so the two agree to rounding
+// of tanh/exp; tests hold them within 1e-5.
+import { ReferencePcg32 } from "../../kernels/reference/random.js";
+import type { DenseLayerSpec } from "./architecture.js";
+import { STREAM_DROPOUT, STREAM_INIT, STREAM_ORDER, type AdamSettings, type DenseTrainer, type StepResult } from "./trainer.js";
+
+const f = Math.fround;
+
+interface Layer {
+  readonly spec: DenseLayerSpec;
+  /** inputs x units, row-major (tfjs's Dense kernel layout). */
+  kernel: Float32Array;
+  bias: Float32Array;
+}
+
+/** C = A B for row-major A (m x k) and B (k x n), each sum taken in k order in f32. */
+function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float32Array {
+  const c = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let t = 0; t < k; t++) s = f(s + f(a[i * k + t]! * b[t * n + j]!));
+      c[i * n + j] = s;
+    }
+  }
+  return c;
+}
+
+function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c]!;
+  return t;
+}
+
+export class ReferenceDenseTrainer implements DenseTrainer {
+  private net: Layer[];
+  private adamM: Float32Array[] = [];
+  private adamV: Float32Array[] = [];
+  private adam: AdamSettings | undefined;
+  private stepCount = 0;
+  private orderRng = new ReferencePcg32(0);
+  private dropoutRng = new ReferencePcg32(0);
+  private data: { features: Float32Array; labels: Int32Array; rows: number; order: Int32Array } | undefined;
+
+  constructor(
+    readonly layers: readonly DenseLayerSpec[],
+    private readonly dropout = 0,
+  ) {
+    this.net = layers.map((spec) => ({ spec, kernel: new Float32Array(spec.inputs * spec.units), bias: new Float32Array(spec.units) }));
+  }
+
+  initialize(seed: number, adam: AdamSettings): void {
+    this.adam = adam;
+    this.stepCount = 0;
+    const init = new ReferencePcg32(BigInt(seed), STREAM_INIT);
+    this.orderRng = new ReferencePcg32(BigInt(seed), STREAM_ORDER);
+    this.dropoutRng = new ReferencePcg32(BigInt(seed), STREAM_DROPOUT);
+    for (const layer of this.net) {
+      const { inputs, units } = layer.spec;
+      const limit = Math.sqrt(6 / (inputs + units));
+      layer.kernel = Float32Array.from({ length: inputs * units }, () => (2 * init.nextFloat64() - 1) * limit);
+      layer.bias = new Float32Array(units);
+    }
+    this.adamM = this.net.flatMap((l) => [new Float32Array(l.kernel.length), new Float32Array(l.bias.length)]);
+    this.adamV = this.net.flatMap((l) => [new Float32Array(l.kernel.length), new Float32Array(l.bias.length)]);
+  }
+
+  setData(features: Float32Array, labels: Int32Array, rows: number): void {
+    this.data = { features, labels, rows, order: new Int32Array(rows) };
+  }
+
+  shuffle(): void {
+    const { order } = this.data!;
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    this.orderRng.shuffle(order);
+  }
+
+  /** Forward pass: per layer, the input it saw, its activation output and its dropout mask. */
+  private forward(x: Float32Array, rows: number, dropout: boolean) {
+    const trace: { input: Float32Array; out: Float32Array; mask: Float32Array | undefined }[] = [];
+    let input = x;
+    const last = this.net.length - 1;
+    const threshold = Math.min(Math.floor(this.dropout * 4294967296), 4294967295);
+    const scale = f(1 / (1 - this.dropout));
+    this.net.forEach(({ spec, kernel, bias }, l) => {
+      const { inputs, units, activation } = spec;
+      const out = matmul(input, kernel, rows, inputs, units);
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < units; j++) {
+          const z = f(out[r * units + j]! + bias[j]!);
+          out[r * units + j] = activation === "tanh" ? Math.tanh(z) : activation === "relu" ? Math.max(z, 0) : z;
+        }
+        if (activation === "softmax") {
+          const row = out.subarray(r * units, (r + 1) * units);
+          const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
+          let sum = 0;
+          for (let j = 0; j < units; j++) {
+            row[j] = Math.exp(f(row[j]! - max));
+            sum = f(sum + row[j]!);
+          }
+          const inv = f(1 / sum);
+          for (let j = 0; j < units; j++) row[j] = f(row[j]! * inv);
+        }
+      }
+      let mask: Float32Array | undefined;
+      let next = out;
+      if (dropout && this.dropout > 0 && l < last) {
+        mask = Float32Array.from({ length: rows * units }, () => (this.dropoutRng.nextUint32() >= threshold ? scale : 0));
+        next = out.map((v, i) => f(v * mask![i]!));
+      }
+      trace.push({ input, out, mask });
+      input = next;
+    });
+    return trace;
+  }
+
+  private backward(trace: ReturnType<ReferenceDenseTrainer["forward"]>, labels: Int32Array, rows: number) {
+    const last = this.net.length - 1;
+    const classes = this.net[last]!.spec.units;
+    const probs = trace[last]!.out;
+    let lossSum = 0;
+    let correct = 0;
+    const inv = f(1 / rows);
+    let delta: Float32Array = new Float32Array(rows * classes);
+    for (let r = 0; r < rows; r++) {
+      const label = labels[r]!;
+      let best = 0;
+      for (let j = 0; j < classes; j++) {
+        const p = probs[r * classes + j]!;
+        if (p > probs[r * classes + best]!) best = j;
+        delta[r * classes + j] = f((j === label ? f(p - 1) : p) * inv);
+      }
+      if (best === label) correct++;
+      lossSum -= Math.log(Math.max(probs[r * classes + label]!, 1e-30));
+    }
+    const grads: Float32Array[] = [];
+    for (let l = last; l >= 0; l--) {
+      const { spec, kernel } = this.net[l]!;
+      const { inputs, units } = spec;
+      const gKernel = matmul(transpose(trace[l]!.input, rows, inputs), delta, inputs, rows, units);
+      const alpha = f(2 * this.adam!.l2);
+      if (alpha !== 0) for (let i = 0; i < gKernel.length; i++) gKernel[i] = f(gKernel[i]! + f(alpha * kernel[i]!));
+      const gBias = new Float32Array(units);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) gBias[j] = f(gBias[j]! + delta[r * units + j]!);
+      grads.unshift(gKernel, gBias);
+      if (l > 0) {
+        const below = trace[l - 1]!;
+        const activation = this.net[l - 1]!.spec.activation;
+        const d = matmul(delta, transpose(kernel, inputs, units), rows, units, inputs);
+        for (let i = 0; i < d.length; i++) {
+          let g = d[i]!;
+          if (below.mask) g = f(g * below.mask[i]!);
+          const y = below.out[i]!;
+          if (activation === "tanh") g = f(g * f(1 - f(y * y)));
+          else if (activation === "relu") g = y > 0 ? g : 0;
+          d[i] = g;
+        }
+        delta = d;
+      }
+    }
+    return { lossSum, correct, grads };
+  }
+
+  step(start: number, count: number): StepResult {
+    const { features, labels, order } = this.data!;
+    const inputs = this.net[0]!.spec.inputs;
+    const x = new Float32Array(count * inputs);
+    const y = new Int32Array(count);
+    for (let r = 0; r < count; r++) {
+      const index = order[start + r]!;
+      x.set(features.subarray(index * inputs, (index + 1) * inputs), r * inputs);
+      y[r] = labels[index]!;
+    }
+    const { lossSum, correct, grads } = this.backward(this.forward(x, count, true), y, count);
+    this.adamStep(grads);
+    return { lossSum, correct };
+  }
+
+  private adamStep(grads: Float32Array[]): void {
+    const { learningRate, beta1, beta2, epsilon } = this.adam!;
+    this.stepCount++;
+    const c1 = f(1 - beta1 ** this.stepCount);
+    const c2 = f(1 - beta2 ** this.stepCount);
+    const [lr, b1, b2, eps] = [f(learningRate), f(beta1), f(beta2), f(epsilon)];
+    const one1 = f(1 - b1);
+    const one2 = f(1 - b2);
+    const tensors = this.net.flatMap((l) => [l.kernel, l.bias]);
+    tensors.forEach((w, t) => {
+      const g = grads[t]!;
+      const m = this.adamM[t]!;
+      const v = this.adamV[t]!;
+      for (let i = 0; i < w.length; i++) {
+        m[i] = f(f(b1 * m[i]!) + f(one1 * g[i]!));
+        v[i] = f(f(b2 * v[i]!) + f(one2 * f(g[i]! * g[i]!)));
+        w[i] = f(w[i]! - f(f(lr * f(m[i]! / c1)) / f(f(Math.sqrt(f(v[i]! / c2))) + eps)));
+      }
+    });
+  }
+
+  gradients(features: Float32Array, labels: Int32Array, rows: number): Float32Array[] {
+    return this.backward(this.forward(features, rows, false), labels, rows).grads;
+  }
+
+  kernelSumSquares(): number {
+    let sum = 0;
+    for (const { kernel } of this.net) for (const w of kernel) sum += w * w;
+    return sum;
+  }
+
+  weights(): Float32Array[] {
+    return this.net.flatMap((l) => [l.kernel.slice(), l.bias.slice()]);
+  }
+
+  setWeights(weights: readonly Float32Array[]): void {
+    this.net.forEach((l, i) => {
+      l.kernel = weights[2 * i]!.slice();
+      l.bias = weights[2 * i + 1]!.slice();
+    });
+  }
+
+  predict(features: Float32Array, rows: number): Float32Array {
+    return this.forward(features, rows, false).at(-1)!.out;
+  }
+}

@@ -1,0 +1,91 @@
+// What a dense trainer does, step by step; the fused wasm trainer (network.ts) and the plain
+// TypeScript reference (reference.ts) both implement it, and train() drives either one.
+import type { DenseLayerSpec } from "./architecture.js";
+
+export interface AdamSettings {
+  readonly learningRate: number;
+  readonly l2: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+}
+
+/** tfjs's Adam defaults (epsilon is tfjs's backend epsilon, 1e-7). */
+export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+
+/** PCG32 streams of one training seed: initial weights, batch order, dropout masks. */
+export const STREAM_INIT = 1;
+export const STREAM_ORDER = 2;
+export const STREAM_DROPOUT = 3;
+
+export interface StepResult {
+  /** Summed cross-entropy over the batch's rows (L2 not included). */
+  readonly lossSum: number;
+  /** Rows whose argmax equals the label. */
+  readonly correct: number;
+}
+
+export interface DenseTrainer {
+  readonly layers: readonly DenseLayerSpec[];
+  /** Glorot-uniform kernels and zero biases from PCG32(seed, STREAM_INIT); zero Adam state; step 0;
+   *  the batch-order and dropout generators reseeded from the same seed. */
+  initialize(seed: number, adam: AdamSettings): void;
+  /** The training set (rows x inputs features, labels in [0, classes)) and the largest batch size. */
+  setData(features: Float32Array, labels: Int32Array, rows: number, maxBatch: number): void;
+  /** Reshuffles the training rows' order (PCG32(seed, STREAM_ORDER), Fisher-Yates over 0..rows-1). */
+  shuffle(): void;
+  /** Forward, backward and one Adam step on the rows at order[start .. start+count). */
+  step(start: number, count: number): StepResult;
+  /** Gradients of mean cross-entropy + l2 * sum of squared kernels at the current weights, on the
+   *  given batch, without dropout and without changing any state (kernel then bias per layer). */
+  gradients(features: Float32Array, labels: Int32Array, rows: number): Float32Array[];
+  /** Sum of squared kernel weights (the L2 term's input). */
+  kernelSumSquares(): number;
+  weights(): Float32Array[];
+  setWeights(weights: readonly Float32Array[]): void;
+  /** Softmax outputs, rows x classes, no dropout. */
+  predict(features: Float32Array, rows: number): Float32Array;
+}
+
+export interface TrainLoopOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly adam: AdamSettings;
+  /** Called after each epoch; may return a promise (the loop awaits it, letting aborts arrive). */
+  readonly onEpoch?: (epoch: number, loss: number, accuracy: number) => void | Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+/** Seeded mini-batch training: every epoch reshuffles, then steps over batches in order (the last
+ *  may be smaller). Returns the last epoch's loss and accuracy and the number of steps. */
+export async function trainLoop(
+  trainer: DenseTrainer,
+  features: Float32Array,
+  labels: Int32Array,
+  rows: number,
+  options: TrainLoopOptions,
+): Promise<{ loss: number; accuracy: number; steps: number }> {
+  const { epochs, batchSize, seed, adam, onEpoch, signal } = options;
+  trainer.initialize(seed, adam);
+  trainer.setData(features, labels, rows, Math.min(batchSize, rows));
+  let loss = NaN;
+  let accuracy = NaN;
+  let steps = 0;
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    trainer.shuffle();
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0; start < rows; start += batchSize) {
+      signal?.throwIfAborted();
+      const result = trainer.step(start, Math.min(batchSize, rows - start));
+      lossSum += result.lossSum;
+      correct += result.correct;
+      steps++;
+    }
+    loss = lossSum / rows + adam.l2 * trainer.kernelSumSquares();
+    accuracy = correct / rows;
+    await onEpoch?.(epoch, loss, accuracy);
+  }
+  return { loss, accuracy, steps };
+}

@@ -1,0 +1,189 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { ReferencePcg32 } from "../src/kernels/reference/random.js";
+import { createClassifier } from "../src/models/create.js";
+import { ADAM_DEFAULTS, FusedDenseTrainer, ReferenceDenseTrainer, denseLayers, trainLoop, type DenseLayerSpec } from "../src/models/dense/index.js";
+import type { LabeledData } from "../src/types.js";
+
+const dense = suite("fused dense trainer");
+
+/** Binary features (as in Purchase-100) and labels that depend on them, so training has signal. */
+function synthetic(rows: number, dim: number, classes: number, seed: number): LabeledData {
+  const rng = new ReferencePcg32(BigInt(seed), 77n);
+  const features = Float32Array.from({ length: rows * dim }, () => (rng.nextFloat64() < 0.3 ? 1 : 0));
+  // A random linear teacher labels the records (argmax of its scores).
+  const teacher = Float64Array.from({ length: classes * dim }, () => rng.nextFloat64() - 0.5);
+  const labels = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = -Infinity;
+    for (let c = 0; c < classes; c++) {
+      let s = 0;
+      for (let i = 0; i < dim; i++) s += features[r * dim + i]! * teacher[c * dim + i]!;
+      if (s > best) {
+        best = s;
+        labels[r] = c;
+      }
+    }
+  }
+  return { features, recordShape: [dim], labels, numClasses: classes };
+}
+
+/** max |a - b| over a tensor, relative to the tensor's largest |b|. */
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+const adam = { learningRate: 0.001, l2: 1e-4, ...ADAM_DEFAULTS };
+
+const reluNet: DenseLayerSpec[] = [
+  { inputs: 9, units: 24, activation: "relu" },
+  { inputs: 24, units: 12, activation: "tanh" },
+  { inputs: 12, units: 4, activation: "softmax" },
+];
+const cases: [string, DenseLayerSpec[], number][] = [
+  ["mlp", denseLayers("mlp", 60, 10), 0],
+  ["mlp", denseLayers("mlp", 60, 10), 0.5],
+  ["deep-mlp", denseLayers("deep-mlp", 37, 7), 0.3],
+  ["attack-mlp", denseLayers("attack-mlp", 3, 2), 0],
+  ["logreg", denseLayers("logreg", 13, 5), 0],
+  ["relu 9-24-12-4", reluNet, 0.2],
+];
+
+for (const [label, layers, dropout] of cases) {
+  const dim = layers[0]!.inputs;
+  const classes = layers.at(-1)!.units;
+  dense(`${label} (dropout ${dropout}): kernel equals the plain reference after 8 Adam steps`, async () => {
+    const data = synthetic(250, dim, classes, 1);
+    const fused = await FusedDenseTrainer.create(layers, dropout);
+    const reference = new ReferenceDenseTrainer(layers, dropout);
+    const options = { epochs: 2, batchSize: 64, seed: 5, adam };
+    const a = await trainLoop(fused, data.features, data.labels, 250, options);
+    const b = await trainLoop(reference, data.features, data.labels, 250, options);
+    assert.is(a.steps, 8);
+    assert.ok(Math.abs(a.loss - b.loss) <= 1e-5 * Math.abs(b.loss), `loss ${a.loss} vs ${b.loss}`);
+    assert.is(a.accuracy, b.accuracy);
+    const wa = fused.weights();
+    const wb = reference.weights();
+    assert.is(wa.length, layers.length * 2);
+    wa.forEach((w, t) => {
+      const error = relativeError(w, wb[t]!);
+      assert.ok(error <= 1e-5, `weights[${t}]: relative error ${error}`);
+    });
+    const probe = synthetic(17, dim, classes, 2).features;
+    assert.ok(relativeError(fused.predict(probe, 17), reference.predict(probe, 17)) <= 1e-5);
+    const g = fused.gradients(probe, new Int32Array(17).fill(1), 17);
+    const h = reference.gradients(probe, new Int32Array(17).fill(1), 17);
+    g.forEach((x, t) => assert.ok(relativeError(x, h[t]!) <= 1e-5, `gradient[${t}]`));
+  });
+}
+
+dense("glorot-uniform init: within the limit, zero biases, seed-dependent", async () => {
+  const layers = denseLayers("mlp", 600, 100);
+  const trainer = await FusedDenseTrainer.create(layers);
+  trainer.initialize(3, adam);
+  const [kernel, bias, kernel2] = trainer.weights();
+  const limit = Math.sqrt(6 / (600 + 128));
+  assert.ok(kernel!.every((w) => Math.abs(w) <= limit));
+  assert.ok(Math.max(...kernel!.map(Math.abs)) > 0.99 * limit);
+  assert.ok(bias!.every((b) => b === 0));
+  const mean = kernel!.reduce((s, w) => s + w, 0) / kernel!.length;
+  assert.ok(Math.abs(mean) < 0.01 * limit, `mean ${mean}`);
+  assert.ok(kernel2!.every((w) => Math.abs(w) <= Math.sqrt(6 / 228)));
+  const first = kernel!.slice(0, 8);
+  trainer.initialize(4, adam);
+  assert.not.equal(Array.from(trainer.weights()[0]!.slice(0, 8)), Array.from(first));
+});
+
+// The hash pins the exact bits: Node and Deno run this same file, so both must produce it.
+const PINNED_MLP_SHA256 = "338f93866f955fad326dff63550325b61a67e2d819f80f4cad6816f4835c4115";
+
+dense("same seed, same weights: SHA-256 equal across runs (and pinned, so equal across runtimes)", async () => {
+  const data = synthetic(300, 40, 5, 3);
+  const hashes: string[] = [];
+  for (const seed of [11, 11, 12]) {
+    const model = await createClassifier("mlp", { inputShape: [40], numClasses: 5, dropout: 0.5, engine: "fused" });
+    await model.fit(data, { seed, epochs: 3, batchSize: 32 });
+    hashes.push(await model.weightsSha256());
+    model.dispose();
+  }
+  assert.is(hashes[0], hashes[1]);
+  assert.is.not(hashes[0], hashes[2]);
+  assert.is(hashes[0], PINNED_MLP_SHA256);
+});
+
+dense("fit learns, reports per-epoch progress, and predict returns posteriors", async () => {
+  const data = synthetic(600, 30, 4, 4);
+  const model = await createClassifier("mlp", { inputShape: [30], numClasses: 4, engine: "fused" });
+  const epochs: { epoch: number; loss: number; accuracy: number }[] = [];
+  const summary = await model.fit(data, { seed: 1, epochs: 15, batchSize: 50, learningRate: 0.01, onEpoch: (info) => epochs.push(info) });
+  assert.is(summary.engine, "fused");
+  assert.is(summary.steps, 15 * 12);
+  assert.is(summary.samples, 15 * 600);
+  assert.equal(epochs.map((e) => e.epoch), Array.from({ length: 15 }, (_, i) => i + 1));
+  assert.ok(epochs.at(-1)!.loss < epochs[0]!.loss * 0.7, `loss ${epochs[0]!.loss} -> ${epochs.at(-1)!.loss}`);
+  assert.ok(summary.finalAccuracy > 0.6, `accuracy ${summary.finalAccuracy}`);
+  const posteriors = await model.predict(data.features, 600);
+  assert.is(posteriors.rows, 600);
+  assert.is(posteriors.classes, 4);
+  for (let r = 0; r < 600; r += 37) {
+    const sum = posteriors.values.subarray(r * 4, r * 4 + 4).reduce((s, p) => s + p, 0);
+    assert.ok(Math.abs(sum - 1) < 1e-5);
+  }
+  assert.equal(model.weights().map((w) => w.length), [30 * 128, 128, 128 * 4, 4]);
+});
+
+dense("aborting stops training with the signal's reason", async () => {
+  const data = synthetic(200, 10, 3, 5);
+  const model = await createClassifier("logreg", { inputShape: [10], numClasses: 3, engine: "fused" });
+  const controller = new AbortController();
+  const seen: number[] = [];
+  const fitting = model.fit(data, {
+    seed: 1,
+    epochs: 50,
+    signal: controller.signal,
+    onEpoch: ({ epoch }) => {
+      seen.push(epoch);
+      if (epoch === 2) controller.abort(new Error("stop here"));
+    },
+  });
+  try {
+    await fitting;
+    assert.unreachable("fit should reject");
+  } catch (error) {
+    assert.is((error as Error).message, "stop here");
+  }
+  assert.equal(seen, [1, 2]);
+});
+
+dense("bad input is named in the error", async () => {
+  const data = synthetic(20, 6, 3, 6);
+  try {
+    await createClassifier("cnn", { inputShape: [6], numClasses: 3, engine: "fused" });
+    assert.unreachable();
+  } catch (error) {
+    assert.match((error as Error).message, /dense kinds only/);
+  }
+  const model = await createClassifier("mlp", { inputShape: [6], numClasses: 3, engine: "fused" });
+  const expectReject = async (promise: Promise<unknown>, pattern: RegExp) => {
+    try {
+      await promise;
+      assert.unreachable(`expected ${pattern}`);
+    } catch (error) {
+      assert.match((error as Error).message, pattern);
+    }
+  };
+  await expectReject(model.predict(data.features, 20), /has not been trained/);
+  await expectReject(model.fit({ ...data, features: data.features.subarray(1) }, { seed: 1 }), /data.features has 119 values, expected 20 rows x 6/);
+  await expectReject(model.fit({ ...data, labels: Int32Array.from(data.labels, (l, i) => (i === 4 ? 3 : l)) }, { seed: 1 }), /data.labels\[4\] = 3/);
+  await expectReject(model.fit(data, { seed: 1, batchSize: 0 }), /batchSize: expected a positive integer/);
+  await expectReject(model.fit(data, { seed: -1 }), /seed: expected an integer/);
+  await expectReject(model.fit({ ...data, recordShape: [7] }, { seed: 1 }), /recordShape \[7\] has 7 features, the model expects 6/);
+});
+
+dense.run();
