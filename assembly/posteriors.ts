@@ -7,10 +7,13 @@
 // Song & Mittal's clamp before taking a logarithm (their code's `small_value`).
 const LOG_FLOOR: f64 = 1e-30;
 
-/** True when a row has a NaN, an Infinity, a negative value, or does not sum to 1 within tolerance. */
+/**
+ * True when a row has a NaN, an Infinity, a negative value, or does not sum to 1 within tolerance.
+ * A NaN or an Infinity anywhere makes the sum fail, so the minimum can use pmin (one instruction,
+ * deterministic, but not NaN-propagating).
+ */
 @inline
 function rowInvalid(row: usize, classes: i32, tolerance: f32): bool {
-  // min starts at 0 so any negative value shows; wasm's min propagates NaN.
   let sumA = f32x4.splat(0);
   let sumB = f32x4.splat(0);
   let low = f32x4.splat(0);
@@ -20,14 +23,14 @@ function rowInvalid(row: usize, classes: i32, tolerance: f32): bool {
     const b = v128.load(row + (<usize>c << 2), 16);
     sumA = f32x4.add(sumA, a);
     sumB = f32x4.add(sumB, b);
-    low = f32x4.min(low, f32x4.min(a, b));
+    low = f32x4.pmin(low, f32x4.pmin(a, b));
   }
-  if (c + 4 <= classes) {
-    const a = v128.load(row + (<usize>c << 2));
-    sumA = f32x4.add(sumA, a);
-    low = f32x4.min(low, a);
-    c += 4;
-  }
+  return rowFinish(row, classes, c, sumA, sumB, low, tolerance);
+}
+
+/** The end of rowInvalid from column c on, given its vector sums and minimum so far. */
+@inline
+function rowFinish(row: usize, classes: i32, c: i32, sumA: v128, sumB: v128, low: v128, tolerance: f32): bool {
   const s = f32x4.add(sumA, sumB);
   let sum = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
   let lowest = min(min(f32x4.extract_lane(low, 0), f32x4.extract_lane(low, 1)), min(f32x4.extract_lane(low, 2), f32x4.extract_lane(low, 3)));
@@ -36,7 +39,7 @@ function rowInvalid(row: usize, classes: i32, tolerance: f32): bool {
     sum += x;
     lowest = min(lowest, x);
   }
-  // Written so that NaN fails both comparisons; an Infinity makes the sum fail.
+  // Written so that a NaN sum fails.
   return !(lowest >= 0) || !(abs<f32>(sum - 1) <= tolerance);
 }
 
@@ -75,10 +78,89 @@ function siftDownMin(heap: usize, size: i32, start: i32): void {
   store<f32>(heap + (<usize>i << 2), x);
 }
 
-// Above this k a min-heap (C log k per row) beats insertion into a sorted list (C k per row).
+// Up to this k, each of 8 lanes keeps its own sorted top-k in vectors (a compare-exchange network,
+// branch-free); above it, insertion into one sorted list, and above INSERTION_MAX_K a min-heap.
 const INSERTION_MAX_K: i32 = 12;
 
-/** Top-k of one row by insertion; four lanes at a time skip everything below the current k-th. */
+// Lane candidates for the network's final merge: 2 streams x 4 levels x 16 bytes.
+const laneTops = memory.data(2 * 4 * 16, 16);
+
+/**
+ * Top-k (k <= 4, a constant after inlining) of one row, checking the row on the way. Two streams of
+ * four lanes each keep their top k in t1 >= t2 >= t3 >= t4; the 8k lane candidates, then the
+ * columns past the last full 8, are inserted into the row's output. Returns true for a bad row.
+ */
+@inline
+function topKNetwork(row: usize, classes: i32, k: i32, top: usize, tolerance: f32): bool {
+  const floor = f32x4.splat(-1);
+  let a1 = floor, a2 = floor, a3 = floor, a4 = floor;
+  let b1 = floor, b2 = floor, b3 = floor, b4 = floor;
+  let sumA = f32x4.splat(0);
+  let sumB = f32x4.splat(0);
+  let low = f32x4.splat(0);
+  let c = 0;
+  for (; c + 8 <= classes; c += 8) {
+    let a = v128.load(row + (<usize>c << 2));
+    let b = v128.load(row + (<usize>c << 2), 16);
+    sumA = f32x4.add(sumA, a);
+    sumB = f32x4.add(sumB, b);
+    low = f32x4.pmin(low, f32x4.pmin(a, b));
+    if (k == 1) {
+      a1 = f32x4.pmax(a1, a);
+      b1 = f32x4.pmax(b1, b);
+    } else {
+      let t = f32x4.pmax(a1, a); a = f32x4.pmin(a1, a); a1 = t;
+      t = f32x4.pmax(b1, b); b = f32x4.pmin(b1, b); b1 = t;
+      if (k == 2) {
+        a2 = f32x4.pmax(a2, a);
+        b2 = f32x4.pmax(b2, b);
+      } else {
+        t = f32x4.pmax(a2, a); a = f32x4.pmin(a2, a); a2 = t;
+        t = f32x4.pmax(b2, b); b = f32x4.pmin(b2, b); b2 = t;
+        if (k == 3) {
+          a3 = f32x4.pmax(a3, a);
+          b3 = f32x4.pmax(b3, b);
+        } else {
+          t = f32x4.pmax(a3, a); a = f32x4.pmin(a3, a); a3 = t;
+          t = f32x4.pmax(b3, b); b = f32x4.pmin(b3, b); b3 = t;
+          a4 = f32x4.pmax(a4, a);
+          b4 = f32x4.pmax(b4, b);
+        }
+      }
+    }
+  }
+  if (rowFinish(row, classes, c, sumA, sumB, low, tolerance)) return true;
+  for (let j = 0; j < k; j++) store<f32>(top + (<usize>j << 2), -1);
+  if (c > 0) {
+    v128.store(laneTops, a1, 0);
+    v128.store(laneTops, b1, 16);
+    v128.store(laneTops, a2, 32);
+    v128.store(laneTops, b2, 48);
+    v128.store(laneTops, a3, 64);
+    v128.store(laneTops, b3, 80);
+    v128.store(laneTops, a4, 96);
+    v128.store(laneTops, b4, 112);
+    let kth: f32 = -1;
+    for (let j = 0; j < 8 * k; j++) {
+      const x = load<f32>(laneTops + (<usize>j << 2));
+      if (x > kth) {
+        insertDescending(top, k, x);
+        kth = load<f32>(top + (<usize>(k - 1) << 2));
+      }
+    }
+  }
+  let kth = load<f32>(top + (<usize>(k - 1) << 2));
+  for (; c < classes; c++) {
+    const x = load<f32>(row + (<usize>c << 2));
+    if (x > kth) {
+      insertDescending(top, k, x);
+      kth = load<f32>(top + (<usize>(k - 1) << 2));
+    }
+  }
+  return false;
+}
+
+/** Top-k of one row by insertion; eight lanes at a time skip everything below the current k-th. */
 @inline
 function topKInsertion(row: usize, classes: i32, k: i32, top: usize): void {
   for (let j = 0; j < k; j++) store<f32>(top + (<usize>j << 2), -1);
@@ -87,7 +169,7 @@ function topKInsertion(row: usize, classes: i32, k: i32, top: usize): void {
   for (; c + 8 <= classes; c += 8) {
     const a = v128.load(row + (<usize>c << 2));
     const b = v128.load(row + (<usize>c << 2), 16);
-    if (v128.any_true(f32x4.gt(f32x4.max(a, b), f32x4.splat(kth)))) {
+    if (v128.any_true(f32x4.gt(f32x4.pmax(a, b), f32x4.splat(kth)))) {
       for (let l = 0; l < 8; l++) {
         const x = load<f32>(row + (<usize>(c + l) << 2));
         if (x > kth) {
@@ -131,26 +213,30 @@ export function topK(values: usize, rows: i32, classes: i32, k: i32, out: usize,
   const rowBytes = <usize>classes << 2;
   for (let r = 0; r < rows; r++) {
     const row = values + <usize>r * rowBytes;
-    if (rowInvalid(row, classes, tolerance)) return r;
     const top = out + ((<usize>r * <usize>k) << 2);
-    if (k <= INSERTION_MAX_K) topKInsertion(row, classes, k, top);
-    else topKHeap(row, classes, k, top);
+    let bad = false;
+    // Constant k in each branch, so each inlined network keeps only its own levels.
+    if (k == 1) bad = topKNetwork(row, classes, 1, top, tolerance);
+    else if (k == 2) bad = topKNetwork(row, classes, 2, top, tolerance);
+    else if (k == 3) bad = topKNetwork(row, classes, 3, top, tolerance);
+    else if (k == 4) bad = topKNetwork(row, classes, 4, top, tolerance);
+    else {
+      bad = rowInvalid(row, classes, tolerance);
+      if (!bad) {
+        if (k <= INSERTION_MAX_K) topKInsertion(row, classes, k, top);
+        else topKHeap(row, classes, k, top);
+      }
+    }
+    if (bad) return r;
   }
   return -1;
 }
 
-/** out[r] = the largest value of row r. */
+/** out[r] = the largest value of row r (topK with k = 1). */
 export function maxPosterior(values: usize, rows: i32, classes: i32, out: usize, tolerance: f32): i32 {
   const rowBytes = <usize>classes << 2;
   for (let r = 0; r < rows; r++) {
-    const row = values + <usize>r * rowBytes;
-    if (rowInvalid(row, classes, tolerance)) return r;
-    let best = f32x4.splat(0);
-    let c = 0;
-    for (; c + 4 <= classes; c += 4) best = f32x4.max(best, v128.load(row + (<usize>c << 2)));
-    let m = max(max(f32x4.extract_lane(best, 0), f32x4.extract_lane(best, 1)), max(f32x4.extract_lane(best, 2), f32x4.extract_lane(best, 3)));
-    for (; c < classes; c++) m = max(m, load<f32>(row + (<usize>c << 2)));
-    store<f32>(out + (<usize>r << 2), m);
+    if (topKNetwork(values + <usize>r * rowBytes, classes, 1, out + (<usize>r << 2), tolerance)) return r;
   }
   return -1;
 }

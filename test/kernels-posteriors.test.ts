@@ -1,6 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import {
+  allocatePosteriors,
   correctness,
   crossEntropyLoss,
   entropy,
@@ -28,7 +29,7 @@ test.before(async () => {
 });
 
 function checkAll(p: Posteriors, labels: Int32Array, what: string): void {
-  for (const k of new Set([1, 2, 3, 5, 12, 13, p.classes].filter((k) => k <= p.classes))) {
+  for (const k of new Set([1, 2, 3, 4, 5, 12, 13, p.classes].filter((k) => k <= p.classes))) {
     assert.equal(Array.from(topK(p, k)), Array.from(referenceTopK(p, k)), `${what}: topK k=${k}`);
   }
   assert.equal(Array.from(maxPosterior(p)), Array.from(referenceMaxPosterior(p)), `${what}: maxPosterior`);
@@ -41,7 +42,7 @@ function checkAll(p: Posteriors, labels: Int32Array, what: string): void {
 
 test("kernels equal their references on random posteriors, smooth and peaked, many shapes", () => {
   const rng = new Pcg32(11);
-  for (const [rows, classes] of [[1, 1], [1, 2], [7, 3], [50, 4], [33, 7], [40, 10], [25, 17], [20, 100], [3, 257]] as const) {
+  for (const [rows, classes] of [[1, 1], [1, 2], [7, 3], [50, 4], [33, 7], [20, 8], [20, 9], [40, 10], [20, 16], [25, 17], [20, 100], [3, 257]] as const) {
     for (const peak of [0, 8, 40]) {
       const p = randomPosteriors(rng, rows, classes, peak);
       checkAll(p, randomLabels(rng, rows, classes), `${rows}x${classes} peak ${peak}`);
@@ -98,6 +99,25 @@ const EXPECTED_HASHES = [
   "4211ae2935a90684510c35a835d60a383d1c5d4791fa0c0cd5f88c44e51c6023",
   "7631034d869bbcddca6e93a99d2b9341972a365f996530c5f47c7cd786a8c2cf",
 ];
+
+test("posteriors allocated in wasm memory are read in place and survive memory growth", () => {
+  const rng = new Pcg32(13);
+  const source = randomPosteriors(rng, 300, 10, 6);
+  const labels = randomLabels(rng, 300, 10);
+  const held = allocatePosteriors(300, 10);
+  assert.equal(Array.from(held.values.subarray(0, 5)), [0, 0, 0, 0, 0]);
+  held.values.set(source.values);
+  assert.equal(Array.from(topK(held, 3)), Array.from(topK(source, 3)));
+  // A large input grows memory (detaching old views) and fills the scratch arena: held must keep
+  // its values, and its `values` view must follow the new buffer.
+  const big = randomPosteriors(rng, 20000, 50);
+  assert.equal(Array.from(maxPosterior(big)), Array.from(referenceMaxPosterior(big)));
+  assert.equal(Array.from(held.values), Array.from(source.values));
+  assertClose(modifiedEntropy(held, labels), referenceModifiedEntropy(source, labels), "held modifiedEntropy");
+  held.release();
+  assert.throws(() => held.values, /released/);
+  assert.throws(() => allocatePosteriors(0, 3), /allocatePosteriors: rows must be a positive integer, got 0/);
+});
 
 test("bad input gets an error naming the argument and the problem", () => {
   const good: Posteriors = { values: new Float32Array([0.25, 0.75, 0.5, 0.5]), rows: 2, classes: 2 };

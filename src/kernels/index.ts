@@ -1,6 +1,16 @@
 // Typed wrappers over the AssemblyScript kernels. Call `await initKernels()` once first.
 export { initKernels } from "./wasm.js";
 export { Pcg32 } from "./random.js";
-export { topK, maxPosterior, entropy, modifiedEntropy, crossEntropyLoss, correctness, ROW_SUM_TOLERANCE } from "./posteriors.js";
+export {
+  topK,
+  maxPosterior,
+  entropy,
+  modifiedEntropy,
+  crossEntropyLoss,
+  correctness,
+  allocatePosteriors,
+  ROW_SUM_TOLERANCE,
+} from "./posteriors.js";
+export type { WasmPosteriors } from "./posteriors.js";
 export { rocCurve, auc, tprAtFpr, attackerAdvantage, confusionAt, percentile } from "./roc.js";
 export type { Scores, RocCurve, Confusion } from "./roc.js";

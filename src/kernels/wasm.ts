@@ -82,24 +82,78 @@ const ALIGN = 16;
 const PAGE = 65536;
 const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE;
 
+/** Regions kept for callers (see reserve()); the scratch arena starts above the highest. */
+const reservations = new Set<{ start: number; end: number }>();
+
+function arenaBase(k: KernelExports): number {
+  let base = (k.heapBase() + ALIGN - 1) & ~(ALIGN - 1);
+  for (const r of reservations) base = Math.max(base, r.end);
+  return base;
+}
+
+function ensureMemory(k: KernelExports, end: number): void {
+  if (end > MAX_BYTES) {
+    throw new RangeError(
+      `mlleaks kernels: the input needs ${end} bytes of wasm memory, more than the 4 GiB a wasm32 instance can address`,
+    );
+  }
+  const have = k.memory.buffer.byteLength;
+  if (end <= have) return;
+  try {
+    k.memory.grow(Math.ceil((end - have) / PAGE));
+  } catch (error) {
+    throw new RangeError(
+      `mlleaks kernels: could not grow wasm memory from ${mib(have)} to ${mib(end)} MiB (${(error as Error).message}); use smaller inputs`,
+    );
+  }
+}
+
+const mib = (bytes: number) => (bytes / 1048576).toFixed(0);
+
 /**
- * Lays out regions of the given byte sizes one after another above the heap base, growing wasm
- * memory when needed, and returns their addresses. The arena is reused by every call: a region is
- * valid only until the next call to scratch(). Views on memory.buffer must be made after this
- * call, since growing memory detaches the old buffer.
+ * Lays out regions of the given byte sizes one after another above the heap base (and above any
+ * reserved region), growing wasm memory when needed, and returns their addresses. The arena is
+ * reused by every call: a region is valid only until the next call to scratch(). Views on
+ * memory.buffer must be made after this call, since growing memory detaches the old buffer.
  */
 export function scratch(...byteSizes: number[]): number[] {
   const k = kernels();
-  let next = (k.heapBase() + ALIGN - 1) & ~(ALIGN - 1);
+  let next = arenaBase(k);
   const addresses: number[] = [];
   for (const size of byteSizes) {
     addresses.push(next);
     next += Math.ceil(size / ALIGN) * ALIGN;
   }
-  if (next > MAX_BYTES) {
-    throw new RangeError(`mlleaks kernels: the input needs ${next} bytes of wasm memory, more than the 4 GiB a wasm32 instance can address`);
-  }
-  const have = k.memory.buffer.byteLength;
-  if (next > have) k.memory.grow(Math.ceil((next - have) / PAGE));
+  ensureMemory(k, next);
   return addresses;
+}
+
+export interface Reservation {
+  /** Byte address in wasm memory. */
+  readonly address: number;
+  readonly byteLength: number;
+  /** Gives the region back; its memory is reused once every region above it is released too. */
+  release(): void;
+}
+
+/**
+ * Keeps byteLength bytes of wasm memory for the caller until release(): kernels can then read data
+ * there in place, with no copy. scratch() never lays out over a live reservation.
+ */
+export function reserve(byteLength: number): Reservation {
+  const k = kernels();
+  const start = arenaBase(k);
+  const region = { start, end: start + Math.ceil(byteLength / ALIGN) * ALIGN };
+  ensureMemory(k, region.end);
+  reservations.add(region);
+  return { address: start, byteLength, release: () => void reservations.delete(region) };
+}
+
+/** The address of `view` if it lies inside a live reservation (so kernels may read it in place). */
+export function reservedAddress(view: ArrayBufferView): number | undefined {
+  if (view.buffer !== kernels().memory.buffer) return undefined;
+  for (const r of reservations) {
+    if (view.byteOffset >= r.start && view.byteOffset + view.byteLength <= r.end) return view.byteOffset;
+  }
+  return undefined;
 }
