@@ -3,9 +3,11 @@
 import { CommandSpec, UsageError, formatHelp, parseOptions } from "./args.js";
 import { attackCommand } from "./commands/attack.js";
 import { auditCommand } from "./commands/audit.js";
+import { datasetsFetchCommand, datasetsListCommand } from "./commands/datasets.js";
 
 const commands: CommandSpec[] = [];
 commands.push(auditCommand, attackCommand);
+commands.push(datasetsListCommand, datasetsFetchCommand);
 
 function topLevelHelp(): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length)) + 2;
