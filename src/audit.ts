@@ -67,7 +67,7 @@ export interface AuditOptions {
   readonly attacks?: readonly ExtraAttack[];
   /** Default ["none"]. */
   readonly defences?: readonly Defence[];
-  /** Target architecture; default cnn for images, mlp otherwise. */
+  /** Target architecture; default cnn for images of 16x16 or more, mlp otherwise. */
   readonly target?: ModelKind;
   /** Adversary 1's shadow architecture; default: the target's. */
   readonly shadowModel?: ModelKind;
@@ -93,7 +93,8 @@ export interface AuditOptions {
   readonly signal?: AbortSignal;
 }
 
-const isImage = (d: Dataset) => d.kind === "image";
+/** The paper's CNN pools twice after 5x5 convolutions: it needs images of at least 16x16. */
+const isImage = (d: Dataset) => d.kind === "image" && d.recordShape.length === 3 && d.recordShape[0]! >= 16 && d.recordShape[1]! >= 16;
 const defaultModel = (d: Dataset): ModelKind => (isImage(d) ? "cnn" : "mlp");
 const rowsOf = (data: LabeledData): number => data.labels.length;
 

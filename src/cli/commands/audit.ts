@@ -6,6 +6,7 @@ import { bundledDataSource, directorySource } from "../../adapters/node/dataset-
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
 import { loadDataset, type Dataset } from "../../datasets/index.js";
+import { initModelBackend } from "../../models/backend.js";
 import { trainInParallel, trainSequentially } from "../../models/parallel.js";
 import { MODEL_KINDS, type ModelKind } from "../../models/types.js";
 import { formatResultsTable } from "../../report/table.js";
@@ -42,7 +43,7 @@ export const auditCommand: CommandSpec = {
       description: "further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, rmia (reference models); none for none",
     },
     defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: "targets to train and attack: no defence, dropout, model stacking" },
-    target: { type: "string", valueName: "KIND", choices: TARGET_KINDS, description: "target architecture (default cnn for images, mlp otherwise)" },
+    target: { type: "string", valueName: "KIND", choices: TARGET_KINDS, description: "target architecture (default cnn for images of 16x16 or more, mlp otherwise)" },
     seed: { type: "integer", valueName: "S", default: 0, description: "seed of the split, every model and every draw: the same seed gives the same report" },
     epochs: { type: "integer", valueName: "E", default: AUDIT_DEFAULTS.epochs, description: "training epochs of target and shadow models" },
     "attack-epochs": { type: "integer", valueName: "E", default: AUDIT_DEFAULTS.attackEpochs, description: "training epochs of the attack models" },
@@ -76,6 +77,8 @@ export const auditCommand: CommandSpec = {
     const stderr = { isTTY: Boolean(process.stderr.isTTY), write: (s: string) => void process.stderr.write(s) };
     const dataset = await load(options.dataset as string, dataDir);
     const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
+    const engine = options.engine as EngineChoice;
+    const usesTfjs = engine === "tfjs" || [dataset, shadowDataset].some((d) => d?.kind === "image" && d.recordShape[0]! >= 16) || options.target === "cnn";
     const workers = (options.workers as number | undefined) ?? nodeWorkers.defaultWorkers();
     const runJobs: JobRunner = workers === 1 ? (jobs, hooks) => trainSequentially(jobs, hooks) : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
     const partSize = (options["part-size"] as number | undefined) ?? Math.floor(dataset.labels.length / 4);
@@ -102,13 +105,19 @@ export const auditCommand: CommandSpec = {
       dropout,
       noiseQueries: options["noise-queries"] as number,
       topPercentile: t,
-      engine: options.engine as EngineChoice,
+      engine,
       runJobs,
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
     });
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);
     const out = resolve(options.out as string);
-    const paths = await writeReports(report, out, {});
+    const versions: Record<string, string> = {};
+    if (usesTfjs) {
+      const backend = await initModelBackend();
+      versions.tfjs = backend.tfjsVersion;
+      versions.tfjsBackend = `${backend.backend}${backend.simd ? "-simd" : ""}, ${backend.threads} thread${backend.threads === 1 ? "" : "s"}`;
+    }
+    const paths = await writeReports(report, out, {}, versions);
     if (options.json) {
       const { readFile } = await import("node:fs/promises");
       process.stdout.write(await readFile(paths.json, "utf8"));
