@@ -3,10 +3,12 @@
 import { CommandSpec, UsageError, formatHelp, parseOptions } from "./args.js";
 import { attackCommand } from "./commands/attack.js";
 import { datasetsFetchCommand, datasetsListCommand } from "./commands/datasets.js";
+import { serveCommand } from "./commands/serve.js";
 
 const commands: CommandSpec[] = [];
 commands.push(attackCommand);
 commands.push(datasetsListCommand, datasetsFetchCommand);
+commands.push(serveCommand);
 
 function topLevelHelp(): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length)) + 2;
