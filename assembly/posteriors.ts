@@ -573,22 +573,23 @@ export function crossEntropyLoss(values: usize, labels: usize, rows: i32, classe
   return -1;
 }
 
-/** out[r] = 1 when row r's argmax (lowest index among ties) is its label, else 0. */
+/**
+ * out[r] = 1 when row r's argmax (lowest index among ties) is its label, else 0: the row's maximum
+ * by the k = 1 network, then the first column holding it, four at a time.
+ */
 export function correctness(values: usize, labels: usize, rows: i32, classes: i32, out: usize, tolerance: f32): i32 {
   const rowBytes = <usize>classes << 2;
   for (let r = 0; r < rows; r++) {
     const row = values + <usize>r * rowBytes;
-    if (rowInvalid(row, classes, tolerance)) return r;
-    let best = 0;
-    let bestValue = load<f32>(row);
-    for (let c = 1; c < classes; c++) {
-      const x = load<f32>(row + (<usize>c << 2));
-      if (x > bestValue) {
-        best = c;
-        bestValue = x;
-      }
-    }
-    store<f32>(out + (<usize>r << 2), best == load<i32>(labels + (<usize>r << 2)) ? 1 : 0);
+    // The maximum goes into the output slot first; the verdict then replaces it.
+    const slot = out + (<usize>r << 2);
+    if (topKNetwork(row, classes, 1, slot, tolerance)) return r;
+    const best = load<f32>(slot);
+    const bestLanes = f32x4.splat(best);
+    let c = 0;
+    while (c + 4 <= classes && !v128.any_true(f32x4.eq(v128.load(row + (<usize>c << 2)), bestLanes))) c += 4;
+    while (load<f32>(row + (<usize>c << 2)) != best) c++;
+    store<f32>(slot, c == load<i32>(labels + (<usize>r << 2)) ? 1 : 0);
   }
   return -1;
 }
