@@ -3,14 +3,16 @@
 // COOP/COEP, drives headless Chromium through playwright-core (never a downloaded browser), and:
 //   1. runs every portable uvu test file in a page (Node-only ones are listed as skipped);
 //   2. runs the cross-runtime probe in the page and in this Node process: every hash must match;
+//   3. clicks through the audit page like a user, checks its fingerprints against Node's, and
+//      saves screenshots in test-output/;
 // Any request the pages make outside the server's origin fails the run.
 // Prints one closing line: "chromium: N passed, N failed".
 import { chromium } from "playwright-core";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildBrowserTests, browserTestOut } from "./build-web.mjs";
+import { buildBrowserTests, buildWeb, browserTestOut, webOut } from "./build-web.mjs";
 import { startWebServer } from "./web-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -44,7 +46,8 @@ function report(ok, label, detail = "") {
 const stripAnsi = (text) => text.replace(/\u001b\[[0-9;]*m/g, "");
 
 const tests = await buildBrowserTests();
-const { url: origin, server } = await startWebServer({ mounts: { "/_test/": browserTestOut } });
+await buildWeb();
+const { url: origin, server } = await startWebServer({ mounts: { "/_test/": browserTestOut, "/": webOut } });
 const userDataDir = mkdtempSync(join(tmpdir(), "mlleaks-chromium-"));
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
@@ -71,6 +74,97 @@ async function runInPage(path) {
     const state = await page.evaluate(() => globalThis.mlleaksTest);
     return { ...state, errors };
   } finally {
+    await page.close();
+  }
+}
+
+const outputDir = join(root, "test-output");
+
+/** Seeded softmax posteriors with labels, as CSV: members peakier than non-members. */
+function posteriorCsv(rng, rows, classes, peak) {
+  const lines = [[...Array.from({ length: classes }, (_, c) => `p${c}`), "label"].join(",")];
+  const u = rng.fillFloat64(rows * (classes + 1));
+  for (let r = 0; r < rows; r++) {
+    const at = r * (classes + 1);
+    const label = Math.floor(u[at] * classes);
+    const logits = Array.from({ length: classes }, (_, c) => 2 * u[at + 1 + c] + (c === label ? 4 * peak * u[at] : 0));
+    const max = Math.max(...logits);
+    const e = logits.map((x) => Math.exp(x - max));
+    const sum = e.reduce((a, b) => a + b, 0);
+    lines.push([...e.map((x) => (x / sum).toFixed(6)), label].join(","));
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The audit page, driven like a user; every fingerprint it shows must equal Node's. */
+async function testAuditPage() {
+  mkdirSync(outputDir, { recursive: true });
+  const dist = (path) => import(pathToFileURL(join(root, "dist", "src", path)).href);
+  const { Pcg32, initKernels } = await dist("kernels/index.js");
+  const { parsePosteriorFile } = await dist("attacks/posterior-files.js");
+  const { auditPosteriors } = await dist("audit-posteriors.js");
+  const { fingerprintReport } = await dist("report/json.js");
+  await initKernels();
+
+  // Posterior files: written here, dropped into the page, and audited by Node from the same bytes.
+  const rng = new Pcg32(7);
+  const files = { members: join(outputDir, "members.csv"), nonmembers: join(outputDir, "nonmembers.csv") };
+  writeFileSync(files.members, posteriorCsv(rng, 400, 10, 3));
+  writeFileSync(files.nonmembers, posteriorCsv(rng, 400, 10, 1));
+  const read = (path, name) => parsePosteriorFile(new Uint8Array(readFileSync(path)), name);
+  const m = read(files.members, "members.csv");
+  const n = read(files.nonmembers, "nonmembers.csv");
+  const nodeReport = await auditPosteriors({ members: m.posteriors, nonMembers: n.posteriors, membersLabels: m.labels, nonMembersLabels: n.labels });
+  const nodeFingerprint = await fingerprintReport(nodeReport);
+
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
+  try {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(origin);
+    await page.waitForSelector("body[data-state=ready]");
+    await page.setInputFiles("#members-file", files.members);
+    await page.setInputFiles("#nonmembers-file", files.nonmembers);
+    await page.click("#run-posteriors");
+    await page.waitForSelector("body[data-state=done], body[data-state=error]", { timeout: TEST_TIMEOUT_MS });
+    const error = await page.evaluate(() => (document.body.dataset.state === "error" ? document.getElementById("error-panel")?.textContent : ""));
+    const fingerprint = await page.textContent("#fingerprint").catch(() => null);
+    const rows = await page.locator("#summary tbody tr[data-attack]").count();
+    const curves = await page.locator("#charts svg").count();
+    await page.screenshot({ path: join(outputDir, "page-posteriors.png"), fullPage: true });
+    report(!error && rows === nodeReport.runs[0].attacks.length, "page: posterior files -> attacks table", error || `${rows} attacks, ${curves} ROC charts`);
+    report(curves >= 2, "page: ROC curves, linear and log-log", `${curves} charts`);
+    report(fingerprint === nodeFingerprint, "page: posteriors fingerprint == node", fingerprint === nodeFingerprint ? nodeFingerprint.slice(0, 16) : `page ${fingerprint} node ${nodeFingerprint}`);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    const saved = join(outputDir, "page-report.json");
+    await download.saveAs(saved);
+    const document = JSON.parse(readFileSync(saved, "utf8"));
+    report(download.suggestedFilename() === "report.json" && document.fingerprint === nodeFingerprint, "page: download report.json", `${download.suggestedFilename()} fingerprint ${String(document.fingerprint).slice(0, 16)}`);
+
+    // .npy files (no labels): only the label-free attacks, still Node's fingerprint.
+    const { encodeNpy } = await dist("datasets/npy.js");
+    const npy = { members: join(outputDir, "members.npy"), nonmembers: join(outputDir, "nonmembers.npy") };
+    writeFileSync(npy.members, encodeNpy(m.posteriors.values, [m.posteriors.rows, m.posteriors.classes]));
+    writeFileSync(npy.nonmembers, encodeNpy(n.posteriors.values, [n.posteriors.rows, n.posteriors.classes]));
+    const npyFingerprint = await fingerprintReport(await auditPosteriors({ members: m.posteriors, nonMembers: n.posteriors }));
+    await page.setInputFiles("#members-file", npy.members);
+    await page.setInputFiles("#nonmembers-file", npy.nonmembers);
+    await page.click("#run-posteriors");
+    await page.waitForFunction(() => document.body.dataset.state !== "running", null, { timeout: TEST_TIMEOUT_MS });
+    const npyShown = await page.textContent("#fingerprint").catch(() => null);
+    const npyRows = await page.locator("#summary tbody tr[data-attack]").count();
+    report(npyShown === npyFingerprint && npyRows === 2, "page: .npy files, label-free attacks, fingerprint == node", `${npyRows} attacks, ${String(npyShown).slice(0, 16)}`);
+
+    // A bad file: the page names the problem instead of failing silently.
+    writeFileSync(join(outputDir, "bad.csv"), "p0,p1\n0.5,oops\n");
+    await page.setInputFiles("#members-file", join(outputDir, "bad.csv"));
+    await page.click("#run-posteriors");
+    await page.waitForSelector("body[data-state=error]", { timeout: 60_000 });
+    const message = await page.textContent("#error-panel");
+    report(/bad\.csv/.test(message ?? "") && /line 2|row/.test(message ?? ""), "page: a bad file gets an error naming it", JSON.stringify(message));
+  } finally {
+    report(errors.length === 0, "page: no uncaught errors", errors.join("; "));
     await page.close();
   }
 }
@@ -103,6 +197,8 @@ try {
     }
     console.log(`probe facts: node ${JSON.stringify(nodeProbe.facts ?? {})}; chromium ${JSON.stringify(state.probe.facts ?? {})}`);
   }
+
+  await testAuditPage();
 
   report(foreign.length === 0, "no request left the page's origin", foreign.length ? foreign.join(", ") : "");
 } catch (error) {

@@ -2,9 +2,11 @@
 // Exit codes: 0 ok, 1 failure, 2 usage error.
 import { CommandSpec, UsageError, formatHelp, parseOptions } from "./args.js";
 import { attackCommand } from "./commands/attack.js";
+import { datasetsFetchCommand, datasetsListCommand } from "./commands/datasets.js";
 
 const commands: CommandSpec[] = [];
 commands.push(attackCommand);
+commands.push(datasetsListCommand, datasetsFetchCommand);
 
 function topLevelHelp(): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length)) + 2;

@@ -103,6 +103,16 @@ function parseHeader(header: string, file: string, at: number): { dtype: NpyDtyp
   return { dtype, fortranOrder: fortran === "True", shape };
 }
 
+/**
+ * parseNpy with every value as a JS number ('<i8' becomes float64, values beyond 2^53 rejected):
+ * the form the attack CLI's posterior-file reader takes.
+ */
+export function parseNpyNumeric(bytes: Uint8Array, file: string): { dtype: NpyDtype; shape: readonly number[]; data: Float32Array | Float64Array | Uint8Array | Int32Array } {
+  const array = parseNpy(bytes, file);
+  const data = array.data instanceof BigInt64Array ? Float64Array.from(bigIntsToNumbers(array.data, file)) : array.data;
+  return { dtype: array.dtype, shape: array.shape, data };
+}
+
 /** The array's values as float32 (integers must be exactly representable as numbers). */
 export function npyToFloat32(array: NpyArray, file: string): Float32Array {
   if (array.data instanceof Float32Array) return array.data;

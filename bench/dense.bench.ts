@@ -1,0 +1,146 @@
+// npm run bench:dense: training throughput (samples/s) of dense networks, batch 100, Adam, in one
+// run: the fused AssemblyScript engine, the same network as tfjs ops on tfjs-backend-wasm and on
+// tfjs-backend-cpu, and aggregate throughput with two models training at once in two workers.
+// Models: the paper's MLP on Purchase-100's shape (600 binary features -> dense 128 tanh -> 100
+// classes) and the attack MLP (3 -> dense 64 tanh -> 2). Medians of several runs; ratios are taken
+// within this run. Progress goes to stderr, the Markdown table to stdout.
+// Environment: MLLEAKS_BENCH_RUNS (default 5), MLLEAKS_BENCH_ROWS (training rows, default 10000).
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { availableParallelism, loadavg } from "node:os";
+import { nodeWorkers } from "../src/adapters/node/workers.js";
+import { Pcg32, initKernels } from "../src/kernels/index.js";
+import { createClassifier } from "../src/models/create.js";
+import { denseLayers, type DenseKind, type DenseLayerSpec } from "../src/models/dense/index.js";
+import "../src/models/engines.js";
+import { trainInParallel, type TrainingJob } from "../src/models/parallel.js";
+import type { LabeledData } from "../src/types.js";
+
+const RUNS = Number(process.env.MLLEAKS_BENCH_RUNS ?? 5);
+const ROWS = Number(process.env.MLLEAKS_BENCH_ROWS ?? 10_000);
+const BATCH = 100;
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Binary features with the given density (Purchase-100 is binary), uniform labels. */
+function synthetic(rows: number, dim: number, classes: number, seed: number, binary: boolean): LabeledData {
+  const rng = new Pcg32(seed);
+  const u = rng.fillFloat64(rows * dim);
+  const features = Float32Array.from(u, (x) => (binary ? (x < 0.3 ? 1 : 0) : x));
+  const labels = Int32Array.from(rng.fillUint32(rows), (x) => x % classes);
+  return { features, recordShape: [dim], labels, numClasses: classes };
+}
+
+/** Samples/s of the fused engine: one epoch over the data per run, after one warm-up epoch. */
+async function fusedSamplesPerSecond(kind: DenseKind, data: LabeledData): Promise<number> {
+  const model = await createClassifier(kind, { inputShape: data.recordShape, numClasses: data.numClasses, engine: "fused" });
+  await model.fit(data, { seed: 1, epochs: 1, batchSize: BATCH });
+  const rates: number[] = [];
+  for (let run = 0; run < RUNS; run++) rates.push((await model.fit(data, { seed: run, epochs: 1, batchSize: BATCH })).samplesPerSecond);
+  model.dispose();
+  return median(rates);
+}
+
+/** Aggregate samples/s of `models` fused models training at once in as many workers (wall clock,
+ *  worker start-up included). */
+async function parallelSamplesPerSecond(kind: DenseKind, data: LabeledData, models: number, epochs: number): Promise<number> {
+  const jobs: TrainingJob[] = Array.from({ length: models }, (_, i) => ({
+    kind,
+    spec: { inputShape: data.recordShape, numClasses: data.numClasses, engine: "fused" },
+    data,
+    options: { seed: i, epochs, batchSize: BATCH },
+  }));
+  const rates: number[] = [];
+  for (let run = 0; run < Math.min(RUNS, 3); run++) {
+    const started = performance.now();
+    await trainInParallel(jobs, { adapter: nodeWorkers, workers: models });
+    rates.push((models * epochs * ROWS) / ((performance.now() - started) / 1000));
+  }
+  return median(rates);
+}
+
+/** The same network as plain tfjs ops, trained with tf.train.adam on seeded batches (the work a
+ *  tfjs training step does, without LayersModel.fit's bookkeeping). Samples/s over `steps` steps. */
+async function tfjsSamplesPerSecond(backend: "wasm" | "cpu", layers: readonly DenseLayerSpec[], data: LabeledData, steps: number, runs: number): Promise<number> {
+  if (!(await tf.setBackend(backend)) || tf.getBackend() !== backend) throw new Error(`tfjs backend '${backend}' did not start`);
+  const rng = new Pcg32(7);
+  const params = layers.flatMap(({ inputs, units }) => [
+    tf.variable(tf.randomUniform([inputs, units], -0.05, 0.05, "float32", 1)),
+    tf.variable(tf.zeros([units])),
+  ]);
+  const optimizer = tf.train.adam(0.001, 0.9, 0.999, 1e-7);
+  const dim = layers[0]!.inputs;
+  const classes = layers.at(-1)!.units;
+  const step = () => {
+    const start = rng.nextUint32() % (ROWS - BATCH);
+    const x = tf.tensor2d(data.features.subarray(start * dim, (start + BATCH) * dim), [BATCH, dim]);
+    const y = tf.oneHot(tf.tensor1d(data.labels.subarray(start, start + BATCH), "int32"), classes);
+    const loss = optimizer.minimize(
+      () => {
+        let h: tf.Tensor2D = x;
+        layers.forEach(({ activation }, l) => {
+          const z = tf.add(tf.matMul(h, params[2 * l] as tf.Tensor2D), params[2 * l + 1]!) as tf.Tensor2D;
+          h = activation === "tanh" ? tf.tanh(z) : activation === "relu" ? tf.relu(z) : z;
+        });
+        const penalty = tf.addN(layers.map((_, l) => tf.sum(tf.square(params[2 * l]!))));
+        return tf.add(tf.losses.softmaxCrossEntropy(y, h), tf.mul(1e-7, penalty)) as tf.Scalar;
+      },
+      true,
+      params,
+    );
+    loss!.dataSync();
+    tf.dispose([x, y, loss!]);
+  };
+  step();
+  const rates: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    for (let s = 0; s < steps; s++) step();
+    rates.push((steps * BATCH) / ((performance.now() - started) / 1000));
+  }
+  tf.dispose(params);
+  optimizer.dispose();
+  return median(rates);
+}
+
+const started = performance.now();
+await initKernels();
+const rows: string[] = [];
+const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
+for (const [kind, dim, classes, binary] of [
+  ["mlp", 600, 100, true],
+  ["attack-mlp", 3, 2, false],
+] as const) {
+  const layers = denseLayers(kind, dim, classes);
+  const shape = [dim, ...layers.map((l) => l.units)].join(" -> ");
+  const data = synthetic(ROWS, dim, classes, 1, binary);
+  log(`${kind} ${shape}: fused...`);
+  const fused = await fusedSamplesPerSecond(kind, data);
+  log(`${kind}: fused, 2 models in 2 workers...`);
+  const twoWorkers = await parallelSamplesPerSecond(kind, data, 2, kind === "mlp" ? 5 : 20);
+  log(`${kind}: tfjs-backend-wasm...`);
+  const wasm = await tfjsSamplesPerSecond("wasm", layers, data, kind === "mlp" ? 100 : 200, RUNS);
+  log(`${kind}: tfjs-backend-cpu...`);
+  const cpu = await tfjsSamplesPerSecond("cpu", layers, data, kind === "mlp" ? 10 : 100, Math.min(RUNS, 3));
+  const row = (engine: string, rate: number) =>
+    `| ${kind} ${shape} | ${engine} | ${fmt(rate)} | ${(rate / wasm).toFixed(2)}x | ${(rate / cpu).toFixed(1)}x |`;
+  rows.push(
+    row("fused (1 thread)", fused),
+    row("fused, 2 models in 2 workers (aggregate)", twoWorkers),
+    row("tfjs ops on tfjs-backend-wasm", wasm),
+    row("tfjs ops on tfjs-backend-cpu", cpu),
+  );
+}
+
+console.log("## Dense training throughput (batch 100, Adam)\n");
+console.log("| model | engine | samples/s (median) | vs tfjs-wasm | vs tfjs-cpu |");
+console.log("| --- | --- | ---: | ---: | ---: |");
+for (const row of rows) console.log(row);
+console.log(
+  `\n${RUNS} runs, ${ROWS} training rows; Node ${process.version}, ${availableParallelism()} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}, ${new Date().toISOString()}, ${((performance.now() - started) / 1e3).toFixed(0)} s.`,
+);

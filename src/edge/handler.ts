@@ -1,0 +1,254 @@
+// The edge leakage check: a standard fetch(request) => Promise<Response> handler that touches no
+// runtime API (only Request, Response, streams, TextDecoder and WebAssembly), so the same code
+// serves from Deno.serve, Node (src/adapters/node/http.ts), Cloudflare-style workers or a browser
+// service worker. POST the target's posteriors on known members and non-members; get back the
+// threshold and metric attacks' results. Every bad request gets a 4xx JSON error naming the problem.
+import { auditPosteriors, POSTERIOR_ATTACKS, validateAttackInput, type PosteriorAttackName } from "../audit-posteriors.js";
+import type { Posteriors } from "../types.js";
+
+export interface LeakageHandlerOptions {
+  /** Largest request body accepted, in bytes, enforced while the body streams in (default 8 MiB). */
+  readonly maxBodyBytes?: number;
+  /** Most rows accepted per side, members and non-members each (default 100,000). */
+  readonly maxRows?: number;
+  /** Most classes per posterior row (default 1,000). */
+  readonly maxClasses?: number;
+}
+
+export const DEFAULT_LIMITS = { maxBodyBytes: 8 * 1024 * 1024, maxRows: 100_000, maxClasses: 1_000 } as const;
+
+/** A request the handler refuses: status and a message that names the field and what was expected. */
+export class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
+
+function json(status: number, body: unknown, extra: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...extra } });
+}
+
+export const USAGE = {
+  method: "POST",
+  contentType: "application/json",
+  body: {
+    members: { posteriors: "number[][] (rows x classes, each row sums to about 1)", labels: "integer[] (optional; loss, modified-entropy and correctness need both sides' labels)" },
+    nonMembers: { posteriors: "number[][]", labels: "integer[] (optional)" },
+    noise: { posteriors: "number[][] (optional: the target's answers on random noise queries, for adversary 3's threshold)" },
+    attacks: `optional subset of ${POSTERIOR_ATTACKS.join(", ")}`,
+    topPercentile: "optional number in (0, 100): threshold at this top percentile (default 10)",
+    roc: "optional boolean: include each attack's ROC points",
+  },
+};
+
+/** Builds a handler with the given limits. */
+export function createLeakageHandler(options: LeakageHandlerOptions = {}): (request: Request) => Promise<Response> {
+  const limits = { ...DEFAULT_LIMITS, ...options };
+  return async (request: Request): Promise<Response> => {
+    try {
+      if (request.method === "GET" || request.method === "HEAD") {
+        return json(405, { error: "use POST with a JSON body", usage: USAGE }, { Allow: "POST" });
+      }
+      if (request.method !== "POST") throw new RequestError(405, `method ${request.method} is not allowed: use POST`);
+      const type = request.headers.get("content-type") ?? "";
+      if (!/^application\/json\s*(;|$)/i.test(type)) {
+        throw new RequestError(415, `Content-Type must be application/json, got ${type === "" ? "none" : `'${type}'`}`);
+      }
+      const text = await readBodyText(request, limits.maxBodyBytes);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (error) {
+        throw new RequestError(400, `body is not valid JSON: ${(error as Error).message}`);
+      }
+      const input = parseLeakageRequest(body, limits);
+      try {
+        // What the shape checks above let through but the audit's own checks refuse (rows that
+        // do not sum to about 1, say) is still the caller's to fix.
+        validateAttackInput(input);
+      } catch (error) {
+        throw new RequestError(422, (error as Error).message);
+      }
+      const report = await auditPosteriors(input);
+      const run = report.runs[0]!;
+      return json(200, {
+        members: input.members.rows,
+        nonMembers: input.nonMembers.rows,
+        classes: input.members.classes,
+        target: run.target,
+        attacks: run.attacks.map((attack) => ({
+          name: attack.name,
+          title: attack.title,
+          ...attack.metrics,
+          ...(input.roc ? { roc: attack.roc } : {}),
+        })),
+        notes: report.notes,
+      });
+    } catch (error) {
+      if (error instanceof RequestError) {
+        return json(error.status, { error: error.message }, error.status === 405 ? { Allow: "POST" } : {});
+      }
+      return json(500, { error: `internal error: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  };
+}
+
+/**
+ * Reads the body as UTF-8 text, refusing it (413) as soon as it passes maxBytes: a declared
+ * Content-Length is checked before reading, and the stream is cancelled mid-way otherwise.
+ */
+async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+  const tooLarge = (n: string) => new RequestError(413, `body is ${n} bytes, more than the limit of ${maxBytes}`);
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(declared);
+  if (request.body === null) throw new RequestError(400, "body is empty: expected a JSON object");
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(`over ${maxBytes}`);
+    }
+    chunks.push(value);
+  }
+  if (size === 0) throw new RequestError(400, "body is empty: expected a JSON object");
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new RequestError(400, "body is not valid UTF-8");
+  }
+}
+
+export interface LeakageRequest {
+  members: Posteriors;
+  nonMembers: Posteriors;
+  membersLabels?: Int32Array;
+  nonMembersLabels?: Int32Array;
+  noise?: Posteriors;
+  attacks?: PosteriorAttackName[];
+  topPercentile?: number;
+  roc: boolean;
+}
+
+const KNOWN_FIELDS = new Set(["members", "nonMembers", "noise", "attacks", "topPercentile", "roc"]);
+
+/** Checks the parsed body's shape field by field; errors (422) name the JSON path. */
+export function parseLeakageRequest(body: unknown, limits: Required<LeakageHandlerOptions>): LeakageRequest {
+  if (!isObject(body)) throw new RequestError(422, `body must be a JSON object with members and nonMembers, got ${describe(body)}`);
+  for (const key of Object.keys(body)) {
+    if (!KNOWN_FIELDS.has(key)) throw new RequestError(422, `unknown field '${key}': expected ${[...KNOWN_FIELDS].join(", ")}`);
+  }
+  const members = parseSide(body.members, "members", limits, true);
+  const nonMembers = parseSide(body.nonMembers, "nonMembers", limits, true);
+  if (members.posteriors.classes !== nonMembers.posteriors.classes) {
+    throw new RequestError(422, `members have ${members.posteriors.classes} classes but nonMembers have ${nonMembers.posteriors.classes}`);
+  }
+  const request: LeakageRequest = { members: members.posteriors, nonMembers: nonMembers.posteriors, roc: false };
+  if ((members.labels === undefined) !== (nonMembers.labels === undefined)) {
+    throw new RequestError(422, `labels given for ${members.labels ? "members" : "nonMembers"} only: give both sides' labels or neither`);
+  }
+  if (members.labels) request.membersLabels = members.labels;
+  if (nonMembers.labels) request.nonMembersLabels = nonMembers.labels;
+  if (body.noise !== undefined) {
+    const noise = parseSide(body.noise, "noise", limits, false).posteriors;
+    if (noise.classes !== members.posteriors.classes) {
+      throw new RequestError(422, `noise has ${noise.classes} classes but members have ${members.posteriors.classes}`);
+    }
+    request.noise = noise;
+  }
+  if (body.attacks !== undefined) {
+    if (!Array.isArray(body.attacks) || body.attacks.length === 0) {
+      throw new RequestError(422, `attacks must be a non-empty array of names, got ${describe(body.attacks)}`);
+    }
+    request.attacks = body.attacks.map((name, i) => {
+      if (typeof name !== "string" || !(POSTERIOR_ATTACKS as readonly string[]).includes(name)) {
+        throw new RequestError(422, `attacks[${i}] is ${describe(name)}: expected one of ${POSTERIOR_ATTACKS.join(", ")}`);
+      }
+      return name as PosteriorAttackName;
+    });
+  }
+  if (body.topPercentile !== undefined) {
+    const t = body.topPercentile;
+    if (typeof t !== "number" || !(t > 0 && t < 100)) throw new RequestError(422, `topPercentile must be a number strictly between 0 and 100, got ${describe(t)}`);
+    request.topPercentile = t;
+  }
+  if (body.roc !== undefined) {
+    if (typeof body.roc !== "boolean") throw new RequestError(422, `roc must be true or false, got ${describe(body.roc)}`);
+    request.roc = body.roc;
+  }
+  return request;
+}
+
+function parseSide(value: unknown, side: string, limits: Required<LeakageHandlerOptions>, labelsAllowed: boolean): { posteriors: Posteriors; labels?: Int32Array } {
+  if (!isObject(value)) throw new RequestError(422, `${side} must be an object {"posteriors": number[][]${labelsAllowed ? ', "labels"?: integer[]' : ""}}, got ${describe(value)}`);
+  for (const key of Object.keys(value)) {
+    if (key !== "posteriors" && !(labelsAllowed && key === "labels")) throw new RequestError(422, `${side}: unknown field '${key}'`);
+  }
+  const rowsValue = value.posteriors;
+  if (!Array.isArray(rowsValue)) throw new RequestError(422, `${side}.posteriors must be an array of rows, got ${describe(rowsValue)}`);
+  const rows = rowsValue.length;
+  if (rows === 0) throw new RequestError(422, `${side}.posteriors is empty: expected at least one row`);
+  if (rows > limits.maxRows) throw new RequestError(422, `${side}.posteriors has ${rows} rows, more than the limit of ${limits.maxRows}`);
+  const first = rowsValue[0];
+  if (!Array.isArray(first)) throw new RequestError(422, `${side}.posteriors[0] must be an array of class probabilities, got ${describe(first)}`);
+  const classes = first.length;
+  if (classes < 2) throw new RequestError(422, `${side}.posteriors[0] has ${classes} entries: expected at least 2 classes`);
+  if (classes > limits.maxClasses) throw new RequestError(422, `${side}.posteriors[0] has ${classes} classes, more than the limit of ${limits.maxClasses}`);
+  const values = new Float32Array(rows * classes);
+  for (let r = 0; r < rows; r++) {
+    const row = rowsValue[r];
+    if (!Array.isArray(row)) throw new RequestError(422, `${side}.posteriors[${r}] must be an array, got ${describe(row)}`);
+    if (row.length !== classes) throw new RequestError(422, `${side}.posteriors[${r}] has ${row.length} entries, expected ${classes} like row 0`);
+    for (let c = 0; c < classes; c++) {
+      const p = row[c];
+      if (typeof p !== "number") {
+        const hint = p === null ? " (NaN and Infinity become null in JSON)" : "";
+        throw new RequestError(422, `${side}.posteriors[${r}][${c}] is ${describe(p)}${hint}: expected a probability from 0 to 1`);
+      }
+      if (!(p >= 0 && p <= 1)) throw new RequestError(422, `${side}.posteriors[${r}][${c}] is ${p}: expected a probability from 0 to 1`);
+      values[r * classes + c] = p;
+    }
+  }
+  const posteriors: Posteriors = { values, rows, classes };
+  if (value.labels === undefined) return { posteriors };
+  const labelsValue = value.labels;
+  if (!Array.isArray(labelsValue)) throw new RequestError(422, `${side}.labels must be an array of class indices, got ${describe(labelsValue)}`);
+  if (labelsValue.length !== rows) throw new RequestError(422, `${side}.labels has ${labelsValue.length} entries for ${rows} rows of posteriors`);
+  const labels = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const y = labelsValue[r];
+    if (typeof y !== "number" || !Number.isInteger(y) || y < 0 || y >= classes) {
+      throw new RequestError(422, `${side}.labels[${r}] is ${describe(y)}: expected a class index from 0 to ${classes - 1}`);
+    }
+    labels[r] = y;
+  }
+  return { posteriors, labels };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value)}`;
+  if (typeof value === "object") return "an object";
+  if (value === undefined) return "missing";
+  return `${typeof value} ${String(value)}`;
+}

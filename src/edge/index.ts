@@ -1,0 +1,9 @@
+// The edge leakage check. `export default { fetch }` is the shape `deno serve` and worker runtimes
+// take as is; createLeakageHandler() sets other limits.
+import { createLeakageHandler } from "./handler.js";
+
+export { createLeakageHandler, parseLeakageRequest, RequestError, DEFAULT_LIMITS, USAGE } from "./handler.js";
+export type { LeakageHandlerOptions, LeakageRequest } from "./handler.js";
+
+export const fetch: (request: Request) => Promise<Response> = createLeakageHandler();
+export default { fetch };

@@ -1,0 +1,3 @@
+// Importing this module registers every training engine with createClassifier(): what a fresh
+// thread (a training worker) imports before it runs jobs.
+import "./dense/index.js";

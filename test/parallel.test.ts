@@ -1,0 +1,73 @@
+// Parallel training in real workers (worker_threads under Node, Web Workers under Deno) equals
+// sequential training bit for bit.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { ReferencePcg32 } from "../src/kernels/reference/random.js";
+import "../src/models/engines.js";
+import { trainInParallel, trainSequentially, type TrainingJob, type WorkerAdapter } from "../src/models/parallel.js";
+import type { LabeledData } from "../src/types.js";
+
+const parallel = suite("parallel training");
+
+async function runtimeWorkers(): Promise<WorkerAdapter> {
+  if ("Deno" in globalThis) return (await import("../src/adapters/deno/workers.js")).denoWorkers;
+  return (await import("../src/adapters/node/workers.js")).nodeWorkers;
+}
+
+function synthetic(rows: number, dim: number, classes: number, seed: number): LabeledData {
+  const rng = new ReferencePcg32(BigInt(seed), 3n);
+  const features = Float32Array.from({ length: rows * dim }, () => (rng.nextFloat64() < 0.3 ? 1 : 0));
+  const labels = Int32Array.from({ length: rows }, (_, r) => (features[r * dim]! + 2 * features[r * dim + 1]! + (rng.nextUint32() % 2)) % classes);
+  return { features, recordShape: [dim], labels, numClasses: classes };
+}
+
+function jobs(): TrainingJob[] {
+  const probe = synthetic(40, 30, 4, 99);
+  return [
+    { kind: "mlp", spec: { inputShape: [30], numClasses: 4, engine: "fused" }, data: synthetic(300, 30, 4, 1), options: { seed: 1, epochs: 3 }, predict: [{ features: probe.features, rows: 40 }] },
+    { kind: "mlp", spec: { inputShape: [30], numClasses: 4, dropout: 0.5, engine: "fused" }, data: synthetic(300, 30, 4, 2), options: { seed: 2, epochs: 3 } },
+    { kind: "attack-mlp", spec: { inputShape: [3], numClasses: 2, engine: "fused" }, data: synthetic(500, 3, 2, 3), options: { seed: 3, epochs: 4, batchSize: 64 }, predict: [{ features: new Float32Array(6).fill(0.5), rows: 2 }] },
+  ];
+}
+
+parallel("3 models in 2 workers give the same weights, hashes and posteriors as sequential training", async () => {
+  const adapter = await runtimeWorkers();
+  const epochs: [number, number][] = [];
+  const inParallel = await trainInParallel(jobs(), { adapter, workers: 2, onEpoch: (index, info) => epochs.push([index, info.epoch]) });
+  const inSequence = await trainSequentially(jobs());
+  assert.is(inParallel.length, 3);
+  inParallel.forEach((result, i) => {
+    const expected = inSequence[i]!;
+    assert.is(result.weightsSha256, expected.weightsSha256, `job ${i} hash`);
+    assert.equal(result.weights.map((w) => Array.from(w)), expected.weights.map((w) => Array.from(w)));
+    assert.is(result.posteriors.length, expected.posteriors.length);
+    result.posteriors.forEach((p, j) => assert.equal(Array.from(p.values), Array.from(expected.posteriors[j]!.values)));
+    assert.is(result.summary.finalLoss, expected.summary.finalLoss);
+  });
+  assert.is(new Set(inParallel.map((r) => r.weightsSha256)).size, 3);
+  for (const [index, count] of [[0, 3], [1, 3], [2, 4]] as const) {
+    assert.equal(epochs.filter(([i]) => i === index).map(([, e]) => e), Array.from({ length: count }, (_, e) => e + 1));
+  }
+});
+
+parallel("a failing job rejects with its index and reason; bad worker counts are named", async () => {
+  const adapter = await runtimeWorkers();
+  const bad = jobs();
+  bad[1] = { ...bad[1]!, options: { seed: 2, batchSize: 0 } };
+  try {
+    await trainInParallel(bad, { adapter, workers: 2 });
+    assert.unreachable("should reject");
+  } catch (error) {
+    assert.match((error as Error).message, /job 1 \(mlp, seed 2\): batchSize: expected a positive integer/);
+  }
+  try {
+    await trainInParallel(jobs(), { adapter, workers: 0 });
+    assert.unreachable("should reject");
+  } catch (error) {
+    assert.match((error as Error).message, /workers: expected a positive integer, got 0/);
+  }
+  assert.equal(await trainInParallel([], { adapter }), []);
+  assert.ok(adapter.defaultWorkers() >= 1);
+});
+
+parallel.run();
