@@ -1,9 +1,10 @@
-// createClassifier(): one entry point for every engine. The tfjs engine registers itself from
-// src/models/tfjs/; the fused dense engine registers "fused" the same way.
+// createClassifier(): one entry point for every engine. tfjs is built in; the fused dense engine
+// plugs in with registerEngine("fused", factory).
+import { createTfjsClassifier } from "./tfjs/classifier.js";
 import type { Classifier, ClassifierFactory, Engine, ModelKind, ModelSpec } from "./types.js";
 import { MODEL_KINDS } from "./types.js";
 
-const engines = new Map<Engine, ClassifierFactory>();
+const engines = new Map<Engine, ClassifierFactory>([["tfjs", createTfjsClassifier]]);
 
 export function registerEngine(engine: Engine, factory: ClassifierFactory): void {
   engines.set(engine, factory);

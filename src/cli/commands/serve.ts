@@ -1,0 +1,33 @@
+// `mlleaks serve`: the edge leakage check (src/edge/) as a local HTTP service, through the Node
+// adapter. Under Deno, `deno serve` takes dist/src/edge/index.js as it is.
+import { serveFetch } from "../../adapters/node/http.js";
+import { createLeakageHandler, DEFAULT_LIMITS } from "../../edge/index.js";
+import { UsageError, type CommandSpec } from "../args.js";
+
+export const serveCommand: CommandSpec = {
+  name: "serve",
+  summary: "serve the edge leakage check over HTTP: POST posteriors as JSON, get the attacks' results",
+  usage: "mlleaks serve [--port 8787] [--host 127.0.0.1] [--max-body-bytes N] [--max-rows N]",
+  options: {
+    port: { type: "integer", valueName: "PORT", default: 8787, description: "TCP port (0 picks a free one)" },
+    host: { type: "string", valueName: "HOST", default: "127.0.0.1", description: "address to listen on (127.0.0.1: this machine only)" },
+    "max-body-bytes": { type: "integer", valueName: "N", default: DEFAULT_LIMITS.maxBodyBytes, description: "largest request body accepted (413 beyond it)" },
+    "max-rows": { type: "integer", valueName: "N", default: DEFAULT_LIMITS.maxRows, description: "most posterior rows accepted per side" },
+  },
+  async run(options) {
+    const port = options.port as number;
+    if (port < 0 || port > 65535) throw new UsageError(`mlleaks serve: --port expects 0 to 65535, got ${port}`);
+    for (const name of ["max-body-bytes", "max-rows"]) {
+      if ((options[name] as number) < 1) throw new UsageError(`mlleaks serve: --${name} expects a positive integer, got ${options[name]}`);
+    }
+    const handler = createLeakageHandler({ maxBodyBytes: options["max-body-bytes"] as number, maxRows: options["max-rows"] as number });
+    const server = await serveFetch(handler, { hostname: options.host as string, port });
+    process.stdout.write(`mlleaks leakage check listening on ${server.url} (POST JSON; Ctrl-C stops)\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => void server.close().then(resolve);
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,254 @@
+// The tfjs engine: each model kind as a tfjs LayersModel (what predict() runs and what is saved in
+// tfjs format), trained by our own loop over its variables: seeded Glorot initial weights, seeded
+// batch order, seeded per-step dropout masks, Adam, softmax cross-entropy plus L2 on kernels.
+import * as tf from "@tensorflow/tfjs";
+import { Pcg32 } from "../../kernels/random.js";
+import type { Posteriors } from "../../types.js";
+import { sha256OfArrays } from "../../util/sha256.js";
+import type { LabeledData } from "../../types.js";
+import { architecture, type LayerSpec } from "../architectures.js";
+import { initModelBackend } from "../backend.js";
+import { dropoutMask, glorotUniform, RNG_STREAM } from "../init.js";
+import type { Classifier, EpochInfo, ModelKind, ModelSpec, TrainOptions, TrainSummary } from "../types.js";
+import { abortError, checkPredictInput, checkTrainingData, recordSize, resolveTrainOptions } from "../validate.js";
+
+const PREDICT_BATCH = 1000;
+
+/** A tfjs LayersModel with softmax output, as a PosteriorModel (predicts in batches). */
+export class TfjsPosteriorModel {
+  constructor(
+    readonly kind: string,
+    readonly model: tf.LayersModel,
+    readonly inputShape: readonly number[],
+    readonly numClasses: number,
+  ) {}
+
+  async predict(features: Float32Array, rows: number): Promise<Posteriors> {
+    checkPredictInput(features, rows, this.inputShape);
+    const classes = this.numClasses;
+    const values = new Float32Array(rows * classes);
+    const size = recordSize(this.inputShape);
+    for (let start = 0; start < rows; start += PREDICT_BATCH) {
+      const n = Math.min(PREDICT_BATCH, rows - start);
+      const out = tf.tidy(() => {
+        const x = tf.tensor(features.subarray(start * size, (start + n) * size), [n, ...this.inputShape], "float32");
+        return this.model.predict(x) as tf.Tensor;
+      });
+      values.set(await out.data(), start * classes);
+      out.dispose();
+    }
+    return { values, rows, classes };
+  }
+}
+
+export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
+  override readonly kind: ModelKind;
+  readonly dropout: number;
+  private readonly layers: LayerSpec[];
+  private trained = false;
+
+  constructor(kind: ModelKind, spec: ModelSpec) {
+    const layers = architecture(kind, spec.inputShape, spec.numClasses);
+    super(kind, buildLayersModel(layers, spec.inputShape), spec.inputShape, spec.numClasses);
+    this.kind = kind;
+    this.layers = layers;
+    this.dropout = spec.dropout ?? 0;
+  }
+
+  override async predict(features: Float32Array, rows: number): Promise<Posteriors> {
+    if (!this.trained) throw new Error(`${this.kind} model: call fit() before predict()`);
+    return super.predict(features, rows);
+  }
+
+  /** Trains from scratch: fit() with the same seed and data gives bit-identical weights. */
+  async fit(data: LabeledData, options: TrainOptions): Promise<TrainSummary> {
+    const o = resolveTrainOptions(options);
+    const rows = checkTrainingData(data, this.inputShape, this.numClasses);
+    const signal = options.signal;
+    if (signal?.aborted) throw abortError(signal);
+    const started = performance.now();
+    this.initWeights(new Pcg32(o.seed, RNG_STREAM.weights));
+    const batchRng = new Pcg32(o.seed, RNG_STREAM.batches);
+    const dropoutRng = new Pcg32(o.seed, RNG_STREAM.dropout);
+
+    const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const kernels = variables.filter((_, i) => i % 2 === 0);
+    const optimizer = tf.train.adam(o.learningRate);
+    const size = recordSize(this.inputShape);
+    const classes = this.numClasses;
+    const hiddenUnits = this.layers.filter((l) => l.type === "dense" && l.activation === "tanh").map((l) => (l as { units: number }).units);
+    let steps = 0;
+    let loss = NaN;
+    let accuracy = NaN;
+    let lastYield = performance.now();
+    try {
+      for (let epoch = 1; epoch <= o.epochs; epoch++) {
+        const epochStart = performance.now();
+        const order = batchRng.permutation(rows);
+        let lossSum = 0;
+        let correct = 0;
+        for (let start = 0; start < rows; start += o.batchSize) {
+          const n = Math.min(o.batchSize, rows - start);
+          const xBuf = new Float32Array(n * size);
+          const yBuf = new Float32Array(n * classes);
+          const labels = new Int32Array(n);
+          for (let i = 0; i < n; i++) {
+            const r = order[start + i]!;
+            xBuf.set(data.features.subarray(r * size, (r + 1) * size), i * size);
+            labels[i] = data.labels[r]!;
+            yBuf[i * classes + labels[i]!] = 1;
+          }
+          const masks = this.dropout > 0 ? hiddenUnits.map((u) => dropoutMask(dropoutRng, n * u, this.dropout)) : [];
+          const { batchLoss, logits } = tf.tidy(() => {
+            const x = tf.tensor(xBuf, [n, ...this.inputShape], "float32");
+            const y = tf.tensor2d(yBuf, [n, classes]);
+            const maskTensors = masks.map((m, i) => tf.tensor2d(m, [n, hiddenUnits[i]!]));
+            let kept: tf.Tensor | undefined;
+            const cost = optimizer.minimize(
+              () => {
+                const out = this.forward(x, variables, maskTensors);
+                kept = tf.keep(out);
+                let total = tf.losses.softmaxCrossEntropy(y, out) as tf.Scalar;
+                if (o.l2 > 0) total = tf.add(total, tf.mul(o.l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k)))))) as tf.Scalar;
+                return total;
+              },
+              true,
+              variables,
+            )!;
+            return { batchLoss: cost, logits: kept! };
+          });
+          const l = batchLoss.dataSync()[0]!;
+          const z = logits.dataSync() as Float32Array;
+          batchLoss.dispose();
+          logits.dispose();
+          lossSum += l * n;
+          correct += countCorrect(z, labels, classes);
+          steps++;
+          if (signal && performance.now() - lastYield > 50) {
+            await new Promise((resolve) => setTimeout(resolve, 0));
+            lastYield = performance.now();
+          }
+          if (signal?.aborted) throw abortError(signal);
+        }
+        loss = lossSum / rows;
+        accuracy = correct / rows;
+        const info: EpochInfo = { epoch, epochs: o.epochs, loss, accuracy, seconds: (performance.now() - epochStart) / 1000 };
+        options.onEpoch?.(info);
+      }
+    } finally {
+      optimizer.dispose();
+    }
+    this.trained = true;
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      epochs: o.epochs,
+      steps,
+      samples: rows * o.epochs,
+      finalLoss: loss,
+      finalAccuracy: accuracy,
+      seconds,
+      samplesPerSecond: (rows * o.epochs) / seconds,
+      engine: `tfjs-${tf.getBackend()}`,
+    };
+  }
+
+  /** Logits of the training forward pass (fused conv+bias+ReLU; dropout masks after hidden dense). */
+  private forward(x: tf.Tensor, variables: tf.Variable[], masks: tf.Tensor2D[]): tf.Tensor2D {
+    let h: tf.Tensor = x;
+    let v = 0;
+    let hidden = 0;
+    for (const layer of this.layers) {
+      switch (layer.type) {
+        case "conv":
+          h = tf.fused.conv2d({ x: h as tf.Tensor4D, filter: variables[v++] as tf.Tensor4D, bias: variables[v++]!, strides: 1, pad: "valid", activation: "relu" });
+          break;
+        case "maxpool":
+          h = tf.maxPool(h as tf.Tensor4D, layer.size, layer.size, "valid");
+          break;
+        case "flatten":
+          h = tf.reshape(h, [h.shape[0]!, -1]);
+          break;
+        case "dense": {
+          const z = tf.fused.matMul({ a: h as tf.Tensor2D, b: variables[v++] as tf.Tensor2D, bias: variables[v++]! });
+          if (layer.activation === "softmax") return z as tf.Tensor2D;
+          h = tf.tanh(z);
+          const mask = masks[hidden++];
+          if (mask) h = tf.mul(h, mask);
+          break;
+        }
+      }
+    }
+    throw new Error("architecture without an output layer");
+  }
+
+  private initWeights(rng: Pcg32): void {
+    const values: tf.Tensor[] = [];
+    for (const w of this.model.trainableWeights) {
+      const shape = w.shape as number[];
+      const count = recordSize(shape);
+      if (shape.length === 1) {
+        values.push(tf.zeros(shape));
+        continue;
+      }
+      const receptive = shape.length === 4 ? shape[0]! * shape[1]! : 1;
+      const fanIn = receptive * shape[shape.length - 2]!;
+      const fanOut = receptive * shape[shape.length - 1]!;
+      values.push(tf.tensor(glorotUniform(rng, count, fanIn, fanOut), shape));
+    }
+    this.model.setWeights(values);
+    tf.dispose(values);
+  }
+
+  weights(): Float32Array[] {
+    return this.model.getWeights().map((w) => w.dataSync() as Float32Array).map((a) => a.slice());
+  }
+
+  async weightsSha256(): Promise<string> {
+    return sha256OfArrays(this.weights());
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+function countCorrect(logits: Float32Array, labels: Int32Array, classes: number): number {
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[i * classes + c]! > logits[i * classes + best]!) best = c;
+    if (best === labels[i]) correct++;
+  }
+  return correct;
+}
+
+/** The inference model: the same layers with zero initializers (weights are set from Pcg32). */
+function buildLayersModel(layers: LayerSpec[], inputShape: readonly number[]): tf.Sequential {
+  const model = tf.sequential();
+  let first = true;
+  const input = () => (first ? ((first = false), { inputShape: [...inputShape] }) : {});
+  for (const layer of layers) {
+    switch (layer.type) {
+      case "conv":
+        model.add(tf.layers.conv2d({ ...input(), filters: layer.filters, kernelSize: layer.kernelSize, padding: "valid", activation: "relu", kernelInitializer: "zeros" }));
+        break;
+      case "maxpool":
+        model.add(tf.layers.maxPooling2d({ ...input(), poolSize: layer.size, strides: layer.size, padding: "valid" }));
+        break;
+      case "flatten":
+        model.add(tf.layers.flatten(input()));
+        break;
+      case "dense":
+        model.add(tf.layers.dense({ ...input(), units: layer.units, activation: layer.activation, kernelInitializer: "zeros" }));
+        break;
+    }
+  }
+  return model;
+}
+
+/** createClassifier() for engine "tfjs". */
+export async function createTfjsClassifier(kind: ModelKind, spec: ModelSpec): Promise<Classifier> {
+  await initModelBackend();
+  if (spec.dropout && kind === "logreg") throw new Error("dropout: logreg has no hidden layer to apply dropout after");
+  return new TfjsClassifier(kind, spec);
+}

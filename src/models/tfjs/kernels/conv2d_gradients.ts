@@ -1,0 +1,155 @@
+// Project kernels for tfjs-backend-wasm's convolution gradients, composed from the wasm backend's
+// own Conv2D, Transpose and Reverse kernels (XNNPACK underneath):
+// - Conv2DBackpropFilter, which tfjs-backend-wasm 4.22 lacks (the CNN cannot train without it):
+//   for stride 1, dW is a convolution of the input, channels moved to the batch axis, by the output
+//   gradient, batch moved to the channel axis.
+// - Conv2DBackpropInput, whose wasm version is a slow direct loop: for stride 1, dx is a "full"
+//   convolution of dy by the filter flipped in space with its channel axes swapped.
+// Other strides or NCHW fall back to a plain loop (filter) or the backend's own kernel (input).
+import {
+  backend_util,
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+} from "@tensorflow/tfjs";
+
+/** The slice of BackendWasm these kernels use. */
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+  readSync(dataId: object): unknown;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+type Pad = "valid" | "same" | number | backend_util.ExplicitPadding;
+type Shape4 = [number, number, number, number];
+
+function wasmKernel(name: string): KernelFunc {
+  const config = getKernel(name, "wasm");
+  if (!config) throw new Error(`tfjs-backend-wasm has no ${name} kernel; the models' convolution gradients are built on it`);
+  return config.kernelFunc;
+}
+
+function run(name: string, backend: WasmBackendLike, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
+  return wasmKernel(name)({ inputs, backend: backend as never, attrs }) as TensorInfo;
+}
+
+function convInfo(xShape: Shape4, filterShape: Shape4, attrs: NamedAttrMap): backend_util.Conv2DInfo {
+  const { strides, pad, dimRoundingMode, dataFormat } = attrs as unknown as {
+    strides: [number, number] | number;
+    pad: Pad;
+    dimRoundingMode?: "floor" | "round" | "ceil";
+    dataFormat: "NHWC" | "NCHW";
+  };
+  const format = backend_util.convertConv2DDataFormat(dataFormat);
+  return backend_util.computeConv2DInfo(xShape, filterShape, strides, 1, pad, dimRoundingMode, false, format);
+}
+
+function composable(info: backend_util.Conv2DInfo): boolean {
+  return info.dataFormat === "channelsLast" && info.strideHeight === 1 && info.strideWidth === 1;
+}
+
+/** dW[kh,kw,ci,co] = sum over b,oh,ow of x[b, oh+kh-top, ow+kw-left, ci] * dy[b, oh, ow, co]. */
+const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const wasm = backend as unknown as WasmBackendLike;
+  const filterShape = (attrs as { filterShape: Shape4 }).filterShape;
+  const info = convInfo(x.shape as Shape4, filterShape, attrs!);
+  if (!composable(info)) return backpropFilterLoop(wasm, x, dy, info);
+  const { top, bottom, left, right } = info.padInfo;
+  const xT = run("Transpose", wasm, { x }, { perm: [3, 1, 2, 0] }); // [ci, H, W, B]
+  const dyT = run("Transpose", wasm, { x: dy }, { perm: [1, 2, 0, 3] }); // [OH, OW, B, co]
+  const grad = run("Conv2D", wasm, { x: xT, filter: dyT }, {
+    strides: 1,
+    dilations: 1,
+    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+    dataFormat: "NHWC",
+  }); // [ci, KH, KW, co]
+  const out = run("Transpose", wasm, { x: grad }, { perm: [1, 2, 0, 3] });
+  for (const t of [xT, dyT, grad]) wasm.disposeData(t.dataId, true);
+  return out;
+};
+
+/** Any stride or layout: the textbook sum, for shapes the composition does not cover. */
+function backpropFilterLoop(wasm: WasmBackendLike, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const xv = wasm.readSync(x.dataId) as Float32Array;
+  const dyv = wasm.readSync(dy.dataId) as Float32Array;
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  const last = info.dataFormat === "channelsLast";
+  const xAt = (b: number, h: number, w: number, c: number) =>
+    last ? ((b * inHeight + h) * inWidth + w) * inChannels + c : ((b * inChannels + c) * inHeight + h) * inWidth + w;
+  const dyAt = (b: number, h: number, w: number, c: number) =>
+    last ? ((b * outHeight + h) * outWidth + w) * outChannels + c : ((b * outChannels + c) * outHeight + h) * outWidth + w;
+  const out = wasm.makeOutput([filterHeight, filterWidth, inChannels, outChannels], "float32");
+  const dw = wasm.typedArrayFromHeap(out);
+  for (let kh = 0; kh < filterHeight; kh++) {
+    for (let kw = 0; kw < filterWidth; kw++) {
+      for (let ci = 0; ci < inChannels; ci++) {
+        for (let co = 0; co < outChannels; co++) {
+          let sum = 0;
+          for (let b = 0; b < batchSize; b++) {
+            for (let oh = 0; oh < outHeight; oh++) {
+              const h = oh * info.strideHeight + kh - info.padInfo.top;
+              if (h < 0 || h >= inHeight) continue;
+              for (let ow = 0; ow < outWidth; ow++) {
+                const w = ow * info.strideWidth + kw - info.padInfo.left;
+                if (w < 0 || w >= inWidth) continue;
+                sum += xv[xAt(b, h, w, ci)]! * dyv[dyAt(b, oh, ow, co)]!;
+              }
+            }
+          }
+          dw[((kh * filterWidth + kw) * inChannels + ci) * outChannels + co] = sum;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The wasm backend's own Conv2DBackpropInput, kept for the shapes the composition does not cover. */
+let originalBackpropInput: KernelFunc | undefined;
+
+/** dx[b,i,j,ci] = sum over kh,kw,co of dy[b, i+top-kh, j+left-kw, co] * W[kh,kw,ci,co]. */
+const conv2DBackpropInput: KernelFunc = (args) => {
+  const { inputs, backend, attrs } = args;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const wasm = backend as unknown as WasmBackendLike;
+  const inputShape = (attrs as { inputShape: Shape4 }).inputShape;
+  const info = convInfo(inputShape, filter.shape as Shape4, attrs!);
+  const { top, bottom, left, right } = info.padInfo;
+  const [kh, kw] = [info.filterHeight, info.filterWidth];
+  const pads = [kh - 1 - top, kh - 1 - bottom, kw - 1 - left, kw - 1 - right];
+  if (!composable(info) || pads.some((p) => p < 0)) return originalBackpropInput!(args);
+  const flipped = run("Reverse", wasm, { x: filter }, { dims: [0, 1] });
+  const swapped = run("Transpose", wasm, { x: flipped }, { perm: [0, 1, 3, 2] }); // [KH, KW, co, ci]
+  const out = run("Conv2D", wasm, { x: dy, filter: swapped }, {
+    strides: 1,
+    dilations: 1,
+    pad: [[0, 0], [pads[0]!, pads[1]!], [pads[2]!, pads[3]!], [0, 0]],
+    dataFormat: "NHWC",
+  });
+  for (const t of [flipped, swapped]) wasm.disposeData(t.dataId, true);
+  return out;
+};
+
+let registered = false;
+
+/** Registers the project's gradient kernels into tfjs for the wasm backend (idempotent). */
+export function registerWasmGradientKernels(): void {
+  if (registered) return;
+  const existing = getKernel("Conv2DBackpropInput", "wasm");
+  if (!existing) throw new Error("tfjs-backend-wasm has no Conv2DBackpropInput kernel to fall back on");
+  originalBackpropInput = existing.kernelFunc;
+  unregisterKernel("Conv2DBackpropInput", "wasm");
+  const configs: KernelConfig[] = [
+    { kernelName: "Conv2DBackpropFilter", backendName: "wasm", kernelFunc: conv2DBackpropFilter },
+    { kernelName: "Conv2DBackpropInput", backendName: "wasm", kernelFunc: conv2DBackpropInput },
+  ];
+  if (getKernel("Conv2DBackpropFilter", "wasm")) unregisterKernel("Conv2DBackpropFilter", "wasm");
+  for (const config of configs) registerKernel(config);
+  registered = true;
+}

@@ -1,0 +1,134 @@
+// Same seed => bit-identical trained weights (SHA-256), for every model kind, with dropout; the
+// pinned hashes hold across runtimes (this file runs under Node and Deno). Also: fit/predict
+// contract, progress, cancellation and input errors.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { initKernels, Pcg32 } from "../src/kernels/index.js";
+import { createClassifier, initModelBackend, type ModelKind } from "../src/models/index.js";
+import type { LabeledData } from "../src/types.js";
+
+const models = suite("models: seeded, deterministic training");
+
+/** Records whose features carry their label (so training has something to learn). */
+function synthetic(rows: number, recordShape: number[], numClasses: number, seed: number): LabeledData {
+  const rng = new Pcg32(seed, 99);
+  const size = recordShape.reduce((a, b) => a * b, 1);
+  const labels = Int32Array.from(rng.fillUint32(rows), (u) => u % numClasses);
+  const u = rng.fillFloat64(rows * size);
+  const features = new Float32Array(rows * size);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < size; j++) features[i * size + j] = u[i * size + j]! < (j % numClasses === labels[i] ? 0.7 : 0.3) ? 1 : 0;
+  }
+  return { features, recordShape, labels, numClasses };
+}
+
+models.before(async () => {
+  await initKernels();
+  await initModelBackend();
+});
+
+// kind, record shape, classes, rows, epochs, dropout, pinned SHA-256 of the trained weights
+const cases: Array<[ModelKind, number[], number, number, number, number, string]> = [
+  ["mlp", [600], 10, 250, 2, 0,
+    "c947be35d3b8d9bd3f801cf826f88225f05f72dabc93b03f5531e6d2d66c17dc"],
+  ["mlp", [600], 10, 250, 2, 0.5,
+    "7645f58a360498e7021add4a5e3c59f3828a0a19dfd694f5a52efdaf527dd2e0"],
+  ["logreg", [600], 10, 250, 2, 0,
+    "284507b79d04fdd4d8c587cd4a6eda7f6ec90ff5bbe04610864728087320133d"],
+  ["deep-mlp", [100], 5, 250, 2, 0.3,
+    "ac213e40270009236c503a773047229c80cfadb053562cc789aa07580b990455"],
+  ["attack-mlp", [3], 2, 250, 3, 0,
+    "adeed48188c2e4c6798259828011035e4e76b7c29344f9458544512ce07d3086"],
+  ["cnn", [28, 28, 1], 10, 60, 1, 0.5,
+    "e568935258f6a43bb659ea22891b5c32478edbfe19e87f135acffdd8ee90996e"],
+];
+
+for (const [kind, shape, classes, rows, epochs, dropout, pinned] of cases) {
+  models(`${kind} ${JSON.stringify(shape)}${dropout ? ` dropout ${dropout}` : ""}: same seed, same weights hash`, async () => {
+    const data = synthetic(rows, shape, classes, 1);
+    const hashes: string[] = [];
+    for (let run = 0; run < 2; run++) {
+      const model = await createClassifier(kind, { inputShape: shape, numClasses: classes, dropout });
+      await model.fit(data, { seed: 2026, epochs, batchSize: 50 });
+      hashes.push(await model.weightsSha256());
+      model.dispose();
+    }
+    assert.is(hashes[0], hashes[1], "two runs with one seed");
+    assert.is(hashes[0], pinned, "the pinned hash (the same in Node, Deno and Chromium)");
+  });
+}
+
+models("a different seed gives different weights; dropout changes training", async () => {
+  const data = synthetic(200, [600], 10, 2);
+  const hash = async (seed: number, dropout: number) => {
+    const model = await createClassifier("mlp", { inputShape: [600], numClasses: 10, dropout });
+    await model.fit(data, { seed, epochs: 1 });
+    const h = await model.weightsSha256();
+    model.dispose();
+    return h;
+  };
+  const base = await hash(1, 0);
+  assert.is.not(await hash(2, 0), base);
+  assert.is.not(await hash(1, 0.5), base);
+});
+
+models("fit reports per-epoch progress, learns, and predict returns posteriors", async () => {
+  const data = synthetic(400, [600], 10, 3);
+  const model = await createClassifier("mlp", { inputShape: [600], numClasses: 10 });
+  const epochs: number[] = [];
+  const losses: number[] = [];
+  const summary = await model.fit(data, { seed: 7, epochs: 4, onEpoch: (e) => (epochs.push(e.epoch), losses.push(e.loss)) });
+  assert.equal(epochs, [1, 2, 3, 4]);
+  assert.ok(losses[3]! < losses[0]!, `loss falls (${losses.join(", ")})`);
+  assert.is(summary.steps, 16);
+  assert.is(summary.engine, "tfjs-wasm");
+  assert.ok(summary.finalAccuracy > 0.5, `learns the synthetic task (accuracy ${summary.finalAccuracy})`);
+  const p = await model.predict(data.features.subarray(0, 5 * 600), 5);
+  assert.is(p.rows, 5);
+  assert.is(p.classes, 10);
+  for (let r = 0; r < 5; r++) {
+    const sum = p.values.subarray(r * 10, r * 10 + 10).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - 1) < 1e-5, `row ${r} sums to 1`);
+  }
+  model.dispose();
+});
+
+models("training is cancellable with an AbortSignal", async () => {
+  const data = synthetic(400, [600], 10, 4);
+  const model = await createClassifier("mlp", { inputShape: [600], numClasses: 10 });
+  const controller = new AbortController();
+  const reason = new Error("stopped by the user");
+  const fit = model.fit(data, { seed: 1, epochs: 1000, signal: controller.signal, onEpoch: (e) => e.epoch === 2 && controller.abort(reason) });
+  try {
+    await fit;
+    assert.unreachable("fit should reject");
+  } catch (error) {
+    assert.is(error, reason);
+  }
+  model.dispose();
+});
+
+models("bad input gets errors that name the field", async () => {
+  const model = await createClassifier("mlp", { inputShape: [600], numClasses: 10 });
+  const data = synthetic(10, [600], 10, 5);
+  const rejects = async (promise: Promise<unknown>, pattern: RegExp) => {
+    try {
+      await promise;
+      assert.unreachable(`expected an error matching ${pattern}`);
+    } catch (error) {
+      assert.match((error as Error).message, pattern);
+    }
+  };
+  await rejects(model.fit({ ...data, recordShape: [599] }, { seed: 1 }), /recordShape/);
+  await rejects(model.fit({ ...data, labels: Int32Array.from(data.labels, () => 10) }, { seed: 1 }), /labels\[0\]/);
+  await rejects(model.fit({ ...data, numClasses: 3 }, { seed: 1 }), /numClasses/);
+  await rejects(model.fit(data, { seed: -1 }), /seed/);
+  await rejects(model.fit(data, { seed: 1, epochs: 0 }), /epochs/);
+  await rejects(model.predict(data.features, 10), /fit\(\)/);
+  await rejects(createClassifier("cnn", { inputShape: [600], numClasses: 10 }), /cnn: inputShape/);
+  await rejects(createClassifier("rnn" as ModelKind, { inputShape: [600], numClasses: 10 }), /model kind/);
+  await rejects(createClassifier("mlp", { inputShape: [600], numClasses: 10, dropout: 1 }), /dropout/);
+  model.dispose();
+});
+
+models.run();

@@ -1,0 +1,122 @@
+// The project's wasm gradient kernels (Conv2DBackpropFilter, Conv2DBackpropInput) against
+// tfjs-backend-cpu on the same inputs, and a whole CNN step's gradients (every kernel the models
+// run on wasm: fused conv, max-pool and its gradient, tanh, softmax cross-entropy, ...).
+import * as tf from "@tensorflow/tfjs";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { initKernels, Pcg32 } from "../src/kernels/index.js";
+import { initModelBackend } from "../src/models/index.js";
+
+const kernels = suite("models: wasm gradient kernels vs tfjs-backend-cpu");
+
+/** max |a - b| / max |b|: the error relative to the result's scale. */
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  assert.is(actual.length, expected.length, "same length");
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    err = Math.max(err, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  assert.ok(scale > 0, "non-trivial result");
+  return err / scale;
+}
+
+function uniform(rng: Pcg32, n: number): Float32Array {
+  return Float32Array.from(rng.fillFloat64(n), (u) => u * 2 - 1);
+}
+
+/** Runs fn on the cpu backend and on the wasm backend; returns [cpu, wasm] results. */
+async function onBoth<T>(fn: () => T): Promise<[T, T]> {
+  const results: T[] = [];
+  for (const backend of ["cpu", "wasm"]) {
+    await tf.setBackend(backend);
+    tf.tidy(() => {
+      results.push(fn());
+    });
+  }
+  return [results[0]!, results[1]!];
+}
+
+kernels.before(async () => {
+  await initKernels();
+  const info = await initModelBackend();
+  assert.is(info.backend, "wasm");
+});
+
+kernels.after(async () => {
+  await tf.setBackend("wasm");
+});
+
+kernels("the wasm backend runs the project's Conv2DBackpropFilter and Conv2DBackpropInput", () => {
+  assert.ok(tf.getKernel("Conv2DBackpropFilter", "wasm"), "Conv2DBackpropFilter registered for wasm");
+  assert.ok(tf.getKernel("Conv2DBackpropInput", "wasm"), "Conv2DBackpropInput registered for wasm");
+  for (const name of ["Conv2D", "FusedConv2D", "MaxPool", "MaxPoolGrad", "Transpose", "Reverse", "_FusedMatMul", "Tanh", "Step", "Softmax"]) {
+    assert.ok(tf.getKernel(name, "wasm"), `${name} exists on wasm`);
+  }
+});
+
+// [batch, height, width, inChannels, outChannels, kernel, pad, stride]: the CNN's two layers on
+// 28x28x1 and 32x32x3 inputs (small batches: the cpu backend is slow), "same" padding, and strides
+// the composition does not cover (plain loop / the backend's own kernel).
+const cases: Array<[number, number, number, number, number, number, "valid" | "same", number]> = [
+  [3, 28, 28, 1, 32, 5, "valid", 1],
+  [2, 32, 32, 3, 32, 5, "valid", 1],
+  [2, 12, 12, 32, 32, 5, "valid", 1],
+  [3, 14, 14, 32, 64, 5, "valid", 1],
+  [2, 9, 11, 3, 4, 3, "same", 1],
+  [2, 9, 9, 2, 3, 3, "same", 2],
+  [2, 7, 8, 3, 4, 3, "valid", 2],
+];
+
+for (const [b, h, w, ci, co, k, pad, stride] of cases) {
+  kernels(`conv gradients, x [${b},${h},${w},${ci}], filter [${k},${k},${ci},${co}], ${pad}, stride ${stride}`, async () => {
+    const rng = new Pcg32(b * 1000 + h * 10 + ci, co);
+    const xv = uniform(rng, b * h * w * ci);
+    const fv = uniform(rng, k * k * ci * co);
+    const oh = pad === "same" ? Math.ceil(h / stride) : Math.floor((h - k) / stride) + 1;
+    const ow = pad === "same" ? Math.ceil(w / stride) : Math.floor((w - k) / stride) + 1;
+    const dyv = uniform(rng, b * oh * ow * co);
+    const [cpu, wasm] = await onBoth(() => {
+      const x = tf.tensor4d(xv, [b, h, w, ci]);
+      const filter = tf.tensor4d(fv, [k, k, ci, co]);
+      const dy = tf.tensor4d(dyv, [b, oh, ow, co]);
+      const attrs = { strides: [stride, stride], pad, dataFormat: "NHWC" };
+      const dw = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...attrs, filterShape: [k, k, ci, co] }) as tf.Tensor;
+      const dx = tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, { ...attrs, inputShape: [b, h, w, ci] }) as tf.Tensor;
+      return { dw: dw.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array };
+    });
+    assert.ok(relativeError(wasm.dw, cpu.dw) <= 1e-4, `filter gradient within 1e-4 (got ${relativeError(wasm.dw, cpu.dw)})`);
+    assert.ok(relativeError(wasm.dx, cpu.dx) <= 1e-4, `input gradient within 1e-4 (got ${relativeError(wasm.dx, cpu.dx)})`);
+  });
+}
+
+kernels("a whole CNN training step: every weight gradient on wasm matches cpu", async () => {
+  const rng = new Pcg32(5);
+  const batch = 4;
+  const shapes: number[][] = [[5, 5, 3, 32], [32], [5, 5, 32, 32], [32], [800, 128], [128], [128, 10], [10]];
+  const values = shapes.map((s) => Float32Array.from(uniform(rng, s.reduce((a, c) => a * c, 1)), (v) => v * 0.2));
+  const xv = uniform(rng, batch * 32 * 32 * 3);
+  const labels = Array.from({ length: batch }, (_, i) => (i * 3) % 10);
+  const [cpu, wasm] = await onBoth(() => {
+    const params = values.map((v, i) => tf.tensor(v, shapes[i]!));
+    const x = tf.tensor4d(xv, [batch, 32, 32, 3]);
+    const y = tf.oneHot(labels, 10);
+    const loss = (...p: tf.Tensor[]) => {
+      let h = tf.fused.conv2d({ x, filter: p[0] as tf.Tensor4D, bias: p[1]!, activation: "relu", strides: 1, pad: "valid" });
+      h = tf.maxPool(h, 2, 2, "valid");
+      h = tf.fused.conv2d({ x: h, filter: p[2] as tf.Tensor4D, bias: p[3]!, activation: "relu", strides: 1, pad: "valid" });
+      h = tf.maxPool(h, 2, 2, "valid");
+      const flat = tf.tanh(tf.fused.matMul({ a: tf.reshape(h, [batch, -1]) as tf.Tensor2D, b: p[4] as tf.Tensor2D, bias: p[5]! }));
+      const logits = tf.fused.matMul({ a: flat, b: p[6] as tf.Tensor2D, bias: p[7]! });
+      return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+    };
+    return tf.grads(loss)(params).map((g) => g.dataSync() as Float32Array);
+  });
+  cpu.forEach((expected, i) => {
+    const err = relativeError(wasm[i]!, expected);
+    assert.ok(err <= 1e-4, `gradient of weight ${i} (shape ${JSON.stringify(shapes[i])}) within 1e-4, got ${err}`);
+  });
+});
+
+kernels.run();
