@@ -7,5 +7,5 @@ export { createClassifier, registerEngine } from "./models/create.js";
 export * from "./datasets/index.js";
 import "./models/engines.js";
 export { FusedDenseClassifier } from "./models/dense/index.js";
-export { trainInParallel, trainSequentially, runTrainingJob, serveTrainingJobs } from "./models/parallel.js";
-export type { TrainingJob, TrainingResult, WorkerAdapter, WorkerHandle, ParallelOptions } from "./models/parallel.js";
+export { trainInParallel, trainSequentially, runTrainingJob, serveTrainingJobs, TrainingPool } from "./models/parallel.js";
+export type { TrainingJob, TrainingResult, WorkerAdapter, WorkerHandle, ParallelOptions, BatchOptions } from "./models/parallel.js";
