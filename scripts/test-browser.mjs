@@ -30,6 +30,14 @@ const FLAGS = [
   "--disable-sync",
 ];
 const TEST_TIMEOUT_MS = 10 * 60 * 1000;
+// --only tests|probe|page runs one part (for iterating); the default runs all three.
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+if (only !== undefined && !["tests", "probe", "page"].includes(only)) {
+  console.error(`test:browser: --only expects tests, probe or page, got ${only}`);
+  process.exit(2);
+}
+const part = (name) => only === undefined || only === name;
 
 if (!existsSync(CHROMIUM)) {
   console.error(`test:browser: ${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
@@ -47,7 +55,7 @@ const stripAnsi = (text) => text.replace(/\u001b\[[0-9;]*m/g, "");
 
 const tests = await buildBrowserTests();
 await buildWeb();
-const { url: origin, server } = await startWebServer({ mounts: { "/_test/": browserTestOut, "/": webOut } });
+const { url: origin, server, requests } = await startWebServer({ mounts: { "/_test/": browserTestOut, "/": webOut } });
 const userDataDir = mkdtempSync(join(tmpdir(), "mlleaks-chromium-"));
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
@@ -173,7 +181,7 @@ try {
   const browserVersion = browser.version();
   console.log(`chromium ${browserVersion} (${CHROMIUM}), server ${origin}`);
 
-  for (const { name, file } of tests.bundles) {
+  for (const { name, file } of part("tests") ? tests.bundles : []) {
     const state = await runInPage(`_test/run.html?file=${encodeURIComponent(name)}`);
     const output = stripAnsi(state.output ?? "");
     const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? 0);
@@ -182,23 +190,34 @@ try {
     report(good, `chromium ${file}`, `(${ok}/${total})`);
     if (!good) console.log([state.error, ...state.errors, output].filter(Boolean).join("\n").replace(/^/gm, "     "));
   }
-  for (const { file, needs } of tests.nodeOnly) console.log(`skip chromium ${file}  (imports ${needs.join(", ")}: Node and Deno only)`);
+  for (const { file, needs } of part("tests") ? tests.nodeOnly : []) console.log(`skip chromium ${file}  (imports ${needs.join(", ")}: Node and Deno only)`);
 
-  // The probe: the same hashes in this Node process and in the page.
+  // The probe: the same hashes in this Node process and in the page, whatever the page's wasm
+  // thread count (tfjs's default, then 2 threads on a page that reports 4 cores).
   const { runProbe } = await import(pathToFileURL(join(root, "dist", "test", "runtimes", "probe.js")).href);
-  const nodeProbe = await runProbe();
-  const state = await runInPage("_test/run.html?probe");
-  if (state.error || !state.probe) {
-    report(false, "chromium probe", state.error ?? state.errors.join("\n"));
-  } else {
+  const { bundledDataSource } = await import(pathToFileURL(join(root, "dist", "src", "adapters", "node", "dataset-source.js")).href);
+  const nodeProbe = part("probe") ? await runProbe({ source: bundledDataSource() }) : undefined;
+  if (nodeProbe) console.log(`probe in ${nodeProbe.runtime}: ${JSON.stringify(nodeProbe.facts)}`);
+  for (const query of nodeProbe ? ["probe", "probe&threads=2&cores=4"] : []) {
+    const state = await runInPage(`_test/run.html?${query}`);
+    if (state.error || !state.probe) {
+      report(false, `chromium ${query}`, [state.error, ...state.errors].filter(Boolean).join("\n"));
+      continue;
+    }
+    console.log(`${query} in chromium: ${JSON.stringify(state.probe.facts)}`);
+    report(state.probe.facts.crossOriginIsolated === true, `chromium ${query}: cross-origin isolated (COOP/COEP)`);
     for (const [key, hash] of Object.entries(nodeProbe.hashes)) {
       const page = state.probe.hashes[key];
-      report(page === hash, `probe ${key}: node == chromium`, page === hash ? hash.slice(0, 16) : `node ${hash} chromium ${page}`);
+      const threads = state.probe.facts.wasmThreads;
+      report(page === hash, `probe ${key}: node == chromium (${threads} wasm thread${threads === 1 ? "" : "s"})`, page === hash ? hash.slice(0, 16) : `node ${hash} chromium ${page}`);
     }
-    console.log(`probe facts: node ${JSON.stringify(nodeProbe.facts ?? {})}; chromium ${JSON.stringify(state.probe.facts ?? {})}`);
   }
 
-  await testAuditPage();
+  if (nodeProbe) {
+    const binaries = [...new Set(requests.filter((path) => path.endsWith(".wasm")))];
+    report(binaries.includes("/wasm/tfjs-backend-wasm-threaded-simd.wasm"), "cross-origin isolated pages load the threaded SIMD binary", binaries.join(", "));
+  }
+  if (part("page")) await testAuditPage();
 
   report(foreign.length === 0, "no request left the page's origin", foreign.length ? foreign.join(", ") : "");
 } catch (error) {

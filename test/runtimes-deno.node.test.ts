@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { bundledDataSource } from "../src/adapters/node/dataset-source.js";
 import { runProbe, type ProbeResult } from "./runtimes/probe.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -23,7 +24,7 @@ let denoProbe: ProbeResult;
 
 runtimes.before(async () => {
   const [inNode, denoRun] = await Promise.all([
-    runProbe(),
+    runProbe({ source: bundledDataSource() }),
     promisify(execFile)(deno, ["run", "-A", "--quiet", probeCli], { cwd: root, maxBuffer: 1 << 24, env: { ...process.env, NO_COLOR: "1" } }),
   ]);
   node = inNode;
