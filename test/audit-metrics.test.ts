@@ -2,8 +2,10 @@
 // report JSON/HTML. Portable: runs under Node and Deno.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { liraAttack, normalQuantile, rmiaAttack, scaledLogit } from "../src/attacks/lira.js";
 import { correctnessAttack, entropyAttack, lossAttack, maxPosteriorAttack } from "../src/attacks/metric.js";
-import { parsePosteriorCsv, parsePosteriorJson } from "../src/attacks/posterior-files.js";
+import { parsePosteriorCsv, parsePosteriorFile, parsePosteriorJson } from "../src/attacks/posterior-files.js";
+import { encodeNpy } from "../src/datasets/npy.js";
 import { auditPosteriors } from "../src/audit-posteriors.js";
 import { initKernels } from "../src/kernels/index.js";
 import { downsampleRoc, evaluateAttack } from "../src/metrics/evaluate.js";
@@ -98,6 +100,32 @@ test("label attacks: loss and correctness on hand-made posteriors; labels requir
     .then(() => assert.unreachable("labels are required"), (e: Error) => assert.match(e.message, /loss: needs the true labels of the members/));
 });
 
+test("LiRA and RMIA on synthetic reference models: members stand out, formulas by hand", async () => {
+  near(normalQuantile(0.9), 1.2815515655446004, "z(0.9)");
+  near(normalQuantile(0.001), -3.090232306167813, "z(0.001)");
+  near(scaledLogit(posteriors([[0.8, 0.15, 0.05]]), Int32Array.of(0), 0), Math.log(0.8 / 0.2), "scaled logit");
+  // 6 records (3 members, 3 non-members), 2 classes, label 0; 4 reference models, each IN on half.
+  const conf = (c: number) => [c, 1 - c];
+  const target = {
+    members: posteriors([conf(0.95), conf(0.9), conf(0.85)]),
+    nonMembers: posteriors([conf(0.6), conf(0.55), conf(0.7)]),
+    membersLabels: new Int32Array(3),
+    nonMembersLabels: new Int32Array(3),
+  };
+  const included = [Uint8Array.of(1, 1, 1, 1, 1, 1), Uint8Array.of(1, 1, 1, 1, 1, 1), new Uint8Array(6), new Uint8Array(6)];
+  const onTarget = included.map((inc, m) => posteriors(Array.from(inc, (i, r) => conf(i ? 0.9 : 0.6 + 0.01 * ((r + m) % 3)))));
+  const population = { target: posteriors([conf(0.6), conf(0.65), conf(0.5), conf(0.7)]), references: onTarget.map(() => posteriors([conf(0.6), conf(0.6), conf(0.6), conf(0.6)])), labels: new Int32Array(4) };
+  const context = { seed: 0, references: { onTarget, included, population } };
+  for (const attack of [liraAttack("offline"), liraAttack("online"), rmiaAttack()]) {
+    const { metrics } = evaluateAttack(attack.name, await attack.score(target, context));
+    close(metrics.auc, 1, `${attack.name} AUC`);
+  }
+  // RMIA by hand for member 0: Pr(x) = ((1.3) * mean(0.6, 0.61) + 0.7) / 2; ratio = 0.95 / Pr(x) beats all 4 z.
+  const rmia = await rmiaAttack().score(target, context);
+  close(rmia.members[0]!, 1, "member 0 beats every population record");
+  await liraAttack("offline").score(target, { seed: 0 }).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /lira-offline: needs reference models/));
+});
+
 test("CSV posteriors: header, optional label, errors with line and field", () => {
   const ok = parsePosteriorCsv("p1,p0,label\r\n0.25,0.75,0\n0.5,0.5,1\n\n", "a.csv");
   assert.equal(Array.from(ok.posteriors.values), [0.75, 0.25, 0.5, 0.5]);
@@ -122,6 +150,17 @@ test("JSON posteriors: shape and field errors", () => {
   assert.throws(() => parsePosteriorJson('{"posteriors": [[0.5, "x"]]}', "d.json"), /d\.json: posteriors\[0\]\[1\]: expected a number, got "x"/);
   assert.throws(() => parsePosteriorJson('{"posteriors": [[0.5, 0.5]], "labels": [3]}', "e.json"), /e\.json: labels\[0\]: expected a class index from 0 to 1/);
   assert.throws(() => parsePosteriorJson('{"posteriors": [[0.5, 0.5]], "extra": 1}', "f.json"), /f\.json: unexpected field 'extra'/);
+});
+
+test(".npy posteriors: 2-D float arrays only", () => {
+  const ok = parsePosteriorFile(encodeNpy(Float64Array.of(0.25, 0.75, 1, 0), [2, 2]), "a.npy");
+  assert.equal([ok.posteriors.rows, ok.posteriors.classes], [2, 2]);
+  assert.equal(Array.from(ok.posteriors.values), [0.25, 0.75, 1, 0]);
+  assert.throws(() => parsePosteriorFile(encodeNpy(Float32Array.of(0.5, 0.5), [2]), "b.npy"), /b\.npy: expected a 2-D array/);
+  assert.throws(() => parsePosteriorFile(encodeNpy(Int32Array.of(1, 0), [1, 2]), "c.npy"), /c\.npy: expected float32 or float64/);
+  assert.throws(() => parsePosteriorFile(encodeNpy(Float32Array.of(0.9, 0.9), [1, 2]), "d.npy"), /d\.npy: row 0: probabilities sum to 1\.8/);
+  assert.throws(() => parsePosteriorFile(Uint8Array.of(1, 2, 3), "e.npy"), /e\.npy/);
+  assert.throws(() => parsePosteriorFile(Uint8Array.of(1), "f.parquet"), /f\.parquet: unknown file type/);
 });
 
 test("posteriors-only audit: skips label attacks without labels, reports accuracy with them", async () => {

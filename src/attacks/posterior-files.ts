@@ -1,6 +1,7 @@
 // Posteriors from models trained anywhere, as files: CSV (header p0..p{C-1}, optional `label`),
 // JSON ({"posteriors": number[][], "labels"?: number[]}) or .npy (2-D float32/float64). Pure
 // functions of bytes, so the browser page and the CLI share them. Errors name file, line and field.
+import { parseNpy } from "../datasets/npy.js";
 import { ROW_SUM_TOLERANCE } from "../kernels/index.js";
 import type { Posteriors } from "../types.js";
 
@@ -9,16 +10,14 @@ export interface PosteriorFile {
   readonly labels?: Int32Array;
 }
 
-export type NpyParser = (bytes: Uint8Array, fileName: string) => { data: ArrayLike<number>; shape: readonly number[] };
-
-export function parsePosteriorFile(bytes: Uint8Array, fileName: string, parseNpy?: NpyParser): PosteriorFile {
+export function parsePosteriorFile(bytes: Uint8Array, fileName: string): PosteriorFile {
   const lower = fileName.toLowerCase();
   if (lower.endsWith(".npy")) {
-    if (!parseNpy) throw new Error(`${fileName}: .npy input is not supported in this build`);
-    const { data, shape } = parseNpy(bytes, fileName);
+    const { data, shape, dtype } = parseNpy(bytes, fileName);
+    if (dtype !== "<f4" && dtype !== "<f8") throw new Error(`${fileName}: expected float32 or float64 posteriors, got dtype '${dtype}'`);
     if (shape.length !== 2) throw new Error(`${fileName}: expected a 2-D array (records x classes), got shape (${shape.join(", ")})`);
     const [rows, classes] = shape as [number, number];
-    const values = Float32Array.from(data);
+    const values = Float32Array.from(data as Float32Array | Float64Array);
     return { posteriors: checkPosteriors({ values, rows, classes }, fileName, (row) => `row ${row}`) };
   }
   const text = decodeUtf8(bytes, fileName);

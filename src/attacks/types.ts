@@ -23,8 +23,27 @@ export interface AttackContext {
   readonly shadow?: AttackInputData;
   /** The target's posteriors on random noise queries (adversary 3's threshold). */
   readonly noise?: Posteriors;
+  /** Reference (shadow) models' answers on the target's records, for LiRA and RMIA. */
+  readonly references?: ReferenceModels;
   /** Trains an attack classifier; supplied by the orchestration (it owns the model backend). */
   readonly trainAttackModel?: AttackModelTrainer;
+}
+
+/**
+ * Reference models trained by the attacker on random halves of a population that contains the
+ * target's candidate records (LiRA's shadow models, RMIA's reference models).
+ */
+export interface ReferenceModels {
+  /** Each reference model's posteriors on the target's records: members first, then non-members. */
+  readonly onTarget: readonly Posteriors[];
+  /** Per reference model, 1 where it trained on that record (same order as onTarget's rows). */
+  readonly included: readonly Uint8Array[];
+  /** RMIA's population: records no target saw, with their labels, as answered by the target and each reference. */
+  readonly population?: {
+    readonly target: Posteriors;
+    readonly references: readonly Posteriors[];
+    readonly labels: Int32Array;
+  };
 }
 
 /** Binary member/non-member classifier trained on feature rows; returns P(member) per row. */

@@ -2,11 +2,12 @@
 // Exit codes: 0 ok, 1 failure, 2 usage error.
 import { CommandSpec, UsageError, formatHelp, parseOptions } from "./args.js";
 import { attackCommand } from "./commands/attack.js";
+import { auditCommand } from "./commands/audit.js";
 import { datasetsFetchCommand, datasetsListCommand } from "./commands/datasets.js";
 import { serveCommand } from "./commands/serve.js";
 
 const commands: CommandSpec[] = [];
-commands.push(attackCommand);
+commands.push(auditCommand, attackCommand);
 commands.push(datasetsListCommand, datasetsFetchCommand);
 commands.push(serveCommand);
 

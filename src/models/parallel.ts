@@ -4,6 +4,7 @@
 // src/adapters/{node,deno,browser}/workers.ts starts the workers, and each worker runs
 // serveTrainingJobs() over its message port.
 import type { LabeledData, Posteriors } from "../types.js";
+import { initKernels } from "../kernels/wasm.js";
 import { createClassifier } from "./create.js";
 import type { EpochInfo, ModelKind, ModelSpec, TrainOptions, TrainSummary } from "./types.js";
 
@@ -31,6 +32,8 @@ export async function runTrainingJob(
   job: TrainingJob,
   hooks: { onEpoch?: (info: EpochInfo) => void; signal?: AbortSignal } = {},
 ): Promise<TrainingResult> {
+  // A fresh worker has not loaded the kernels yet (seeded initialisers and batch orders use them).
+  await initKernels();
   const model = await createClassifier(job.kind, job.spec);
   try {
     const summary = await model.fit(job.data, { ...job.options, ...hooks });

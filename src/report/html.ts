@@ -133,7 +133,8 @@ export function renderReportHtml(doc: ReportDocument): string {
     .map((run) => {
       const t = run.target;
       const acc = t.trainAccuracy !== undefined ? `train accuracy ${pct(t.trainAccuracy)}, test accuracy ${pct(t.testAccuracy)}, gap ${pct(t.gap)}` : "accuracy unknown (no labels)";
-      return `<section><h2>Target ${escapeHtml(t.kind)} · defence: ${escapeHtml(run.defence)}</h2><p>${acc}</p>${attackTable(run.attacks)}${rocCharts(run)}</section>`;
+      const title = t.kind === "external" ? "Target: posteriors supplied by the caller" : `Target ${escapeHtml(t.kind)} · defence: ${escapeHtml(run.defence)}`;
+      return `<section><h2>${title}</h2><p>${acc}</p>${attackTable(run.attacks)}${rocCharts(run)}</section>`;
     })
     .join("\n");
   const config = Object.entries(doc.config)
@@ -148,7 +149,7 @@ export function renderReportHtml(doc: ReportDocument): string {
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5rem 0;font-variant-numeric:tabular-nums}
-th,td{padding:.25rem .6rem;border-bottom:1px solid #eee;text-align:right}th[scope=row],thead th:first-child{text-align:left}
+th,td{padding:.25rem .6rem;border-bottom:1px solid #eee;text-align:right}th[scope=row],thead th:first-child,thead th:last-child,.config td{text-align:left}
 td.rule{text-align:left;color:#555;font-size:12px}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}figcaption{text-align:center;color:#555}
 svg text{font-size:10px;fill:#444}svg text.mark{font-size:9px;fill:#666}.frame{fill:none;stroke:#999}.grid{stroke:#eee}
@@ -162,7 +163,7 @@ code{font-size:12px}
 ${runs}
 ${tradeOff(doc.runs)}
 ${notes}
-<section><h2>Configuration</h2><table>${config}</table><p>${versions}</p></section>
+<section><h2>Configuration</h2><table class="config">${config}</table><p>${versions}</p></section>
 </body></html>
 `;
 }

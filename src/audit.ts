@@ -1,0 +1,506 @@
+// audit(): the ML-Leaks evaluation end to end, as a library call with no runtime API in it. Split the
+// dataset into target-train / target-out / shadow-train / shadow-out, train the target (once per
+// defence) and the attacker's shadow models, run every attack, measure everything.
+//
+// Every model is a plain-data TrainingJob, so the caller decides where models train: one after
+// another in this thread (the default) or across workers (the Node CLI passes a worker pool); the
+// results are bit-identical either way.
+import { liraAttack, rmiaAttack } from "./attacks/lira.js";
+import { correctnessAttack, DEFAULT_TOP_PERCENTILE, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./attacks/metric.js";
+import { DEFAULT_NOISE_QUERIES, noiseRecords } from "./attacks/noise.js";
+import { runAttack } from "./attacks/run.js";
+import { DEFAULT_TOP_K, shokriAttack, topKShadowAttack } from "./attacks/shadow.js";
+import type { AttackContext, AttackInputData, AttackModel, AttackModelTrainer, AttackResult, AttackStrategy, ReferenceModels } from "./attacks/types.js";
+import { mlLeaksSplit, subsetDataset, type Dataset } from "./datasets/index.js";
+import { initKernels, Pcg32 } from "./kernels/index.js";
+import { targetAccuracy } from "./metrics/accuracy.js";
+import { createClassifier } from "./models/create.js";
+import "./models/engines.js";
+import { trainSequentially, type TrainingJob, type TrainingResult } from "./models/parallel.js";
+import type { Engine, EpochInfo, ModelKind } from "./models/types.js";
+import type { AuditReport, AuditRun, DatasetSummary } from "./report/types.js";
+import type { LabeledData, Posteriors } from "./types.js";
+import { sha256Hex } from "./util/sha256.js";
+
+export type Adversary = 1 | 2 | 3;
+/** Attacks beyond the three adversaries. */
+export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "rmia"] as const;
+export type ExtraAttack = (typeof EXTRA_ATTACKS)[number];
+export const DEFENCES = ["none", "dropout", "stacking"] as const;
+export type Defence = (typeof DEFENCES)[number];
+/** "auto": the fused dense engine for dense models, tfjs for the CNN. */
+export type EngineChoice = Engine | "auto";
+
+export const AUDIT_DEFAULTS = {
+  epochs: 50,
+  attackEpochs: 50,
+  topK: DEFAULT_TOP_K,
+  shadows: 10,
+  dropout: 0.5,
+  noiseQueries: DEFAULT_NOISE_QUERIES,
+  topPercentile: DEFAULT_TOP_PERCENTILE,
+  attacks: ["loss", "modified-entropy", "correctness"] as readonly ExtraAttack[],
+} as const;
+
+export interface AuditProgress {
+  /** Models finished and models in all (training is the long part of an audit). */
+  readonly done: number;
+  readonly total: number;
+  /** What is happening: "target mlp (none) epoch 12/50", "attack adversary-1". */
+  readonly detail: string;
+}
+
+/** Trains jobs and returns their results in job order (trainSequentially, or a worker pool). */
+export type JobRunner = (
+  jobs: readonly TrainingJob[],
+  hooks: { onEpoch?: (index: number, info: EpochInfo) => void; onResult?: (index: number, result: TrainingResult) => void; signal?: AbortSignal },
+) => Promise<TrainingResult[]>;
+
+export interface AuditOptions {
+  readonly dataset: Dataset;
+  /** Adversary 2's shadow data: another dataset (its own shadow-train and shadow-out parts). */
+  readonly shadowDataset?: Dataset;
+  readonly seed: number;
+  /** Default [1, 3], plus 2 when a shadowDataset is given. */
+  readonly adversaries?: readonly Adversary[];
+  /** Default: the metric attacks (loss, modified-entropy, correctness), which cost no training. */
+  readonly attacks?: readonly ExtraAttack[];
+  /** Default ["none"]. */
+  readonly defences?: readonly Defence[];
+  /** Target architecture; default cnn for images of 16x16 or more, mlp otherwise. */
+  readonly target?: ModelKind;
+  /** Adversary 1's shadow architecture; default: the target's. */
+  readonly shadowModel?: ModelKind;
+  /** Architectures pooled by the combined attack; default cnn (images only), mlp, logreg. */
+  readonly combinedModels?: readonly ModelKind[];
+  /** Records in each of the four parts; default a quarter of the dataset. */
+  readonly partSize?: number;
+  /** Records in each part of the shadow dataset's split (adversary 2); default a quarter of it. */
+  readonly shadowPartSize?: number;
+  readonly epochs?: number;
+  readonly attackEpochs?: number;
+  readonly topK?: number;
+  /** Shokri's shadow models, and LiRA's/RMIA's reference models. */
+  readonly shadows?: number;
+  /** Dropout rate of the dropout defence. */
+  readonly dropout?: number;
+  readonly noiseQueries?: number;
+  readonly topPercentile?: number;
+  readonly engine?: EngineChoice;
+  /** Where models train; default one after another in this thread. */
+  readonly runJobs?: JobRunner;
+  readonly onProgress?: (progress: AuditProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** The paper's CNN pools twice after 5x5 convolutions: it needs images of at least 16x16. */
+const isImage = (d: Dataset) => d.kind === "image" && d.recordShape.length === 3 && d.recordShape[0]! >= 16 && d.recordShape[1]! >= 16;
+const defaultModel = (d: Dataset): ModelKind => (isImage(d) ? "cnn" : "mlp");
+const rowsOf = (data: LabeledData): number => data.labels.length;
+
+function summarize(d: Dataset, partSize: number): DatasetSummary {
+  return { name: d.name, classes: d.numClasses, partSize, featureKind: d.featureKind, provenance: d.provenance };
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new RangeError(message);
+}
+
+/** Validated options with every default filled in: this is the report's config. */
+export function resolveAuditConfig(options: AuditOptions) {
+  const { dataset, shadowDataset } = options;
+  const adversaries = [...new Set(options.adversaries ?? (shadowDataset ? [1, 2, 3] : [1, 3]))].sort() as Adversary[];
+  const attacks = [...new Set(options.attacks ?? AUDIT_DEFAULTS.attacks)];
+  const defences = [...new Set(options.defences ?? (["none"] as Defence[]))];
+  for (const a of adversaries) check(a === 1 || a === 2 || a === 3, `adversaries: expected 1, 2 or 3, got ${String(a)}`);
+  for (const a of attacks) check(EXTRA_ATTACKS.includes(a), `attacks: expected some of ${EXTRA_ATTACKS.join(", ")}, got '${String(a)}'`);
+  for (const d of defences) check(DEFENCES.includes(d), `defences: expected some of ${DEFENCES.join(", ")}, got '${String(d)}'`);
+  check(defences.length > 0, "defences: expected at least one of none, dropout, stacking");
+  check(Number.isSafeInteger(options.seed) && options.seed >= 0, `seed: expected an integer from 0 to 2^53-1, got ${options.seed}`);
+  const topK = options.topK ?? AUDIT_DEFAULTS.topK;
+  const epochs = options.epochs ?? AUDIT_DEFAULTS.epochs;
+  const attackEpochs = options.attackEpochs ?? AUDIT_DEFAULTS.attackEpochs;
+  const shadows = options.shadows ?? AUDIT_DEFAULTS.shadows;
+  const dropout = options.dropout ?? AUDIT_DEFAULTS.dropout;
+  const noiseQueries = options.noiseQueries ?? AUDIT_DEFAULTS.noiseQueries;
+  const topPercentile = options.topPercentile ?? AUDIT_DEFAULTS.topPercentile;
+  check(Number.isInteger(topK) && topK >= 1, `topK: expected a positive integer, got ${topK}`);
+  check(topK <= dataset.numClasses, `topK: ${topK} exceeds ${dataset.name}'s ${dataset.numClasses} classes`);
+  check(Number.isInteger(epochs) && epochs >= 1, `epochs: expected a positive integer, got ${epochs}`);
+  check(Number.isInteger(attackEpochs) && attackEpochs >= 1, `attackEpochs: expected a positive integer, got ${attackEpochs}`);
+  check(Number.isInteger(shadows) && shadows >= 1, `shadows: expected a positive integer, got ${shadows}`);
+  check(dropout > 0 && dropout < 1, `dropout: expected a rate between 0 and 1 (exclusive), got ${dropout}`);
+  check(Number.isInteger(noiseQueries) && noiseQueries >= 1, `noiseQueries: expected a positive integer, got ${noiseQueries}`);
+  check(topPercentile > 0 && topPercentile < 100, `topPercentile: expected a number between 0 and 100 (exclusive), got ${topPercentile}`);
+  const transfer = adversaries.includes(2);
+  if (transfer) {
+    check(shadowDataset !== undefined, "adversary 2 needs a shadow dataset (shadowDataset / --shadow-dataset)");
+    check(shadowDataset!.name !== dataset.name, `adversary 2 needs a different dataset from the target's (${dataset.name})`);
+    check(
+      topK <= shadowDataset!.numClasses,
+      `adversary 2: top-k = ${topK} exceeds ${shadowDataset!.name}'s ${shadowDataset!.numClasses} classes; use a top-k of at most ${Math.min(dataset.numClasses, shadowDataset!.numClasses)}`,
+    );
+  }
+  const target = options.target ?? defaultModel(dataset);
+  check(target !== "attack-mlp", "target: attack-mlp is the attack model, not a target architecture");
+  const engine = options.engine ?? "auto";
+  const partSize = options.partSize ?? Math.floor(rowsOf(dataset) / 4);
+  check(Number.isInteger(partSize) && partSize >= 2 && 4 * partSize <= rowsOf(dataset), `partSize: ${dataset.name} has ${rowsOf(dataset)} records, so a part holds 2 to ${Math.floor(rowsOf(dataset) / 4)}; got ${partSize}`);
+  return {
+    dataset: dataset.name,
+    shadowDataset: transfer ? shadowDataset!.name : undefined,
+    adversaries,
+    attacks,
+    defences,
+    target,
+    shadowModel: options.shadowModel ?? target,
+    shadowDatasetModel: transfer ? defaultModel(shadowDataset!) : undefined,
+    combinedModels: [...(options.combinedModels ?? (isImage(dataset) ? ["cnn", "mlp", "logreg"] : ["mlp", "logreg"]))] as ModelKind[],
+    stackingModels: (isImage(dataset) ? [target, "mlp"] : [target, "logreg"]) as ModelKind[],
+    partSize,
+    shadowPartSize: transfer ? (options.shadowPartSize ?? Math.floor(rowsOf(shadowDataset!) / 4)) : undefined,
+    epochs,
+    attackEpochs,
+    topK,
+    shadows,
+    dropout,
+    noiseQueries,
+    noiseKind: dataset.featureKind,
+    topPercentile,
+    seed: options.seed,
+    engine,
+    batchSize: 100,
+    learningRate: 0.001,
+    l2: 1e-7,
+  };
+}
+
+export type AuditConfig = ReturnType<typeof resolveAuditConfig>;
+
+/** Seeds of the audit's sub-tasks come from one PCG32 stream of the audit seed (never the split's). */
+const AUDIT_STREAM = 0xa0d17;
+const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, stacking: 5, shokri: 6, combined: 7, reference: 8 } as const;
+
+function seedsFor(seed: number): (slot: number, index?: number) => number {
+  const words = new Pcg32(seed, AUDIT_STREAM).fillUint32(16);
+  return (slot, index = 0) => words[slot]! * 4096 + index;
+}
+
+export function engineFor(kind: ModelKind, engine: EngineChoice): Engine {
+  if (engine === "auto") return kind === "cnn" ? "tfjs" : "fused";
+  return engine;
+}
+
+/** A slim, structured-clone-friendly copy of the training data. */
+function plain(data: LabeledData): LabeledData {
+  return { features: data.features, recordShape: [...data.recordShape], labels: data.labels, numClasses: data.numClasses };
+}
+
+function concatRows<T extends Float32Array | Int32Array>(parts: readonly T[], make: (n: number) => T): T {
+  const out = make(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+function concatPosteriors(parts: readonly Posteriors[]): Posteriors {
+  const classes = parts[0]!.classes;
+  const values = concatRows(parts.map((p) => p.values), (n) => new Float32Array(n));
+  return { values, rows: values.length / classes, classes };
+}
+
+/** Several shadows' member/non-member posteriors pooled into one attack training set. */
+function pool(inputs: readonly AttackInputData[]): AttackInputData {
+  return {
+    members: concatPosteriors(inputs.map((i) => i.members)),
+    nonMembers: concatPosteriors(inputs.map((i) => i.nonMembers)),
+    membersLabels: concatRows(inputs.map((i) => i.membersLabels!), (n) => new Int32Array(n)),
+    nonMembersLabels: concatRows(inputs.map((i) => i.nonMembersLabels!), (n) => new Int32Array(n)),
+  };
+}
+
+/** Side by side: row r of the result is row r of every input, concatenated (stacking's meta features). */
+function besideEachOther(parts: readonly Posteriors[]): LabeledData["features"] {
+  const rows = parts[0]!.rows;
+  const width = parts.reduce((n, p) => n + p.classes, 0);
+  const out = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    let offset = r * width;
+    for (const p of parts) {
+      out.set(p.values.subarray(r * p.classes, (r + 1) * p.classes), offset);
+      offset += p.classes;
+    }
+  }
+  return out;
+}
+
+/**
+ * The meta model sees a third of target-train as a few dozen posterior features: at the paper's
+ * 0.001 it barely moves in 50 epochs, so it learns ten times faster.
+ */
+const STACKING_META_LEARNING_RATE = 0.01;
+
+interface PlannedJob {
+  readonly label: string;
+  readonly job: TrainingJob;
+}
+
+export async function audit(options: AuditOptions): Promise<AuditReport> {
+  await initKernels();
+  const config = resolveAuditConfig(options);
+  const { dataset, shadowDataset, signal } = options;
+  const runJobs: JobRunner = options.runJobs ?? ((jobs, hooks) => trainSequentially(jobs, hooks));
+  const seedOf = seedsFor(config.seed);
+  const timings: Record<string, number> = {};
+  const started = performance.now();
+  const lap = (label: string, t0: number) => (timings[label] = (timings[label] ?? 0) + (performance.now() - t0) / 1000);
+
+  const split = mlLeaksSplit(dataset, { seed: config.seed, partSize: config.partSize });
+  const width = dataset.recordShape.reduce((a, b) => a * b, 1);
+  const noise = config.adversaries.includes(3)
+    ? { features: noiseRecords(dataset.featureKind, width, config.noiseQueries, new Pcg32(seedOf(SLOT.noise), 1)), rows: config.noiseQueries }
+    : undefined;
+  const wantsReferences = config.attacks.includes("lira") || config.attacks.includes("rmia");
+  // RMIA's population: the shadow parts, records the target never saw.
+  const population = concatRows([split.indices.shadowTrain, split.indices.shadowOut], (n) => new Int32Array(n));
+  const populationData = subsetDataset(dataset, population, "population");
+  // What the target is asked: its members, its non-members, then noise and population when needed.
+  const targetQueries = [split.targetTrain, split.targetOut].map((d) => ({ features: d.features, rows: rowsOf(d) }));
+  const noiseQuery = noise ? targetQueries.push(noise) - 1 : -1;
+  const populationQuery = wantsReferences ? targetQueries.push({ features: populationData.features, rows: rowsOf(populationData) }) - 1 : -1;
+
+  const job = (kind: ModelKind, shapeOf: Dataset, train: LabeledData, seed: number, predict: readonly { features: Float32Array; rows: number }[], dropout?: number): TrainingJob => ({
+    kind,
+    spec: { inputShape: [...shapeOf.recordShape], numClasses: shapeOf.numClasses, engine: engineFor(kind, config.engine), ...(dropout ? { dropout } : {}) },
+    data: plain(train),
+    options: { seed, epochs: config.epochs, batchSize: config.batchSize, learningRate: config.learningRate, l2: config.l2 },
+    predict,
+  });
+  const queriesOf = (...parts: LabeledData[]) => parts.map((d) => ({ features: d.features, rows: rowsOf(d) }));
+
+  // Phase 1: every model that needs nothing but data, all independent of each other.
+  const planned: PlannedJob[] = [];
+  const add = (label: string, j: TrainingJob) => planned.push({ label, job: j }) - 1;
+  const targetJobs = new Map<Defence, number>();
+  for (const defence of config.defences) {
+    if (defence === "stacking") continue;
+    const dropout = defence === "dropout" ? config.dropout : undefined;
+    targetJobs.set(defence, add(`target ${config.target} (${defence})`, job(config.target, dataset, split.targetTrain, seedOf(SLOT.target), targetQueries, dropout)));
+  }
+  // Stacking: base models of different kinds on disjoint thirds of target-train; the meta model
+  // (logistic regression) learns on the last third from the bases' posteriors, side by side.
+  let stacking: { bases: number[]; meta: Dataset } | undefined;
+  if (config.defences.includes("stacking")) {
+    const order = new Pcg32(seedOf(SLOT.stacking), 1).permutation(rowsOf(split.targetTrain));
+    const third = Math.floor(order.length / 3);
+    const part = (i: number) => subsetDataset(split.targetTrain, order.slice(i * third, (i + 1) * third).sort(), `stacking-${i}`);
+    const meta = part(2);
+    const bases = config.stackingModels.map((kind, i) =>
+      add(`stacking base ${kind}`, job(kind, dataset, part(i), seedOf(SLOT.stacking, i + 1), [...queriesOf(meta), ...targetQueries])),
+    );
+    stacking = { bases, meta };
+  }
+  const wantsShadow = config.adversaries.includes(1) || config.attacks.includes("loss") || config.attacks.includes("modified-entropy");
+  const shadowJob = wantsShadow
+    ? add(`shadow ${config.shadowModel}`, job(config.shadowModel, dataset, split.shadowTrain, seedOf(SLOT.shadow), queriesOf(split.shadowTrain, split.shadowOut)))
+    : undefined;
+  let transfer: { job: number; members: Dataset; nonMembers: Dataset } | undefined;
+  if (config.adversaries.includes(2)) {
+    const other = mlLeaksSplit(shadowDataset!, { seed: config.seed, partSize: config.shadowPartSize! });
+    const j = add(
+      `shadow ${config.shadowDatasetModel} on ${shadowDataset!.name}`,
+      job(config.shadowDatasetModel!, shadowDataset!, other.shadowTrain, seedOf(SLOT.transfer), queriesOf(other.shadowTrain, other.shadowOut)),
+    );
+    transfer = { job: j, members: other.shadowTrain, nonMembers: other.shadowOut };
+  }
+  // Shokri: each shadow trains on a random half of the attacker's data; the other half is its non-members.
+  const shokri: { job: number; members: Dataset; nonMembers: Dataset }[] = [];
+  if (config.attacks.includes("shokri")) {
+    const all = concatRows([split.indices.shadowTrain, split.indices.shadowOut], (n) => new Int32Array(n));
+    const half = Math.floor(all.length / 2);
+    for (let s = 0; s < config.shadows; s++) {
+      const order = new Pcg32(seedOf(SLOT.shokri, s), 1).shuffle(all.slice());
+      const members = subsetDataset(dataset, order.slice(0, half).sort(), `shokri-${s}-in`);
+      const nonMembers = subsetDataset(dataset, order.slice(half, 2 * half).sort(), `shokri-${s}-out`);
+      shokri.push({ job: add(`Shokri shadow ${s + 1}/${config.shadows}`, job(config.shadowModel, dataset, members, seedOf(SLOT.shokri, s), queriesOf(members, nonMembers))), members, nonMembers });
+    }
+  }
+  const combined = config.attacks.includes("combined")
+    ? config.combinedModels.map((kind, i) => add(`combined shadow ${kind}`, job(kind, dataset, split.shadowTrain, seedOf(SLOT.combined, i), queriesOf(split.shadowTrain, split.shadowOut))))
+    : [];
+  // LiRA/RMIA reference models: each on a random half of all four parts, so every target record is
+  // IN for about half of them; the shadow parts double as RMIA's population.
+  const references: { job: number; included: Uint8Array }[] = [];
+  if (wantsReferences) {
+    const candidates = concatRows([split.indices.targetTrain, split.indices.targetOut], (n) => new Int32Array(n));
+    const everything = concatRows([candidates, population], (n) => new Int32Array(n));
+    const position = new Map<number, number>();
+    candidates.forEach((record, i) => position.set(record, i));
+    for (let m = 0; m < config.shadows; m++) {
+      const order = new Pcg32(seedOf(SLOT.reference, m), 1).shuffle(everything.slice());
+      const chosen = order.slice(0, Math.floor(order.length / 2)).sort();
+      const included = new Uint8Array(candidates.length);
+      for (const record of chosen) {
+        const i = position.get(record);
+        if (i !== undefined) included[i] = 1;
+      }
+      const trainOn = subsetDataset(dataset, chosen, `reference-${m}`);
+      references.push({ job: add(`reference model ${m + 1}/${config.shadows}`, job(config.target, dataset, trainOn, seedOf(SLOT.reference, m), [...queriesOf(split.targetTrain, split.targetOut), ...queriesOf(populationData)])), included });
+    }
+  }
+
+  const metaJobs = stacking ? 1 : 0;
+  const total = planned.length + metaJobs;
+  let done = 0;
+  const progress = (detail: string) => options.onProgress?.({ done, total, detail });
+  const runPhase = async (phase: readonly PlannedJob[]): Promise<TrainingResult[]> => {
+    signal?.throwIfAborted();
+    const t0 = performance.now();
+    const results = await runJobs(
+      phase.map((p) => p.job),
+      {
+        onEpoch: (i, info) => progress(`${phase[i]!.label} epoch ${info.epoch}/${info.epochs}`),
+        onResult: (i) => {
+          done++;
+          progress(`${phase[i]!.label} trained`);
+        },
+        ...(signal ? { signal } : {}),
+      },
+    );
+    lap("training", t0);
+    return results;
+  };
+  progress(`training ${total} models`);
+  const results = await runPhase(planned);
+
+  // Phase 2: stacking's meta model, on its bases' answers.
+  let stacked: { answers: Posteriors[]; hash: string } | undefined;
+  if (stacking) {
+    const baseAnswers = stacking.bases.map((b) => results[b]!.posteriors);
+    const side = (q: number) => besideEachOther(baseAnswers.map((a) => a[q]!));
+    const metaData: LabeledData = { features: side(0), recordShape: [baseAnswers.length * dataset.numClasses], labels: stacking.meta.labels, numClasses: dataset.numClasses };
+    const metaQueries = targetQueries.map((q, i) => ({ features: side(i + 1), rows: q.rows }));
+    const metaJob: TrainingJob = {
+      kind: "logreg",
+      spec: { inputShape: [...metaData.recordShape], numClasses: dataset.numClasses, engine: engineFor("logreg", config.engine) },
+      data: metaData,
+      options: { seed: seedOf(SLOT.stacking), epochs: config.epochs, batchSize: config.batchSize, learningRate: STACKING_META_LEARNING_RATE, l2: config.l2 },
+      predict: metaQueries,
+    };
+    const [meta] = await runPhase([{ label: "stacking meta logreg", job: metaJob }]);
+    const hash = await sha256Hex([...stacking.bases.map((b) => results[b]!.weightsSha256), meta!.weightsSha256].join("\n"));
+    stacked = { answers: meta!.posteriors, hash };
+  }
+
+  const answersOf = (result: TrainingResult, members: LabeledData, nonMembers: LabeledData): AttackInputData => ({
+    members: result.posteriors[0]!,
+    nonMembers: result.posteriors[1]!,
+    membersLabels: members.labels,
+    nonMembersLabels: nonMembers.labels,
+  });
+  const shadow = shadowJob !== undefined ? answersOf(results[shadowJob]!, split.shadowTrain, split.shadowOut) : undefined;
+  const transferShadow = transfer ? answersOf(results[transfer.job]!, transfer.members, transfer.nonMembers) : undefined;
+  const shokriShadows = shokri.length > 0 ? pool(shokri.map((s) => answersOf(results[s.job]!, s.members, s.nonMembers))) : undefined;
+  const combinedShadows = combined.length > 0 ? pool(combined.map((j) => answersOf(results[j]!, split.shadowTrain, split.shadowOut))) : undefined;
+  const referenceModels: ReferenceModels | undefined =
+    references.length > 0
+      ? {
+          onTarget: references.map((r) => concatPosteriors([results[r.job]!.posteriors[0]!, results[r.job]!.posteriors[1]!])),
+          included: references.map((r) => r.included),
+          population: { target: { values: new Float32Array(0), rows: 0, classes: dataset.numClasses }, references: references.map((r) => results[r.job]!.posteriors[2]!), labels: populationData.labels },
+        }
+      : undefined;
+
+  const trainAttackModel = attackModelTrainer(config);
+  const runs: AuditRun[] = [];
+  for (const defence of config.defences) {
+    let answers: Posteriors[];
+    let kind: string;
+    let weightsSha256: string;
+    if (defence === "stacking") {
+      answers = stacked!.answers;
+      kind = `stacked (${config.stackingModels.join(" + ")} -> logreg)`;
+      weightsSha256 = stacked!.hash;
+    } else {
+      const result = results[targetJobs.get(defence)!]!;
+      answers = result.posteriors;
+      kind = config.target;
+      weightsSha256 = result.weightsSha256;
+    }
+    const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
+    const noiseAnswers = noiseQuery >= 0 ? answers[noiseQuery]! : undefined;
+    const plan: { strategy: AttackStrategy; context: Omit<AttackContext, "seed"> }[] = [];
+    if (shadow && config.adversaries.includes(1)) {
+      plan.push({ strategy: topKShadowAttack("adversary-1", `Adversary 1 (${config.shadowModel} shadow, top-${config.topK})`, config.topK), context: { shadow, trainAttackModel } });
+    }
+    if (shokriShadows) plan.push({ strategy: { ...shokriAttack(), title: `Shokri (${config.shadows} shadows, per-class attack)` }, context: { shadow: shokriShadows, trainAttackModel } });
+    if (combinedShadows) {
+      plan.push({ strategy: topKShadowAttack("combined", `Combined adversary 1 (${config.combinedModels.join(" + ")} shadows)`, config.topK), context: { shadow: combinedShadows, trainAttackModel } });
+    }
+    if (transferShadow) {
+      plan.push({ strategy: topKShadowAttack("adversary-2", `Adversary 2 (shadow on ${shadowDataset!.name}, top-${config.topK})`, config.topK), context: { shadow: transferShadow, trainAttackModel } });
+    }
+    if (noiseAnswers) {
+      plan.push({ strategy: maxPosteriorAttack(config.topPercentile), context: { noise: noiseAnswers } });
+      plan.push({ strategy: entropyAttack(config.topPercentile), context: { noise: noiseAnswers } });
+    }
+    const calibration = shadow ? { shadow } : {};
+    if (config.attacks.includes("loss")) plan.push({ strategy: lossAttack(config.topPercentile), context: calibration });
+    if (config.attacks.includes("modified-entropy")) plan.push({ strategy: modifiedEntropyAttack(config.topPercentile), context: calibration });
+    if (config.attacks.includes("correctness")) plan.push({ strategy: correctnessAttack(), context: {} });
+    if (referenceModels) {
+      const refs: ReferenceModels = { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! } };
+      if (config.attacks.includes("lira")) {
+        plan.push({ strategy: liraAttack("offline", config.topPercentile), context: { references: refs } });
+        plan.push({ strategy: liraAttack("online", config.topPercentile), context: { references: refs } });
+      }
+      if (config.attacks.includes("rmia")) plan.push({ strategy: rmiaAttack(config.topPercentile), context: { references: refs } });
+    }
+    const attacks: AttackResult[] = [];
+    for (const [i, { strategy, context }] of plan.entries()) {
+      signal?.throwIfAborted();
+      progress(`attack ${strategy.name} (${defence})`);
+      const t0 = performance.now();
+      attacks.push(await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context }));
+      lap("attacks", t0);
+    }
+    runs.push({
+      defence: defence === "dropout" ? `dropout ${config.dropout}` : defence,
+      target: { kind, ...targetAccuracy(target.members, target.membersLabels!, target.nonMembers, target.nonMembersLabels!), weightsSha256 },
+      attacks,
+    });
+  }
+  timings.total = (performance.now() - started) / 1000;
+  return {
+    mode: "audit",
+    seed: config.seed,
+    config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
+    dataset: summarize(dataset, config.partSize),
+    ...(config.adversaries.includes(2) ? { shadowDataset: summarize(shadowDataset!, config.shadowPartSize!) } : {}),
+    runs,
+    notes: [],
+    timings,
+  };
+}
+
+/** The attack MLP (one 64-unit hidden layer, softmax over member/non-member), seeded, in this thread. */
+function attackModelTrainer(config: AuditConfig): AttackModelTrainer {
+  return async (features, rows, width, isMember, seed): Promise<AttackModel> => {
+    const model = await createClassifier("attack-mlp", { inputShape: [width], numClasses: 2, engine: engineFor("attack-mlp", config.engine) });
+    await model.fit(
+      { features: features.subarray(0, rows * width), recordShape: [width], labels: Int32Array.from(isMember), numClasses: 2 },
+      { seed, epochs: config.attackEpochs, batchSize: config.batchSize, learningRate: config.learningRate, l2: config.l2 },
+    );
+    return {
+      async predictMember(x, n) {
+        if (n === 0) return new Float64Array(0);
+        const p = await model.predict(x, n);
+        return Float64Array.from({ length: n }, (_, i) => p.values[i * 2 + 1]!);
+      },
+      dispose: () => model.dispose(),
+    };
+  };
+}

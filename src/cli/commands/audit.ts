@@ -1,0 +1,130 @@
+// `mlleaks audit`: the ML-Leaks evaluation on a dataset: trains the target (with each defence asked
+// for) and the attacker's shadow models, runs the attacks, writes report.json and report.html,
+// prints the results table.
+import { resolve } from "node:path";
+import { bundledDataSource, directorySource } from "../../adapters/node/dataset-source.js";
+import { nodeWorkers } from "../../adapters/node/workers.js";
+import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
+import { loadDataset, type Dataset } from "../../datasets/index.js";
+import { initModelBackend } from "../../models/backend.js";
+import { trainInParallel, trainSequentially } from "../../models/parallel.js";
+import { MODEL_KINDS, type ModelKind } from "../../models/types.js";
+import { formatResultsTable } from "../../report/table.js";
+import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
+import { createProgress } from "../progress.js";
+import { writeReports } from "../reports.js";
+
+const TARGET_KINDS = MODEL_KINDS.filter((k: ModelKind) => k !== "attack-mlp");
+
+function positiveInteger(options: OptionValues, name: string): number | undefined {
+  const value = options[name] as number | undefined;
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new UsageError(`mlleaks audit: --${name} expects a positive integer, got ${value}`);
+  return value;
+}
+
+async function load(name: string, dataDir: string | undefined): Promise<Dataset> {
+  return loadDataset(name, { source: dataDir ? directorySource(dataDir) : bundledDataSource() });
+}
+
+export const auditCommand: CommandSpec = {
+  name: "audit",
+  summary: "ML-Leaks audit of a dataset: target, shadow models, adversaries 1-3, defences, reports",
+  usage:
+    "mlleaks audit --dataset NAME [--shadow-dataset NAME] [--adversary 1,2,3] [--defence none,dropout,stacking] [--seed S] [--epochs E] [--out DIR] [--json]",
+  options: {
+    dataset: { type: "string", valueName: "NAME", required: true, description: "the target's dataset (digits, fashion-mnist, census, purchase, dna, mail, faces, ...)" },
+    "shadow-dataset": { type: "string", valueName: "NAME", description: "adversary 2's shadow data: another dataset (required with --adversary 2)" },
+    adversary: { type: "list", valueName: "LIST", choices: ["1", "2", "3"], description: "adversaries to run (default 1,3; 1,2,3 with --shadow-dataset)" },
+    attacks: {
+      type: "list",
+      valueName: "LIST",
+      choices: [...EXTRA_ATTACKS, "none"],
+      default: [...AUDIT_DEFAULTS.attacks],
+      description: "further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, rmia (reference models); none for none",
+    },
+    defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: "targets to train and attack: no defence, dropout, model stacking" },
+    target: { type: "string", valueName: "KIND", choices: TARGET_KINDS, description: "target architecture (default cnn for images of 16x16 or more, mlp otherwise)" },
+    seed: { type: "integer", valueName: "S", default: 0, description: "seed of the split, every model and every draw: the same seed gives the same report" },
+    epochs: { type: "integer", valueName: "E", default: AUDIT_DEFAULTS.epochs, description: "training epochs of target and shadow models" },
+    "attack-epochs": { type: "integer", valueName: "E", default: AUDIT_DEFAULTS.attackEpochs, description: "training epochs of the attack models" },
+    "part-size": { type: "integer", valueName: "N", description: "records in each of the four parts (default: a quarter of the dataset)" },
+    "shadow-part-size": { type: "integer", valueName: "N", description: "records in each part of the shadow dataset (default: a quarter of it)" },
+    "top-k": { type: "integer", valueName: "K", default: AUDIT_DEFAULTS.topK, description: "top posteriors the attack model sees (ablation)" },
+    shadows: { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.shadows, description: "Shokri's shadow models (ablation)" },
+    dropout: { type: "number", valueName: "RATE", default: AUDIT_DEFAULTS.dropout, description: "dropout rate of the dropout defence" },
+    "noise-queries": { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.noiseQueries, description: "adversary 3's random noise queries" },
+    "top-percentile": { type: "number", valueName: "T", default: AUDIT_DEFAULTS.topPercentile, description: "adversary 3's threshold: top-T percentile of the noise queries' scores" },
+    engine: { type: "string", valueName: "NAME", choices: ["auto", "tfjs", "fused"], default: "auto", description: "training engine: auto = fused AssemblyScript trainer for dense models, tfjs for the CNN" },
+    workers: { type: "integer", valueName: "N", description: "train models in N worker threads (default: one per core; 1 trains in this thread)" },
+    "data-dir": { type: "string", valueName: "DIR", description: "read the datasets from DIR instead of the bundled datasets/ folder" },
+    out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
+    json: { type: "boolean", description: "print report.json on stdout instead of the table" },
+  },
+  async run(options) {
+    for (const name of ["epochs", "attack-epochs", "part-size", "shadow-part-size", "top-k", "shadows", "noise-queries", "workers"]) positiveInteger(options, name);
+    const dropout = options.dropout as number;
+    if (!(dropout > 0 && dropout < 1)) throw new UsageError(`mlleaks audit: --dropout expects a rate between 0 and 1 (exclusive), got ${dropout}`);
+    const t = options["top-percentile"] as number;
+    if (!(t > 0 && t < 100)) throw new UsageError(`mlleaks audit: --top-percentile expects a number between 0 and 100 (exclusive), got ${t}`);
+    if ((options.seed as number) < 0) throw new UsageError(`mlleaks audit: --seed expects a non-negative integer, got ${options.seed}`);
+    const shadowName = options["shadow-dataset"] as string | undefined;
+    const adversaries = ((options.adversary as string[] | undefined) ?? (shadowName ? ["1", "2", "3"] : ["1", "3"])).map(Number) as Adversary[];
+    if (adversaries.includes(2) && !shadowName) throw new UsageError("mlleaks audit: --adversary 2 needs --shadow-dataset NAME (the data-transfer attack trains its shadow on another dataset)");
+    if (shadowName !== undefined && shadowName === options.dataset) throw new UsageError("mlleaks audit: --shadow-dataset must differ from --dataset");
+    const attacks = (options.attacks as string[]).filter((a) => a !== "none") as ExtraAttack[];
+    const dataDir = options["data-dir"] as string | undefined;
+
+    const stderr = { isTTY: Boolean(process.stderr.isTTY), write: (s: string) => void process.stderr.write(s) };
+    const dataset = await load(options.dataset as string, dataDir);
+    const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
+    const engine = options.engine as EngineChoice;
+    const usesTfjs = engine === "tfjs" || [dataset, shadowDataset].some((d) => d?.kind === "image" && d.recordShape[0]! >= 16) || options.target === "cnn";
+    const workers = (options.workers as number | undefined) ?? nodeWorkers.defaultWorkers();
+    const runJobs: JobRunner = workers === 1 ? (jobs, hooks) => trainSequentially(jobs, hooks) : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
+    const partSize = (options["part-size"] as number | undefined) ?? Math.floor(dataset.labels.length / 4);
+    stderr.write(
+      `mlleaks audit: ${dataset.name} (${dataset.labels.length} records, 4 parts of ${partSize})` +
+        (shadowDataset ? `, adversary 2 shadow data ${shadowDataset.name}` : "") +
+        `; ${options.epochs} epochs; defences ${(options.defence as string[]).join(", ")}; seed ${options.seed}; ${workers} worker${workers === 1 ? "" : "s"}\n`,
+    );
+    const bar = createProgress("audit", stderr);
+    const report = await audit({
+      dataset,
+      ...(shadowDataset ? { shadowDataset } : {}),
+      seed: options.seed as number,
+      adversaries,
+      attacks,
+      defences: options.defence as Defence[],
+      ...(options.target ? { target: options.target as ModelKind } : {}),
+      ...(options["part-size"] ? { partSize: options["part-size"] as number } : {}),
+      ...(options["shadow-part-size"] ? { shadowPartSize: options["shadow-part-size"] as number } : {}),
+      epochs: options.epochs as number,
+      attackEpochs: options["attack-epochs"] as number,
+      topK: options["top-k"] as number,
+      shadows: options.shadows as number,
+      dropout,
+      noiseQueries: options["noise-queries"] as number,
+      topPercentile: t,
+      engine,
+      runJobs,
+      onProgress: (p) => bar.update(p.done, p.total, p.detail),
+    });
+    bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);
+    const out = resolve(options.out as string);
+    const versions: Record<string, string> = {};
+    if (usesTfjs) {
+      const backend = await initModelBackend();
+      versions.tfjs = backend.tfjsVersion;
+      versions.tfjsBackend = `${backend.backend}${backend.simd ? "-simd" : ""}, ${backend.threads} thread${backend.threads === 1 ? "" : "s"}`;
+    }
+    const paths = await writeReports(report, out, {}, versions);
+    if (options.json) {
+      const { readFile } = await import("node:fs/promises");
+      process.stdout.write(await readFile(paths.json, "utf8"));
+    } else {
+      process.stdout.write(formatResultsTable(report) + "\n\n");
+      process.stdout.write(`fingerprint ${paths.fingerprint}\nreports: ${paths.json}\n         ${paths.html}\n`);
+    }
+    return 0;
+  },
+};
