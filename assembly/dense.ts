@@ -118,14 +118,82 @@ function block1x4(pa: usize, sk: usize, pb: usize, sb: usize, pc: usize, k: i32,
   v128.store(pc, c0);
 }
 
+// tanh as a rational function of x (odd degree-13 numerator over even degree-6 denominator, on x
+// clamped to [-7.9988, 7.9988], and x itself below |x| < 0.0004): Eigen's generic_fast_tanh_float,
+// within a few ulp of tanh. Basic IEEE operations only, so the same bits on every engine and CPU,
+// and four lanes at a time; src/models/dense/reference.ts evaluates the same steps in Math.fround.
+const TANH_CLAMP: f32 = 7.99881172180175781;
+const TANH_TINY: f32 = 0.0004;
+const TANH_A1: f32 = 4.89352455891786e-3;
+const TANH_A3: f32 = 6.37261928875436e-4;
+const TANH_A5: f32 = 1.48572235717979e-5;
+const TANH_A7: f32 = 5.12229709037114e-8;
+const TANH_A9: f32 = -8.60467152213735e-11;
+const TANH_A11: f32 = 2.00018790482477e-13;
+const TANH_A13: f32 = -2.76076847742355e-16;
+const TANH_B0: f32 = 4.89352518554385e-3;
+const TANH_B2: f32 = 2.268434632439e-3;
+const TANH_B4: f32 = 1.18534705686654e-4;
+const TANH_B6: f32 = 1.19825839466702e-6;
+
+@inline
+function tanhScalar(a: f32): f32 {
+  if (Mathf.abs(a) < TANH_TINY) return a;
+  const x = Mathf.max(Mathf.min(a, TANH_CLAMP), -TANH_CLAMP);
+  const x2 = x * x;
+  let p = x2 * TANH_A13 + TANH_A11;
+  p = x2 * p + TANH_A9;
+  p = x2 * p + TANH_A7;
+  p = x2 * p + TANH_A5;
+  p = x2 * p + TANH_A3;
+  p = x2 * p + TANH_A1;
+  p = x * p;
+  let q = x2 * TANH_B6 + TANH_B4;
+  q = x2 * q + TANH_B2;
+  q = x2 * q + TANH_B0;
+  return p / q;
+}
+
+@inline
+function tanhVector(a: v128): v128 {
+  const x = f32x4.max(f32x4.min(a, f32x4.splat(TANH_CLAMP)), f32x4.splat(-TANH_CLAMP));
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.add(f32x4.mul(x2, f32x4.splat(TANH_A13)), f32x4.splat(TANH_A11));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TANH_A9));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TANH_A7));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TANH_A5));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TANH_A3));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TANH_A1));
+  p = f32x4.mul(x, p);
+  let q = f32x4.add(f32x4.mul(x2, f32x4.splat(TANH_B6)), f32x4.splat(TANH_B4));
+  q = f32x4.add(f32x4.mul(x2, q), f32x4.splat(TANH_B2));
+  q = f32x4.add(f32x4.mul(x2, q), f32x4.splat(TANH_B0));
+  const tiny = f32x4.lt(f32x4.abs(a), f32x4.splat(TANH_TINY));
+  return v128.bitselect(a, f32x4.div(p, q), tiny);
+}
+
+/** tanh of n values in place (the kernel's tanh, exported so tests can hold it to Math.tanh). */
+export function denseTanh(x: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(x + (<usize>i << 2), tanhVector(v128.load(x + (<usize>i << 2))));
+  for (; i < n; i++) store<f32>(x + (<usize>i << 2), tanhScalar(load<f32>(x + (<usize>i << 2))));
+}
+
 /** z[r][j] = act(z[r][j] + bias[j]) in place; softmax acts on whole rows. */
 export function denseBiasActivation(z: usize, bias: usize, rows: i32, cols: i32, act: i32): void {
   for (let r = 0; r < rows; r++) {
     const row = z + (<usize>(r * cols) << 2);
-    for (let j = 0; j < cols; j++) {
+    let j = 0;
+    if (act == ACT_TANH) {
+      for (; j + 4 <= cols; j += 4) {
+        const p = row + (<usize>j << 2);
+        v128.store(p, tanhVector(f32x4.add(v128.load(p), v128.load(bias + (<usize>j << 2)))));
+      }
+    }
+    for (; j < cols; j++) {
       const p = row + (<usize>j << 2);
       let x = load<f32>(p) + load<f32>(bias + (<usize>j << 2));
-      if (act == ACT_TANH) x = <f32>Math.tanh(<f64>x);
+      if (act == ACT_TANH) x = tanhScalar(x);
       else if (act == ACT_RELU) x = x > 0 ? x : 0;
       store<f32>(p, x);
     }

@@ -6,6 +6,6 @@ registerEngine("fused", (kind, spec) => FusedDenseClassifier.create(kind, spec))
 
 export { FusedDenseClassifier } from "./classifier.js";
 export { FusedDenseTrainer } from "./network.js";
-export { ReferenceDenseTrainer } from "./reference.js";
+export { ReferenceDenseTrainer, referenceTanh } from "./reference.js";
 export { denseLayers, isDenseKind, DENSE_HIDDEN, type DenseKind, type DenseLayerSpec } from "./architecture.js";
 export { trainLoop, ADAM_DEFAULTS, type DenseTrainer } from "./trainer.js";

@@ -2,12 +2,31 @@
 // training step, written for reading rather than speed: forward, softmax cross-entropy, backward,
 // L2, Adam, glorot-uniform init, Fisher-Yates batch order and dropout masks from the BigInt PCG32
 // reference. Arithmetic is f32 (Math.fround) in the kernel's order, so the two agree to rounding
-// of tanh/exp; tests hold them within 1e-5.
+// of exp (tanh is the kernel's rational function); tests hold them within 1e-5.
 import { ReferencePcg32 } from "../../kernels/reference/random.js";
 import type { DenseLayerSpec } from "./architecture.js";
 import { STREAM_DROPOUT, STREAM_INIT, STREAM_ORDER, type AdamSettings, type DenseTrainer, type StepResult } from "./trainer.js";
 
 const f = Math.fround;
+
+// tanh as assembly/dense.ts evaluates it (Eigen's rational approximation, within a few ulp of tanh),
+// step by step in f32; test/dense.test.ts holds it to Math.tanh.
+const TANH_CLAMP = f(7.99881172180175781);
+const TANH_TINY = f(0.0004);
+const [A1, A3, A5, A7, A9, A11, A13] = [4.89352455891786e-3, 6.37261928875436e-4, 1.48572235717979e-5, 5.12229709037114e-8, -8.60467152213735e-11, 2.00018790482477e-13, -2.76076847742355e-16].map(f) as number[];
+const [B0, B2, B4, B6] = [4.89352518554385e-3, 2.268434632439e-3, 1.18534705686654e-4, 1.19825839466702e-6].map(f) as number[];
+
+export function referenceTanh(a: number): number {
+  if (Math.abs(a) < TANH_TINY) return a;
+  const x = Math.max(Math.min(a, TANH_CLAMP), -TANH_CLAMP);
+  const x2 = f(x * x);
+  let p = f(f(x2 * A13!) + A11!);
+  for (const c of [A9!, A7!, A5!, A3!, A1!]) p = f(f(x2 * p) + c);
+  p = f(x * p);
+  let q = f(f(x2 * B6!) + B4!);
+  for (const c of [B2!, B0!]) q = f(f(x2 * q) + c);
+  return f(p / q);
+}
 
 interface Layer {
   readonly spec: DenseLayerSpec;
@@ -91,7 +110,7 @@ export class ReferenceDenseTrainer implements DenseTrainer {
       for (let r = 0; r < rows; r++) {
         for (let j = 0; j < units; j++) {
           const z = f(out[r * units + j]! + bias[j]!);
-          out[r * units + j] = activation === "tanh" ? Math.tanh(z) : activation === "relu" ? Math.max(z, 0) : z;
+          out[r * units + j] = activation === "tanh" ? referenceTanh(z) : activation === "relu" ? Math.max(z, 0) : z;
         }
         if (activation === "softmax") {
           const row = out.subarray(r * units, (r + 1) * units);
