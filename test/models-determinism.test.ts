@@ -30,17 +30,17 @@ models.before(async () => {
 // kind, record shape, classes, rows, epochs, dropout, pinned SHA-256 of the trained weights
 const cases: Array<[ModelKind, number[], number, number, number, number, string]> = [
   ["mlp", [600], 10, 250, 2, 0,
-    "c947be35d3b8d9bd3f801cf826f88225f05f72dabc93b03f5531e6d2d66c17dc"],
+    "b224bb748b884b73e8515919987553ef0164d693e99fb419f80d2d3f56b93639"],
   ["mlp", [600], 10, 250, 2, 0.5,
-    "7645f58a360498e7021add4a5e3c59f3828a0a19dfd694f5a52efdaf527dd2e0"],
+    "7506763f80715e7c4064b3dbfebd219cee287c4b8d3af42f125b87e2b74de828"],
   ["logreg", [600], 10, 250, 2, 0,
-    "284507b79d04fdd4d8c587cd4a6eda7f6ec90ff5bbe04610864728087320133d"],
+    "b196c869ab53a77b809dd662b93b8b5f10af20482d4f74a762b78b1029c56fe2"],
   ["deep-mlp", [100], 5, 250, 2, 0.3,
-    "ac213e40270009236c503a773047229c80cfadb053562cc789aa07580b990455"],
+    "76230473bc255206419190c9b8f86527fc46e8eb62d115b3dd1daba195fbf411"],
   ["attack-mlp", [3], 2, 250, 3, 0,
-    "adeed48188c2e4c6798259828011035e4e76b7c29344f9458544512ce07d3086"],
+    "c39ef8ae9deee8d2c6e2b6eb50f9b6d4b38b68e3eaa07d6ec7a643e8d1f654be"],
   ["cnn", [28, 28, 1], 10, 60, 1, 0.5,
-    "e568935258f6a43bb659ea22891b5c32478edbfe19e87f135acffdd8ee90996e"],
+    "d6800f8db6a329b57674d8a5813009cd7ef2fee034c8aa44ede9c5306198c006"],
 ];
 
 for (const [kind, shape, classes, rows, epochs, dropout, pinned] of cases) {

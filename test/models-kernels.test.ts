@@ -1,4 +1,4 @@
-// The project's wasm gradient kernels (Conv2DBackpropFilter, Conv2DBackpropInput) against
+// The project's wasm kernels (Conv2DBackpropFilter, Conv2DBackpropInput, BatchMatMul, Sum, MaxPoolGrad) against
 // tfjs-backend-cpu on the same inputs, and a whole CNN step's gradients (every kernel the models
 // run on wasm: fused conv, max-pool and its gradient, tanh, softmax cross-entropy, ...).
 import * as tf from "@tensorflow/tfjs";
@@ -90,6 +90,50 @@ for (const [b, h, w, ci, co, k, pad, stride] of cases) {
     assert.ok(relativeError(wasm.dx, cpu.dx) <= 1e-4, `input gradient within 1e-4 (got ${relativeError(wasm.dx, cpu.dx)})`);
   });
 }
+
+kernels("BatchMatMul with transposed operands (dense-layer gradients)", async () => {
+  const rng = new Pcg32(11);
+  const av = uniform(rng, 2 * 37 * 23);
+  const bv = uniform(rng, 2 * 23 * 19);
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    const [cpu, wasm] = await onBoth(() => {
+      const a = tf.tensor3d(av, ta ? [2, 23, 37] : [2, 37, 23]);
+      const b = tf.tensor3d(bv, tb ? [2, 19, 23] : [2, 23, 19]);
+      return tf.matMul(a, b, ta, tb).dataSync() as Float32Array;
+    });
+    assert.ok(relativeError(wasm, cpu) <= 1e-4, `transposeA ${ta}, transposeB ${tb}: within 1e-4 (got ${relativeError(wasm, cpu)})`);
+  }
+});
+
+kernels("Sum over leading axes (bias gradients) and over other axes", async () => {
+  const rng = new Pcg32(12);
+  const xv = uniform(rng, 6 * 7 * 5 * 4);
+  for (const [axis, keepDims] of [[[0, 1, 2], false], [[0], true], [[0, 1], false], [[3], false], [[1, 2], false], [[0, 1, 2, 3], false]] as const) {
+    const [cpu, wasm] = await onBoth(() => {
+      const total = tf.sum(tf.tensor4d(xv, [6, 7, 5, 4]), [...axis], keepDims);
+      return { shape: total.shape, values: total.dataSync() as Float32Array };
+    });
+    assert.equal(wasm.shape, cpu.shape, `axes ${axis}: shape`);
+    const err = relativeError(wasm.values, cpu.values);
+    assert.ok(err <= 1e-4, `axes ${axis}: within 1e-4 (got ${err})`);
+  }
+});
+
+kernels("MaxPoolGrad (ties from ReLU zeros, overlapping windows, padding)", async () => {
+  const rng = new Pcg32(13);
+  // Half the inputs are exactly 0, as after a ReLU: windows with tied maxima.
+  const xv = Float32Array.from(uniform(rng, 3 * 11 * 10 * 4), (v) => Math.max(0, v));
+  for (const [size, stride, pad] of [[2, 2, "valid"], [3, 3, "valid"], [3, 2, "valid"], [2, 2, "same"]] as const) {
+    const [cpu, wasm] = await onBoth(() => {
+      const x = tf.tensor4d(xv, [3, 11, 10, 4]);
+      // Weighting each pooled output differently makes every routed gradient distinct.
+      const pooled = (t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, size, stride, pad);
+      const weights = tf.reshape(tf.range(1, 1 + pooled(x).size), pooled(x).shape);
+      return tf.grad((t) => tf.sum(tf.mul(pooled(t), weights)))(x).dataSync() as Float32Array;
+    });
+    assert.ok(relativeError(wasm, cpu) <= 1e-4, `pool ${size} stride ${stride} ${pad}: within 1e-4 (got ${relativeError(wasm, cpu)})`);
+  }
+});
 
 kernels("a whole CNN training step: every weight gradient on wasm matches cpu", async () => {
   const rng = new Pcg32(5);

@@ -12,7 +12,7 @@ export { parseAdult } from "./adult.js";
 export { parseShokriCsv } from "./shokri.js";
 export { gunzip, maybeGunzip, isGzip } from "./gzip.js";
 export { kmeansBinary, type KMeansResult } from "./kmeans.js";
-export { tokenize, fitTfidf, transformTfidf } from "./text.js";
+export { tokenize, tokenizeCorpus, fitTfidf, transformTfidf, type TfidfModel, type TokenizedCorpus } from "./text.js";
 export { memorySource } from "./memory-source.js";
 export { parseTar, type TarEntry } from "./tar.js";
 export { BUNDLED_DATASETS, SYSTEM_DATASETS, REMOTE_DATASETS, type CatalogEntry } from "./catalog.js";

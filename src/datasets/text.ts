@@ -6,10 +6,62 @@ import { sortedDistinct } from "./preprocess.js";
 import { decodeText, nonBlankLines } from "./text-table.js";
 import type { Dataset } from "./types.js";
 
-const TOKEN = /[\p{L}\p{N}_]{2,}/gu;
+const WORD = /[\p{L}\p{N}_]/u;
 
+/** Lowercased tokens of two or more word characters (letters, digits, '_'), as scikit-learn's \b\w\w+\b. */
 export function tokenize(text: string): string[] {
-  return text.toLowerCase().match(TOKEN) ?? [];
+  const lower = text.toLowerCase();
+  const tokens: string[] = [];
+  let start = -1;
+  let points = 0;
+  for (let i = 0; i <= lower.length; ) {
+    let word = false;
+    let width = 1;
+    if (i < lower.length) {
+      const c = lower.charCodeAt(i);
+      if (c < 128) word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
+      else {
+        const point = lower.codePointAt(i)!;
+        width = point > 0xffff ? 2 : 1;
+        word = WORD.test(String.fromCodePoint(point));
+      }
+    }
+    if (word) {
+      if (start === -1) {
+        start = i;
+        points = 0;
+      }
+      points++;
+    } else if (start !== -1) {
+      if (points >= 2) tokens.push(lower.slice(start, i));
+      start = -1;
+    }
+    i += width;
+  }
+  return tokens;
+}
+
+/** Documents as term ids into one shared term list (so counting never hashes a string twice). */
+export interface TokenizedCorpus {
+  readonly terms: readonly string[];
+  readonly documents: readonly Int32Array[];
+}
+
+export function tokenizeCorpus(texts: readonly string[]): TokenizedCorpus {
+  const ids = new Map<string, number>();
+  const terms: string[] = [];
+  const documents = texts.map((text) =>
+    Int32Array.from(tokenize(text), (t) => {
+      let id = ids.get(t);
+      if (id === undefined) {
+        id = terms.length;
+        ids.set(t, id);
+        terms.push(t);
+      }
+      return id;
+    }),
+  );
+  return { terms, documents };
 }
 
 export interface TfidfModel {
@@ -18,33 +70,45 @@ export interface TfidfModel {
   readonly idf: Float64Array;
 }
 
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Vocabulary (the `maxFeatures` terms with the highest corpus counts; ties in term order) and idf. */
-export function fitTfidf(documents: readonly string[][], maxFeatures: number): TfidfModel {
+export function fitTfidf(corpus: TokenizedCorpus, maxFeatures: number): TfidfModel {
   if (!Number.isInteger(maxFeatures) || maxFeatures < 1) throw new RangeError(`TF-IDF: the vocabulary size must be a positive integer, got ${maxFeatures}`);
-  const counts = new Map<string, number>();
-  const documentFrequency = new Map<string, number>();
-  for (const tokens of documents) {
-    for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
-    for (const t of new Set(tokens)) documentFrequency.set(t, (documentFrequency.get(t) ?? 0) + 1);
-  }
-  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const vocabulary = sortedDistinct(ranked.slice(0, maxFeatures).map(([t]) => t));
+  const { terms, documents } = corpus;
+  const counts = new Float64Array(terms.length);
+  const documentFrequency = new Float64Array(terms.length);
+  const lastDocument = new Int32Array(terms.length).fill(-1);
+  documents.forEach((doc, d) => {
+    for (const id of doc) {
+      counts[id]!++;
+      if (lastDocument[id] !== d) {
+        lastDocument[id] = d;
+        documentFrequency[id]!++;
+      }
+    }
+  });
+  const ranked = Array.from(terms.keys()).sort((a, b) => counts[b]! - counts[a]! || byCodeUnits(terms[a]!, terms[b]!));
+  const chosen = ranked.slice(0, maxFeatures).sort((a, b) => byCodeUnits(terms[a]!, terms[b]!));
   const n = documents.length;
-  const idf = Float64Array.from(vocabulary, (t) => Math.log((1 + n) / (1 + documentFrequency.get(t)!)) + 1);
-  return { vocabulary, idf };
+  return {
+    vocabulary: chosen.map((id) => terms[id]!),
+    idf: Float64Array.from(chosen, (id) => Math.log((1 + n) / (1 + documentFrequency[id]!)) + 1),
+  };
 }
 
 /** documents x vocabulary TF-IDF matrix, each row scaled to unit l2 norm (empty rows stay zero). */
-export function transformTfidf(documents: readonly string[][], model: TfidfModel): Float32Array {
+export function transformTfidf(corpus: TokenizedCorpus, model: TfidfModel): Float32Array {
   const width = model.vocabulary.length;
-  const column = new Map(model.vocabulary.map((t, j) => [t, j]));
-  const out = new Float32Array(documents.length * width);
+  const columnOf = new Map(model.vocabulary.map((t, j) => [t, j]));
+  const column = Int32Array.from(corpus.terms, (t) => columnOf.get(t) ?? -1);
+  const out = new Float32Array(corpus.documents.length * width);
   const row = new Float64Array(width);
-  documents.forEach((tokens, d) => {
+  corpus.documents.forEach((doc, d) => {
     row.fill(0);
-    for (const t of tokens) {
-      const j = column.get(t);
-      if (j !== undefined) row[j]! += 1;
+    for (const id of doc) {
+      const j = column[id]!;
+      if (j !== -1) row[j]! += 1;
     }
     let norm = 0;
     for (let j = 0; j < width; j++) {
@@ -69,7 +133,7 @@ export function textDataset(
 ): Dataset {
   const classNames = sortedDistinct(corpus.groups);
   const classIndex = new Map(classNames.map((c, i) => [c, i]));
-  const tokens = corpus.texts.map(tokenize);
+  const tokens = tokenizeCorpus(corpus.texts);
   const model = fitTfidf(tokens, info.vocabularySize);
   return {
     name: info.name,

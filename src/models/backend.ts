@@ -3,7 +3,9 @@
 // URLs (wasmPaths) because bundlers move them.
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { registerWasmBatchMatMul } from "./tfjs/kernels/batch_matmul.js";
 import { registerWasmGradientKernels } from "./tfjs/kernels/conv2d_gradients.js";
+import { registerWasmReductionKernels } from "./tfjs/kernels/reductions.js";
 
 export interface ModelBackendOptions {
   /** Where the tfjs-backend-wasm .wasm files are served from: a URL prefix ending in "/", or a map
@@ -52,6 +54,8 @@ async function start(options: ModelBackendOptions): Promise<ModelBackendInfo> {
     );
   }
   registerWasmGradientKernels();
+  registerWasmBatchMatMul();
+  registerWasmReductionKernels();
   return {
     backend: "wasm",
     threads: getThreadsCount(),

@@ -1,11 +1,13 @@
 // The tfjs engine: each model kind as a tfjs LayersModel (what predict() runs and what is saved in
 // tfjs format), trained by our own loop over its variables: seeded Glorot initial weights, seeded
-// batch order, seeded per-step dropout masks, Adam, softmax cross-entropy plus L2 on kernels.
+// batch order, seeded per-step dropout masks, Adam (src/models/adam.ts), softmax cross-entropy
+// plus L2 on kernels.
 import * as tf from "@tensorflow/tfjs";
 import { Pcg32 } from "../../kernels/random.js";
 import type { Posteriors } from "../../types.js";
 import { sha256OfArrays } from "../../util/sha256.js";
 import type { LabeledData } from "../../types.js";
+import { Adam, softmaxCrossEntropy } from "../adam.js";
 import { architecture, type LayerSpec } from "../architectures.js";
 import { initModelBackend } from "../backend.js";
 import { dropoutMask, glorotUniform, RNG_STREAM } from "../init.js";
@@ -72,8 +74,10 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
     const dropoutRng = new Pcg32(o.seed, RNG_STREAM.dropout);
 
     const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const kernels = variables.filter((_, i) => i % 2 === 0);
-    const optimizer = tf.train.adam(o.learningRate);
+    // Master copies of the weights live in JS; Adam updates them and each step uploads them.
+    const params = variables.map((v) => v.dataSync().slice() as Float32Array);
+    const penalties = variables.map((v) => (v.shape.length > 1 ? o.l2 : 0));
+    const adam = new Adam(params.map((p) => p.length), { learningRate: o.learningRate });
     const size = recordSize(this.inputShape);
     const classes = this.numClasses;
     const hiddenUnits = this.layers.filter((l) => l.type === "dense" && l.activation === "tanh").map((l) => (l as { units: number }).units);
@@ -81,62 +85,61 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
     let loss = NaN;
     let accuracy = NaN;
     let lastYield = performance.now();
-    try {
-      for (let epoch = 1; epoch <= o.epochs; epoch++) {
-        const epochStart = performance.now();
-        const order = batchRng.permutation(rows);
-        let lossSum = 0;
-        let correct = 0;
-        for (let start = 0; start < rows; start += o.batchSize) {
-          const n = Math.min(o.batchSize, rows - start);
-          const xBuf = new Float32Array(n * size);
-          const yBuf = new Float32Array(n * classes);
-          const labels = new Int32Array(n);
-          for (let i = 0; i < n; i++) {
-            const r = order[start + i]!;
-            xBuf.set(data.features.subarray(r * size, (r + 1) * size), i * size);
-            labels[i] = data.labels[r]!;
-            yBuf[i * classes + labels[i]!] = 1;
-          }
-          const masks = this.dropout > 0 ? hiddenUnits.map((u) => dropoutMask(dropoutRng, n * u, this.dropout)) : [];
-          const { batchLoss, logits } = tf.tidy(() => {
-            const x = tf.tensor(xBuf, [n, ...this.inputShape], "float32");
-            const y = tf.tensor2d(yBuf, [n, classes]);
-            const maskTensors = masks.map((m, i) => tf.tensor2d(m, [n, hiddenUnits[i]!]));
-            let kept: tf.Tensor | undefined;
-            const cost = optimizer.minimize(
-              () => {
-                const out = this.forward(x, variables, maskTensors);
-                kept = tf.keep(out);
-                let total = tf.losses.softmaxCrossEntropy(y, out) as tf.Scalar;
-                if (o.l2 > 0) total = tf.add(total, tf.mul(o.l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k)))))) as tf.Scalar;
-                return total;
-              },
-              true,
-              variables,
-            )!;
-            return { batchLoss: cost, logits: kept! };
-          });
-          const l = batchLoss.dataSync()[0]!;
-          const z = logits.dataSync() as Float32Array;
-          batchLoss.dispose();
-          logits.dispose();
-          lossSum += l * n;
-          correct += countCorrect(z, labels, classes);
-          steps++;
-          if (signal && performance.now() - lastYield > 50) {
-            await new Promise((resolve) => setTimeout(resolve, 0));
-            lastYield = performance.now();
-          }
-          if (signal?.aborted) throw abortError(signal);
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const epochStart = performance.now();
+      const order = batchRng.permutation(rows);
+      let lossSum = 0;
+      let correct = 0;
+      for (let start = 0; start < rows; start += o.batchSize) {
+        const n = Math.min(o.batchSize, rows - start);
+        const xBuf = new Float32Array(n * size);
+        const yBuf = new Float32Array(n * classes);
+        const labels = new Int32Array(n);
+        for (let i = 0; i < n; i++) {
+          const r = order[start + i]!;
+          xBuf.set(data.features.subarray(r * size, (r + 1) * size), i * size);
+          labels[i] = data.labels[r]!;
+          yBuf[i * classes + labels[i]!] = 1;
         }
-        loss = lossSum / rows;
-        accuracy = correct / rows;
-        const info: EpochInfo = { epoch, epochs: o.epochs, loss, accuracy, seconds: (performance.now() - epochStart) / 1000 };
-        options.onEpoch?.(info);
+        const masks = this.dropout > 0 ? hiddenUnits.map((u) => dropoutMask(dropoutRng, n * u, this.dropout)) : [];
+        let z!: Float32Array;
+        const grads = tf.tidy(() => {
+          const x = tf.tensor(xBuf, [n, ...this.inputShape], "float32");
+          const y = tf.tensor2d(yBuf, [n, classes]);
+          const maskTensors = masks.map((m, i) => tf.tensor2d(m, [n, hiddenUnits[i]!]));
+          // d(mean cross-entropy)/d(logits) = (softmax - onehot) / n; the loss value itself is
+          // computed from the logits in JS (the returned sum is a carrier for the gradient).
+          const crossEntropyCarrier = tf.customGrad(((logits: tf.Tensor, save: (t: tf.Tensor[]) => void) => {
+            save([logits]);
+            return {
+              value: tf.sum(logits),
+              gradFunc: (_dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(tf.sub(tf.softmax(saved[0]!), y), 1 / n),
+            };
+          }) as unknown as Parameters<typeof tf.customGrad>[0]);
+          const { grads: g } = tf.variableGrads(() => {
+            const out = this.forward(x, variables, maskTensors);
+            z = out.dataSync() as Float32Array;
+            return crossEntropyCarrier(out) as tf.Scalar;
+          }, variables);
+          return variables.map((v) => g[v.name]!);
+        });
+        const l = softmaxCrossEntropy(z, labels, classes) + l2Penalty(params, penalties);
+        adam.step(params, grads.map((g) => g.dataSync() as Float32Array), penalties);
+        tf.dispose(grads);
+        variables.forEach((v, i) => v.assign(tf.tensor(params[i]!, v.shape)));
+        lossSum += l * n;
+        correct += countCorrect(z, labels, classes);
+        steps++;
+        if (signal && performance.now() - lastYield > 50) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = performance.now();
+        }
+        if (signal?.aborted) throw abortError(signal);
       }
-    } finally {
-      optimizer.dispose();
+      loss = lossSum / rows;
+      accuracy = correct / rows;
+      const info: EpochInfo = { epoch, epochs: o.epochs, loss, accuracy, seconds: (performance.now() - epochStart) / 1000 };
+      options.onEpoch?.(info);
     }
     this.trained = true;
     const seconds = (performance.now() - started) / 1000;
@@ -152,16 +155,28 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
     };
   }
 
-  /** Logits of the training forward pass (fused conv+bias+ReLU; dropout masks after hidden dense). */
+  /** Logits of the training forward pass (dropout masks after hidden dense layers). */
   private forward(x: tf.Tensor, variables: tf.Variable[], masks: tf.Tensor2D[]): tf.Tensor2D {
     let h: tf.Tensor = x;
     let v = 0;
     let hidden = 0;
-    for (const layer of this.layers) {
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i]!;
       switch (layer.type) {
-        case "conv":
-          h = tf.fused.conv2d({ x: h as tf.Tensor4D, filter: variables[v++] as tf.Tensor4D, bias: variables[v++]!, strides: 1, pad: "valid", activation: "relu" });
+        case "conv": {
+          // conv -> +bias -> ReLU -> max-pool computed as conv -> max-pool -> +bias -> ReLU: the
+          // same values (max commutes with adding a per-channel constant and with ReLU), with
+          // the element-wise ops and their gradients on a quarter of the data. Unfused ops: their
+          // gradients are lazy, so the first layer never computes the data's gradient.
+          let z = tf.conv2d(h as tf.Tensor4D, variables[v++] as tf.Tensor4D, 1, "valid");
+          const next = this.layers[i + 1];
+          if (next?.type === "maxpool") {
+            z = tf.maxPool(z, next.size, next.size, "valid");
+            i++;
+          }
+          h = tf.relu(tf.add(z, variables[v++]!));
           break;
+        }
         case "maxpool":
           h = tf.maxPool(h as tf.Tensor4D, layer.size, layer.size, "valid");
           break;
@@ -169,7 +184,10 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
           h = tf.reshape(h, [h.shape[0]!, -1]);
           break;
         case "dense": {
-          const z = tf.fused.matMul({ a: h as tf.Tensor2D, b: variables[v++] as tf.Tensor2D, bias: variables[v++]! });
+          const z =
+            v === 0
+              ? tf.add(tf.matMul(h as tf.Tensor2D, variables[v++] as tf.Tensor2D), variables[v++]!)
+              : tf.fused.matMul({ a: h as tf.Tensor2D, b: variables[v++] as tf.Tensor2D, bias: variables[v++]! });
           if (layer.activation === "softmax") return z as tf.Tensor2D;
           h = tf.tanh(z);
           const mask = masks[hidden++];
@@ -210,6 +228,17 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
   dispose(): void {
     this.model.dispose();
   }
+}
+
+function l2Penalty(params: Float32Array[], penalties: number[]): number {
+  let total = 0;
+  params.forEach((p, k) => {
+    if (penalties[k] === 0) return;
+    let sum = 0;
+    for (let i = 0; i < p.length; i++) sum += p[i]! * p[i]!;
+    total += penalties[k]! * sum;
+  });
+  return total;
 }
 
 function countCorrect(logits: Float32Array, labels: Int32Array, classes: number): number {

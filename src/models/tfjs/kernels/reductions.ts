@@ -1,0 +1,129 @@
+// Plain loops over the wasm heap for two kernels whose tfjs-backend-wasm versions are slow on the
+// CNN's shapes:
+// - Sum over the leading axes (a bias gradient: [batch, h, w, channels] -> [channels]); the
+//   backend transposes the whole tensor first. Accumulates in float64.
+// - MaxPoolGrad: routes each output gradient to the first maximum of its window in row-major
+//   order, as tfjs-backend-cpu does (the wasm backend's own kernel breaks ties differently).
+// Sums over other axes go to the backend's own kernel.
+import { backend_util, getKernel, registerKernel, unregisterKernel, util, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs";
+
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+let originalSum: KernelFunc | undefined;
+
+const sum: KernelFunc = (args) => {
+  const { inputs, backend, attrs } = args;
+  const x = (inputs as { x: TensorInfo }).x;
+  const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
+  const axes = util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+  const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
+  if (x.dtype !== "float32" || !leading) return originalSum!(args);
+  const wasm = backend as unknown as WasmBackendLike;
+  const outShape = x.shape.slice(axes.length);
+  const cols = util.sizeFromShape(outShape);
+  const rows = util.sizeFromShape(x.shape) / cols;
+  const out = wasm.makeOutput(keepDims ? [...axes.map(() => 1), ...outShape] : outShape, "float32");
+  const xs = wasm.typedArrayFromHeap(x);
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) acc[c]! += xs[base + c]!;
+  }
+  wasm.typedArrayFromHeap(out).set(acc);
+  return out;
+};
+
+const maxPoolGrad: KernelFunc = (args) => {
+  const { inputs, backend, attrs } = args;
+  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as {
+    filterSize: [number, number] | number;
+    strides: [number, number] | number;
+    pad: "valid" | "same" | number;
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  };
+  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const wasm = backend as unknown as WasmBackendLike;
+  const out = wasm.makeOutput(input.shape, "float32");
+  const dx = wasm.typedArrayFromHeap(out);
+  dx.fill(0);
+  const xs = wasm.typedArrayFromHeap(input);
+  const dys = wasm.typedArrayFromHeap(dy);
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, filterHeight: fh, filterWidth: fw } = info;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const { top, left } = info.padInfo;
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && dh === 1 && dw === 1 && top === 0 && left === 0 && outHeight * 2 <= inHeight && outWidth * 2 <= inWidth) {
+    maxPoolGrad2x2(xs, dys, dx, batchSize, inHeight, inWidth, channels, outHeight, outWidth);
+    return out;
+  }
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const dyBase = ((b * outHeight + oh) * outWidth + ow) * channels;
+        for (let c = 0; c < channels; c++) {
+          let best = -1;
+          let max = -Infinity;
+          for (let i = 0; i < fh; i++) {
+            const h = oh * sh - top + i * dh;
+            if (h < 0 || h >= inHeight) continue;
+            for (let j = 0; j < fw; j++) {
+              const w = ow * sw - left + j * dw;
+              if (w < 0 || w >= inWidth) continue;
+              const at = ((b * inHeight + h) * inWidth + w) * channels + c;
+              if (best < 0 || xs[at]! > max) {
+                max = xs[at]!;
+                best = at;
+              }
+            }
+          }
+          if (best >= 0) dx[best] += dys[dyBase + c]!;
+        }
+      }
+    }
+  }
+  return out;
+};
+
+/** The CNN's case, 2x2 windows with stride 2 inside the image: straight-line, same tie rule. */
+function maxPoolGrad2x2(
+  xs: Float32Array, dys: Float32Array, dx: Float32Array,
+  batchSize: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number,
+): void {
+  const rowStride = inWidth * channels;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      let dyAt = ((b * outHeight + oh) * outWidth) * channels;
+      let p00 = (b * inHeight + oh * 2) * rowStride;
+      for (let ow = 0; ow < outWidth; ow++, p00 += 2 * channels) {
+        const p01 = p00 + channels;
+        const p10 = p00 + rowStride;
+        const p11 = p10 + channels;
+        for (let c = 0; c < channels; c++, dyAt++) {
+          let best = p00 + c;
+          let max = xs[best]!;
+          if (xs[p01 + c]! > max) (best = p01 + c), (max = xs[best]!);
+          if (xs[p10 + c]! > max) (best = p10 + c), (max = xs[best]!);
+          if (xs[p11 + c]! > max) best = p11 + c;
+          dx[best] = dys[dyAt]!;
+        }
+      }
+    }
+  }
+}
+
+let registered = false;
+
+export function registerWasmReductionKernels(): void {
+  if (registered) return;
+  const existingSum = getKernel("Sum", "wasm");
+  if (!existingSum) throw new Error("tfjs-backend-wasm has no Sum kernel to fall back on");
+  originalSum = existingSum.kernelFunc;
+  for (const [name, kernelFunc] of [["Sum", sum], ["MaxPoolGrad", maxPoolGrad]] as const) {
+    if (getKernel(name, "wasm")) unregisterKernel(name, "wasm");
+    registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
+  }
+  registered = true;
+}
