@@ -5,11 +5,13 @@ import { attackCommand } from "./commands/attack.js";
 import { auditCommand } from "./commands/audit.js";
 import { datasetsFetchCommand, datasetsListCommand } from "./commands/datasets.js";
 import { serveCommand } from "./commands/serve.js";
+import { trainCommand } from "./commands/train.js";
 
 const commands: CommandSpec[] = [];
 commands.push(auditCommand, attackCommand);
 commands.push(datasetsListCommand, datasetsFetchCommand);
 commands.push(serveCommand);
+commands.push(trainCommand);
 
 function topLevelHelp(): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length)) + 2;

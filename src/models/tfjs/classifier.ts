@@ -252,7 +252,7 @@ function countCorrect(logits: Float32Array, labels: Int32Array, classes: number)
 }
 
 /** The inference model: the same layers with zero initializers (weights are set from Pcg32). */
-function buildLayersModel(layers: LayerSpec[], inputShape: readonly number[]): tf.Sequential {
+export function buildLayersModel(layers: LayerSpec[], inputShape: readonly number[]): tf.Sequential {
   const model = tf.sequential();
   let first = true;
   const input = () => (first ? ((first = false), { inputShape: [...inputShape] }) : {});

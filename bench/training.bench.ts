@@ -1,0 +1,104 @@
+// npm run bench:training: training throughput (samples/s, batch 100, Adam) of the paper's CNN on
+// 28x28x1 and 32x32x3 images and of the MLP (600 binary features -> 100 classes), on
+// tfjs-backend-wasm (with the project's kernels) and tfjs-backend-cpu in the same run, plus the
+// time per batch spent outside kernels (op dispatch, JS glue). Medians of several runs; the
+// machine may be shared, so compare the ratios more than the absolute figures.
+import * as tf from "@tensorflow/tfjs";
+import { initKernels, Pcg32 } from "../src/kernels/index.js";
+import { createClassifier, initModelBackend, type ModelKind } from "../src/models/index.js";
+import type { LabeledData } from "../src/types.js";
+
+interface Config {
+  readonly name: string;
+  readonly kind: ModelKind;
+  readonly shape: number[];
+  readonly classes: number;
+  /** Records per timed epoch on wasm, and on cpu (much slower). */
+  readonly rows: number;
+  readonly cpuRows: number;
+}
+
+const configs: Config[] = [
+  { name: "CNN 28x28x1", kind: "cnn", shape: [28, 28, 1], classes: 10, rows: 500, cpuRows: 100 },
+  { name: "CNN 32x32x3", kind: "cnn", shape: [32, 32, 3], classes: 10, rows: 500, cpuRows: 100 },
+  { name: "MLP 600->100", kind: "mlp", shape: [600], classes: 100, rows: 5000, cpuRows: 500 },
+];
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const CPU_RUNS = Number(process.env.BENCH_CPU_RUNS ?? 0);
+const BATCH = 100;
+
+function synthetic(rows: number, shape: number[], classes: number): LabeledData {
+  const rng = new Pcg32(1, 7);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const labels = Int32Array.from(rng.fillUint32(rows), (u) => u % classes);
+  const binary = shape.length === 1;
+  const features = Float32Array.from(rng.fillFloat64(rows * size), (u) => (binary ? (u < 0.2 ? 1 : 0) : u));
+  return { features, recordShape: shape, labels, numClasses: classes };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+interface Measured {
+  samplesPerSecond: number;
+  msPerBatch: number;
+  /** Wall time per batch minus the time inside kernels (from tf.profile). */
+  outsideKernelsMs: number;
+  kernelsPerBatch: number;
+}
+
+async function measure(config: Config, backend: "wasm" | "cpu", rows: number, runs: number): Promise<Measured> {
+  await tf.setBackend(backend);
+  const model = await createClassifier(config.kind, { inputShape: config.shape, numClasses: config.classes });
+  await tf.setBackend(backend); // createClassifier initialises wasm; measure on the backend asked for
+  const data = synthetic(rows, config.shape, config.classes);
+  const batches = Math.ceil(rows / BATCH);
+  if (backend === "wasm") await model.fit(data, { seed: 1, epochs: 1, batchSize: BATCH }); // warm-up
+  const rates: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const summary = await model.fit(data, { seed: 1, epochs: 1, batchSize: BATCH });
+    rates.push(summary.samplesPerSecond);
+  }
+  // One more epoch under tf.profile for the kernel count and the time outside kernels (on cpu,
+  // whose CNN takes minutes an epoch, this is the only timed epoch).
+  const started = performance.now();
+  const profile = await tf.profile(async () => {
+    await model.fit(data, { seed: 1, epochs: 1, batchSize: BATCH });
+  });
+  const wall = performance.now() - started;
+  if (runs === 0) rates.push((1000 * rows) / wall);
+  const kernelMs = profile.kernels.reduce((t, k) => t + (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0), 0);
+  model.dispose();
+  const samplesPerSecond = median(rates);
+  return {
+    samplesPerSecond,
+    msPerBatch: (1000 * BATCH) / samplesPerSecond,
+    outsideKernelsMs: Math.max(0, wall - kernelMs) / batches,
+    kernelsPerBatch: profile.kernels.length / batches,
+  };
+}
+
+await initKernels();
+const info = await initModelBackend();
+console.log(`tfjs ${info.tfjsVersion}, tfjs-backend-wasm: simd ${info.simd}, threads ${info.threads}; batch ${BATCH}, Adam; median of ${RUNS} epochs (cpu: ${Math.max(1, CPU_RUNS)})`);
+console.log("");
+const header = ["model", "backend", "samples/s", "ms/batch", "outside kernels ms/batch", "kernel calls/batch", "wasm vs cpu"];
+const lines: string[][] = [];
+for (const config of configs) {
+  const wasm = await measure(config, "wasm", config.rows, RUNS);
+  const cpu = await measure(config, "cpu", config.cpuRows, CPU_RUNS);
+  const row = (backend: string, m: Measured, ratio: string) => [
+    config.name, backend, m.samplesPerSecond.toFixed(m.samplesPerSecond < 100 ? 1 : 0), m.msPerBatch.toFixed(1), m.outsideKernelsMs.toFixed(2), m.kernelsPerBatch.toFixed(0), ratio,
+  ];
+  lines.push(row("tfjs wasm", wasm, `${(wasm.samplesPerSecond / cpu.samplesPerSecond).toFixed(1)}x`));
+  lines.push(row("tfjs cpu", cpu, "1x"));
+  await tf.setBackend("wasm");
+}
+const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+const format = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+console.log(format(header));
+for (const l of lines) console.log(format(l));
+console.log("\ntargets (2-core machine): CNN >= 600 samples/s, MLP >= 30,000 samples/s");

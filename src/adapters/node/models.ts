@@ -1,0 +1,69 @@
+// Trained models on disk (Node): a directory with model.json + weights.bin (tfjs LayersModel
+// format) and meta.json, or for a stacked model one such directory per base model plus meta-model/
+// and stack.json. Every file is written to a temporary name and renamed; meta.json is written last.
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { loadLayersPosteriorModel, layersModelFiles, WEIGHTS_FILE } from "../../models/tfjs/io.js";
+import { StackedClassifier, stackPosteriorModels } from "../../models/stacking.js";
+import type { TfjsPosteriorModel } from "../../models/tfjs/classifier.js";
+import type { Classifier } from "../../models/types.js";
+import type { PosteriorModel } from "../../types.js";
+import { readFileNamed, writeFileAtomic } from "./fs.js";
+
+const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+
+async function writeLayersModel(dir: string, classifier: Classifier): Promise<void> {
+  const files = await layersModelFiles(classifier);
+  await writeFileAtomic(join(dir, WEIGHTS_FILE), files.weights);
+  await writeFileAtomic(join(dir, "model.json"), files.modelJson);
+}
+
+/** Writes the trained model into dir, then dir/meta.json (pretty JSON of `meta`). */
+export async function saveModel(dir: string, classifier: Classifier, meta: object): Promise<void> {
+  if (classifier instanceof StackedClassifier) {
+    const bases = classifier.bases.map((b, i) => ({ kind: b.kind, dir: `base-${i}` }));
+    for (const [i, base] of classifier.bases.entries()) await writeLayersModel(join(dir, bases[i]!.dir), base);
+    await writeLayersModel(join(dir, "meta-model"), classifier.meta);
+    await writeFileAtomic(join(dir, "stack.json"), JSON.stringify({ bases, meta: { kind: classifier.meta.kind, dir: "meta-model" } }, null, 2) + "\n");
+  } else {
+    await writeLayersModel(dir, classifier);
+  }
+  await writeFileAtomic(join(dir, "meta.json"), JSON.stringify(meta, null, 2) + "\n");
+}
+
+/** Loads a model saved by `mlleaks train` (single or stacked), or any tfjs LayersModel: `path`
+ *  is its directory or its model.json. */
+export async function loadModel(path: string): Promise<PosteriorModel> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new Error(`${path}: no such file or directory (expected a model directory or a model.json)`);
+  const dir = info.isDirectory() ? path : join(path, "..");
+  if (info.isDirectory()) {
+    const stack = await readFile(join(dir, "stack.json"), "utf8").catch(() => undefined);
+    if (stack !== undefined) return loadStacked(dir, stack);
+  }
+  return loadLayers(info.isDirectory() ? join(dir, "model.json") : path);
+}
+
+async function loadLayers(modelJsonPath: string): Promise<TfjsPosteriorModel> {
+  const bytes = await readFileNamed(modelJsonPath);
+  if (bytes.byteLength > MAX_MODEL_JSON_BYTES) throw new Error(`${modelJsonPath}: ${bytes.byteLength} bytes, more than a model.json can be (${MAX_MODEL_JSON_BYTES})`);
+  const dir = join(modelJsonPath, "..");
+  return loadLayersPosteriorModel(new TextDecoder().decode(bytes), (file) => readFileNamed(join(dir, file)), modelJsonPath);
+}
+
+async function loadStacked(dir: string, text: string): Promise<PosteriorModel> {
+  const where = join(dir, "stack.json");
+  let stack: { bases?: Array<{ dir?: unknown }>; meta?: { dir?: unknown } };
+  try {
+    stack = JSON.parse(text) as typeof stack;
+  } catch (error) {
+    throw new Error(`${where}: not JSON (${(error as Error).message})`);
+  }
+  const dirs = [...(stack.bases ?? []).map((b) => b.dir), stack.meta?.dir];
+  if (dirs.length < 3 || dirs.some((d) => typeof d !== "string" || d.includes("..") || d.includes("/"))) {
+    throw new Error(`${where}: expected bases (two or more) and meta, each with a sub-directory name`);
+  }
+  const models = [];
+  for (const d of dirs as string[]) models.push(await loadLayers(join(dir, d, "model.json")));
+  return stackPosteriorModels(models.slice(0, -1), models[models.length - 1]!);
+}

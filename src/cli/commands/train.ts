@@ -1,0 +1,138 @@
+// `mlleaks train`: trains one target model on a dataset's ML-Leaks target-train part and writes it
+// (tfjs LayersModel format) with meta.json: dataset, split, seed, options, train and test accuracy,
+// weights hash. Ctrl-C cancels between batches and writes nothing.
+import { resolve } from "node:path";
+import { loadNamedDataset } from "../../adapters/node/datasets.js";
+import { saveModel } from "../../adapters/node/models.js";
+import { mlLeaksSplit, type Dataset } from "../../datasets/index.js";
+import { initKernels } from "../../kernels/index.js";
+import { createClassifier } from "../../models/create.js";
+import { initModelBackend } from "../../models/backend.js";
+import "../../models/engines.js";
+import { createStackedClassifier, defaultBaseKinds } from "../../models/stacking.js";
+import { TRAIN_DEFAULTS, type Classifier, type Engine, type ModelKind } from "../../models/types.js";
+import type { PosteriorModel } from "../../types.js";
+import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
+import { createProgress } from "../progress.js";
+
+const KINDS = ["cnn", "mlp", "logreg", "deep-mlp"] as const;
+
+function isImage(dataset: Dataset): boolean {
+  const [h, w] = dataset.recordShape;
+  return dataset.recordShape.length === 3 && h! >= 16 && w! >= 16;
+}
+
+/** Fraction of rows whose argmax posterior (lowest index on ties) is the label. */
+async function accuracy(model: PosteriorModel, data: Dataset): Promise<number> {
+  const rows = data.labels.length;
+  const p = await model.predict(data.features, rows);
+  let correct = 0;
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < p.classes; c++) if (p.values[r * p.classes + c]! > p.values[r * p.classes + best]!) best = c;
+    if (best === data.labels[r]) correct++;
+  }
+  return rows === 0 ? NaN : correct / rows;
+}
+
+function option<T>(options: OptionValues, name: string): T | undefined {
+  return options[name] as T | undefined;
+}
+
+export const trainCommand: CommandSpec = {
+  name: "train",
+  summary: "train a target model (cnn, mlp, logreg; dropout or stacking defence) and save it with meta.json",
+  usage: "mlleaks train --dataset NAME [--model cnn|mlp|logreg|deep-mlp] [--dropout RATE] [--stacking] [--epochs E] [--seed S] --out DIR",
+  options: {
+    dataset: { type: "string", valueName: "NAME", required: true, description: "dataset to train on (digits, fashion-mnist, census, purchase, dna, mail, faces, ...)" },
+    model: { type: "string", valueName: "KIND", choices: KINDS, description: "architecture (default cnn for images of 16x16 or more, mlp otherwise)" },
+    dropout: { type: "number", valueName: "RATE", description: "dropout after the hidden dense layers, the paper's defence (e.g. 0.5)" },
+    stacking: { type: "boolean", description: "model stacking defence: base models on disjoint parts, logistic-regression meta model" },
+    epochs: { type: "integer", valueName: "E", default: TRAIN_DEFAULTS.epochs, description: "training epochs" },
+    "batch-size": { type: "integer", valueName: "N", default: TRAIN_DEFAULTS.batchSize, description: "records per batch" },
+    "learning-rate": { type: "number", valueName: "LR", default: TRAIN_DEFAULTS.learningRate, description: "Adam's learning rate" },
+    l2: { type: "number", valueName: "L2", default: TRAIN_DEFAULTS.l2, description: "L2 penalty on the kernels" },
+    seed: { type: "integer", valueName: "S", default: 0, description: "seed of the split, the initial weights, batch order and dropout masks" },
+    "part-size": { type: "integer", valueName: "N", description: "records in each of the split's four parts (default: a quarter of the dataset)" },
+    engine: { type: "string", valueName: "NAME", choices: ["tfjs", "fused"], default: "tfjs", description: "training engine (fused: the AssemblyScript dense trainer; dense models only)" },
+    out: { type: "string", valueName: "DIR", required: true, description: "directory for model.json, weights.bin and meta.json" },
+  },
+  async run(options) {
+    const datasetName = option<string>(options, "dataset")!;
+    const seed = option<number>(options, "seed")!;
+    const epochs = option<number>(options, "epochs")!;
+    const batchSize = option<number>(options, "batch-size")!;
+    const learningRate = option<number>(options, "learning-rate")!;
+    const l2 = option<number>(options, "l2")!;
+    const dropout = option<number>(options, "dropout");
+    const stacking = option<boolean>(options, "stacking") === true;
+    const engine = option<string>(options, "engine") as Engine;
+    const out = resolve(option<string>(options, "out")!);
+    if (seed < 0) throw new UsageError(`mlleaks train: --seed expects an integer >= 0, got ${seed}`);
+    if (epochs < 1) throw new UsageError(`mlleaks train: --epochs expects a positive integer, got ${epochs}`);
+    if (batchSize < 1) throw new UsageError(`mlleaks train: --batch-size expects a positive integer, got ${batchSize}`);
+    if (!(learningRate > 0)) throw new UsageError(`mlleaks train: --learning-rate expects a positive number, got ${learningRate}`);
+    if (!(l2 >= 0)) throw new UsageError(`mlleaks train: --l2 expects a number >= 0, got ${l2}`);
+    if (dropout !== undefined && !(dropout > 0 && dropout < 1)) throw new UsageError(`mlleaks train: --dropout expects a rate between 0 and 1, got ${dropout}`);
+
+    await initKernels();
+    const backend = await initModelBackend();
+    const dataset = await loadNamedDataset(datasetName);
+    const kind = (option<string>(options, "model") ?? (isImage(dataset) ? "cnn" : "mlp")) as ModelKind;
+    if (kind === "cnn" && !isImage(dataset)) throw new UsageError(`mlleaks train: --model cnn needs images of 16x16 or more; ${datasetName} has records of shape [${dataset.recordShape.join(", ")}]`);
+    if (kind === "logreg" && dropout) throw new UsageError("mlleaks train: --dropout needs a hidden layer; logreg has none");
+    const partSize = option<number>(options, "part-size");
+    let split;
+    try {
+      split = mlLeaksSplit(dataset, { seed, ...(partSize !== undefined ? { partSize } : {}) });
+    } catch (error) {
+      throw new UsageError(`mlleaks train: --part-size: ${(error as Error).message}`);
+    }
+    const spec = { inputShape: dataset.recordShape, numClasses: dataset.numClasses, dropout: dropout ?? 0, engine };
+    const baseKinds = stacking ? [kind, ...defaultBaseKinds(dataset.recordShape).filter((k) => k !== kind)].slice(0, 2) : [];
+    const model: Classifier = stacking ? await createStackedClassifier({ ...spec, baseKinds }) : await createClassifier(kind, spec);
+
+    const label = `train ${stacking ? `stacked ${baseKinds.join("+")}` : kind} on ${datasetName}`;
+    const progress = createProgress(label, { isTTY: process.stderr.isTTY === true, write: (t) => process.stderr.write(t) });
+    const controller = new AbortController();
+    const onSigint = () => controller.abort(new Error("cancelled (Ctrl-C); nothing was written"));
+    process.once("SIGINT", onSigint);
+    let summary;
+    try {
+      summary = await model.fit(split.targetTrain, {
+        seed,
+        epochs,
+        batchSize,
+        learningRate,
+        l2,
+        signal: controller.signal,
+        onEpoch: (e) => progress.update(e.epoch, e.epochs, `epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(3)}`),
+      });
+    } finally {
+      process.removeListener("SIGINT", onSigint);
+    }
+    const trainAccuracy = await accuracy(model, split.targetTrain);
+    const testAccuracy = await accuracy(model, split.targetOut);
+    const weightsSha256 = await model.weightsSha256();
+    progress.finish(`${summary.seconds.toFixed(1)} s, ${Math.round(summary.samplesPerSecond)} samples/s; train accuracy ${trainAccuracy.toFixed(4)}, test accuracy ${testAccuracy.toFixed(4)}`);
+    const meta = {
+      mlleaks: "model",
+      dataset: datasetName,
+      split: { kind: "ml-leaks", seed, partSize: split.partSize, trainedOn: "targetTrain", testedOn: "targetOut" },
+      seed,
+      model: stacking ? "stacked" : kind,
+      ...(stacking ? { stacking: { baseKinds, meta: "logreg" } } : {}),
+      inputShape: dataset.recordShape,
+      numClasses: dataset.numClasses,
+      options: { epochs, batchSize, learningRate, l2, dropout: dropout ?? 0, engine },
+      trainAccuracy,
+      testAccuracy,
+      weightsSha256,
+      backend: { engine: summary.engine, wasmThreads: backend.threads, simd: backend.simd, tfjs: backend.tfjsVersion },
+    };
+    await saveModel(out, model, meta);
+    model.dispose();
+    console.log(`wrote ${out} (weights sha256 ${weightsSha256})`);
+    return 0;
+  },
+};
