@@ -29,7 +29,9 @@ runtimes.before(async () => {
   ]);
   node = inNode;
   denoProbe = JSON.parse(denoRun.stdout.trim().split("\n").pop()!) as ProbeResult;
-  console.log(`\n  node:  ${node.runtime} ${JSON.stringify(node.facts)}\n  deno:  ${denoProbe.runtime} ${JSON.stringify(denoProbe.facts)}`);
+  for (const [name, probe] of [["node", node], ["deno", denoProbe]] as const) {
+    console.log(`\n  ${name}: ${probe.runtime} ${JSON.stringify(probe.facts)} audit fingerprint ${probe.hashes.auditFingerprint}`);
+  }
 });
 
 runtimes("the probe really ran in Deno", () => {

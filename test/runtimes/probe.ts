@@ -2,11 +2,13 @@
 // hashes of deterministic results. The tests compare the hashes across runtimes; any difference in
 // a seeded draw, a kernel, a trained model or the audit shows up as a mismatched hash, named by its
 // key. What legitimately differs (wasm threads, cross-origin isolation) goes in `facts`.
+import { audit } from "../../src/audit.js";
 import type { DataSource } from "../../src/datasets/types.js";
 import { loadDataset, mlLeaksSplit } from "../../src/datasets/index.js";
 import { auc, entropy, initKernels, maxPosterior, Pcg32, rocCurve, topK } from "../../src/kernels/index.js";
 import "../../src/models/engines.js";
 import { createClassifier, initModelBackend, type ModelBackendOptions } from "../../src/models/index.js";
+import { fingerprintReport } from "../../src/report/json.js";
 import { sha256OfArrays } from "../../src/util/sha256.js";
 
 export interface ProbeResult {
@@ -81,6 +83,16 @@ async function modelHashes(source: DataSource): Promise<Record<string, string>> 
   return out;
 }
 
+/** The short audit: digits, small parts, few epochs, fixed seed; its report fingerprint. */
+/** The audit page's form takes the same settings, so the Chromium suite runs this audit by clicking. */
+export const SHORT_AUDIT = { dataset: "digits", seed: 7, partSize: 150, epochs: 4 } as const;
+
+async function auditFingerprint(source: DataSource): Promise<string> {
+  const { dataset, ...options } = SHORT_AUDIT;
+  const report = await audit({ ...options, dataset: await loadDataset(dataset, { source }) });
+  return fingerprintReport(report);
+}
+
 export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
   await initKernels();
   const backend = await initModelBackend(options.backend ?? {});
@@ -88,6 +100,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
     pcg32: await pcg32Hash(),
     kernels: await kernelsHash(),
     ...(await modelHashes(options.source)),
+    auditFingerprint: await auditFingerprint(options.source),
   };
   const facts: ProbeResult["facts"] = {
     wasmThreads: backend.threads,
