@@ -104,8 +104,29 @@ function posteriorCsv(rng, rows, classes, peak) {
   return lines.join("\n") + "\n";
 }
 
+/** The short audit of the probe, run by clicking through the page's dataset form. */
+async function testDatasetAudit(page, nodeFingerprint, shortAudit) {
+  await page.selectOption("#dataset", shortAudit.dataset);
+  await page.fill("#epochs", String(shortAudit.epochs));
+  await page.fill("#part-size", String(shortAudit.partSize));
+  await page.fill("#seed", String(shortAudit.seed));
+  await page.click("#run-audit");
+  // Mid-way: the progress bar moves and says what it is doing.
+  await page.waitForFunction(() => Number(document.getElementById("progress")?.getAttribute("value") ?? document.getElementById("progress")?.value) > 0.05, null, { timeout: TEST_TIMEOUT_MS });
+  const midway = await page.textContent("#status");
+  await page.screenshot({ path: join(outputDir, "page-audit-progress.png"), fullPage: true });
+  await page.waitForFunction(() => document.body.dataset.state !== "running", null, { timeout: TEST_TIMEOUT_MS });
+  const error = await page.evaluate(() => (document.body.dataset.state === "error" ? document.getElementById("error-panel")?.textContent : ""));
+  const fingerprint = await page.textContent("#fingerprint").catch(() => null);
+  const facts = await page.textContent("#facts").catch(() => "");
+  const rows = await page.locator("#summary tbody tr[data-attack]").count();
+  await page.screenshot({ path: join(outputDir, "page-audit.png"), fullPage: true });
+  report(!error && rows > 0, "page: bundled-dataset audit (digits) with a progress bar", error || `${rows} attack rows; mid-way: ${JSON.stringify(midway)}`);
+  report(fingerprint === nodeFingerprint, "page: audit fingerprint == node", fingerprint === nodeFingerprint ? `${nodeFingerprint.slice(0, 16)} (${/wasmThreads \d+/.exec(facts ?? "")?.[0] ?? "threads ?"})` : `page ${fingerprint} node ${nodeFingerprint}`);
+}
+
 /** The audit page, driven like a user; every fingerprint it shows must equal Node's. */
-async function testAuditPage() {
+async function testAuditPage(nodeAuditFingerprint) {
   mkdirSync(outputDir, { recursive: true });
   const dist = (path) => import(pathToFileURL(join(root, "dist", "src", path)).href);
   const { Pcg32, initKernels } = await dist("kernels/index.js");
@@ -132,6 +153,15 @@ async function testAuditPage() {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(origin);
     await page.waitForSelector("body[data-state=ready]");
+    const { SHORT_AUDIT } = await import(pathToFileURL(join(root, "dist", "test", "runtimes", "probe.js")).href);
+    if (nodeAuditFingerprint === undefined) {
+      const { audit } = await dist("audit.js");
+      const { loadDataset } = await dist("datasets/index.js");
+      const { bundledDataSource } = await dist("adapters/node/dataset-source.js");
+      const { dataset, ...options } = SHORT_AUDIT;
+      nodeAuditFingerprint = await fingerprintReport(await audit({ ...options, dataset: await loadDataset(dataset, { source: bundledDataSource() }) }));
+    }
+    await testDatasetAudit(page, nodeAuditFingerprint, SHORT_AUDIT);
     await page.setInputFiles("#members-file", files.members);
     await page.setInputFiles("#nonmembers-file", files.nonmembers);
     await page.click("#run-posteriors");
@@ -217,7 +247,7 @@ try {
     const binaries = [...new Set(requests.filter((path) => path.endsWith(".wasm")))];
     report(binaries.includes("/wasm/tfjs-backend-wasm-threaded-simd.wasm"), "cross-origin isolated pages load the threaded SIMD binary", binaries.join(", "));
   }
-  if (part("page")) await testAuditPage();
+  if (part("page")) await testAuditPage(nodeProbe?.hashes.auditFingerprint);
 
   report(foreign.length === 0, "no request left the page's origin", foreign.length ? foreign.join(", ") : "");
 } catch (error) {
