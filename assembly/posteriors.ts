@@ -78,17 +78,18 @@ function siftDownMin(heap: usize, size: i32, start: i32): void {
   store<f32>(heap + (<usize>i << 2), x);
 }
 
-// Up to this k, each of 8 lanes keeps its own sorted top-k in vectors (a compare-exchange network,
-// branch-free); above it, insertion into one sorted list, and above INSERTION_MAX_K a min-heap.
-const INSERTION_MAX_K: i32 = 12;
-
-// Lane candidates for the network's final merge: 2 streams x 4 levels x 16 bytes.
-const laneTops = memory.data(2 * 4 * 16, 16);
+// Up to k = 8, each lane keeps its own sorted top-k in vectors (a compare-exchange network,
+// branch-free). Up to THRESHOLD_MAX_K, a vector pass finds a floor below the k-th largest, and only
+// the values at or above it are sorted. Above, a min-heap of k.
+const THRESHOLD_MAX_K: i32 = 32;
 
 /**
  * Top-k (k <= 4, a constant after inlining) of one row, checking the row on the way. Two streams of
- * four lanes each keep their top k in t1 >= t2 >= t3 >= t4; the 8k lane candidates, then the
- * columns past the last full 8, are inserted into the row's output. Returns true for a bad row.
+ * four lanes each keep their top k in t1 >= t2 >= t3 >= t4 (levels above k stay at -1, below any
+ * probability). The lanes are then merged, still in vectors, by bitonic merges (the top 4 of two
+ * sorted fours: m_j = max(a_j, b_(5-j)), then two compare-exchange rounds): stream b into a, then
+ * lanes 2-3 into 0-1, then lane 1 into 0. Columns past the last full 8 are inserted last.
+ * Returns true for a bad row (and leaves the output row unspecified).
  */
 @inline
 function topKNetwork(row: usize, classes: i32, k: i32, top: usize, tolerance: f32): bool {
@@ -130,62 +131,267 @@ function topKNetwork(row: usize, classes: i32, k: i32, top: usize, tolerance: f3
     }
   }
   if (rowFinish(row, classes, c, sumA, sumB, low, tolerance)) return true;
-  for (let j = 0; j < k; j++) store<f32>(top + (<usize>j << 2), -1);
-  if (c > 0) {
-    v128.store(laneTops, a1, 0);
-    v128.store(laneTops, b1, 16);
-    v128.store(laneTops, a2, 32);
-    v128.store(laneTops, b2, 48);
-    v128.store(laneTops, a3, 64);
-    v128.store(laneTops, b3, 80);
-    v128.store(laneTops, a4, 96);
-    v128.store(laneTops, b4, 112);
-    let kth: f32 = -1;
-    for (let j = 0; j < 8 * k; j++) {
-      const x = load<f32>(laneTops + (<usize>j << 2));
+  let m1: v128, m2: v128, m3: v128, m4: v128;
+  if (k == 1) {
+    a1 = f32x4.pmax(a1, b1);
+    a1 = f32x4.pmax(a1, f32x4.shuffle(a1, a1, 2, 3, 0, 1));
+    a1 = f32x4.pmax(a1, f32x4.shuffle(a1, a1, 1, 0, 3, 2));
+  } else {
+    m1 = f32x4.pmax(a1, b4);
+    m2 = f32x4.pmax(a2, b3);
+    m3 = f32x4.pmax(a3, b2);
+    m4 = f32x4.pmax(a4, b1);
+    a1 = f32x4.pmax(m1, m3);
+    a3 = f32x4.pmin(m1, m3);
+    a2 = f32x4.pmax(m2, m4);
+    a4 = f32x4.pmin(m2, m4);
+    m1 = f32x4.pmax(a1, a2);
+    a2 = f32x4.pmin(a1, a2);
+    a1 = m1;
+    m3 = f32x4.pmax(a3, a4);
+    a4 = f32x4.pmin(a3, a4);
+    a3 = m3;
+    b1 = f32x4.shuffle(a1, a1, 2, 3, 0, 1);
+    b2 = f32x4.shuffle(a2, a2, 2, 3, 0, 1);
+    b3 = f32x4.shuffle(a3, a3, 2, 3, 0, 1);
+    b4 = f32x4.shuffle(a4, a4, 2, 3, 0, 1);
+    m1 = f32x4.pmax(a1, b4);
+    m2 = f32x4.pmax(a2, b3);
+    m3 = f32x4.pmax(a3, b2);
+    m4 = f32x4.pmax(a4, b1);
+    a1 = f32x4.pmax(m1, m3);
+    a3 = f32x4.pmin(m1, m3);
+    a2 = f32x4.pmax(m2, m4);
+    a4 = f32x4.pmin(m2, m4);
+    m1 = f32x4.pmax(a1, a2);
+    a2 = f32x4.pmin(a1, a2);
+    a1 = m1;
+    m3 = f32x4.pmax(a3, a4);
+    a4 = f32x4.pmin(a3, a4);
+    a3 = m3;
+    b1 = f32x4.shuffle(a1, a1, 1, 0, 3, 2);
+    b2 = f32x4.shuffle(a2, a2, 1, 0, 3, 2);
+    b3 = f32x4.shuffle(a3, a3, 1, 0, 3, 2);
+    b4 = f32x4.shuffle(a4, a4, 1, 0, 3, 2);
+    m1 = f32x4.pmax(a1, b4);
+    m2 = f32x4.pmax(a2, b3);
+    m3 = f32x4.pmax(a3, b2);
+    m4 = f32x4.pmax(a4, b1);
+    a1 = f32x4.pmax(m1, m3);
+    a3 = f32x4.pmin(m1, m3);
+    a2 = f32x4.pmax(m2, m4);
+    a4 = f32x4.pmin(m2, m4);
+    m1 = f32x4.pmax(a1, a2);
+    a2 = f32x4.pmin(a1, a2);
+    a1 = m1;
+    m3 = f32x4.pmax(a3, a4);
+    a4 = f32x4.pmin(a3, a4);
+    a3 = m3;
+  }
+  store<f32>(top, f32x4.extract_lane(a1, 0));
+  if (k > 1) store<f32>(top, f32x4.extract_lane(a2, 0), 4);
+  if (k > 2) store<f32>(top, f32x4.extract_lane(a3, 0), 8);
+  if (k > 3) store<f32>(top, f32x4.extract_lane(a4, 0), 12);
+  if (c < classes) {
+    let kth = load<f32>(top + (<usize>(k - 1) << 2));
+    for (; c < classes; c++) {
+      const x = load<f32>(row + (<usize>c << 2));
       if (x > kth) {
         insertDescending(top, k, x);
         kth = load<f32>(top + (<usize>(k - 1) << 2));
       }
     }
   }
-  let kth = load<f32>(top + (<usize>(k - 1) << 2));
-  for (; c < classes; c++) {
-    const x = load<f32>(row + (<usize>c << 2));
-    if (x > kth) {
-      insertDescending(top, k, x);
-      kth = load<f32>(top + (<usize>(k - 1) << 2));
+  return false;
+}
+
+/**
+ * Top-k for 4 < k <= 8 (a constant after inlining), checking the row on the way: one stream of four
+ * lanes keeps its top k in l1 >= ... >= l8 (levels above k stay at -1). The four lanes are merged
+ * with bitonic merges of two sorted eights (m_j = max(a_j, b_(9-j)), then compare-exchange at
+ * distances 4, 2, 1): lanes 2-3 into 0-1, then lane 1 into 0. Returns true for a bad row.
+ */
+@inline
+function topKNetwork8(row: usize, classes: i32, k: i32, top: usize, tolerance: f32): bool {
+  const floor = f32x4.splat(-1);
+  let l1 = floor, l2 = floor, l3 = floor, l4 = floor, l5 = floor, l6 = floor, l7 = floor, l8 = floor;
+  let sumA = f32x4.splat(0);
+  let low = f32x4.splat(0);
+  let c = 0;
+  for (; c + 4 <= classes; c += 4) {
+    let x = v128.load(row + (<usize>c << 2));
+    sumA = f32x4.add(sumA, x);
+    low = f32x4.pmin(low, x);
+    let t: v128;
+    t = f32x4.pmax(l1, x); x = f32x4.pmin(l1, x); l1 = t;
+    t = f32x4.pmax(l2, x); x = f32x4.pmin(l2, x); l2 = t;
+    t = f32x4.pmax(l3, x); x = f32x4.pmin(l3, x); l3 = t;
+    t = f32x4.pmax(l4, x); x = f32x4.pmin(l4, x); l4 = t;
+    if (k == 5) l5 = f32x4.pmax(l5, x);
+    else {
+      t = f32x4.pmax(l5, x); x = f32x4.pmin(l5, x); l5 = t;
+      if (k == 6) l6 = f32x4.pmax(l6, x);
+      else {
+        t = f32x4.pmax(l6, x); x = f32x4.pmin(l6, x); l6 = t;
+        if (k == 7) l7 = f32x4.pmax(l7, x);
+        else {
+          t = f32x4.pmax(l7, x); x = f32x4.pmin(l7, x); l7 = t;
+          l8 = f32x4.pmax(l8, x);
+        }
+      }
+    }
+  }
+  if (rowFinish(row, classes, c, sumA, f32x4.splat(0), low, tolerance)) return true;
+  let m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, m6: v128, m7: v128, m8: v128, t: v128;
+  // Lanes 2-3 into 0-1.
+  m1 = f32x4.pmax(l1, f32x4.shuffle(l8, l8, 2, 3, 0, 1));
+  m2 = f32x4.pmax(l2, f32x4.shuffle(l7, l7, 2, 3, 0, 1));
+  m3 = f32x4.pmax(l3, f32x4.shuffle(l6, l6, 2, 3, 0, 1));
+  m4 = f32x4.pmax(l4, f32x4.shuffle(l5, l5, 2, 3, 0, 1));
+  m5 = f32x4.pmax(l5, f32x4.shuffle(l4, l4, 2, 3, 0, 1));
+  m6 = f32x4.pmax(l6, f32x4.shuffle(l3, l3, 2, 3, 0, 1));
+  m7 = f32x4.pmax(l7, f32x4.shuffle(l2, l2, 2, 3, 0, 1));
+  m8 = f32x4.pmax(l8, f32x4.shuffle(l1, l1, 2, 3, 0, 1));
+  {
+    t = f32x4.pmax(m1, m5); m5 = f32x4.pmin(m1, m5); m1 = t;
+    t = f32x4.pmax(m2, m6); m6 = f32x4.pmin(m2, m6); m2 = t;
+    t = f32x4.pmax(m3, m7); m7 = f32x4.pmin(m3, m7); m3 = t;
+    t = f32x4.pmax(m4, m8); m8 = f32x4.pmin(m4, m8); m4 = t;
+    t = f32x4.pmax(m1, m3); m3 = f32x4.pmin(m1, m3); m1 = t;
+    t = f32x4.pmax(m2, m4); m4 = f32x4.pmin(m2, m4); m2 = t;
+    t = f32x4.pmax(m5, m7); m7 = f32x4.pmin(m5, m7); m5 = t;
+    t = f32x4.pmax(m6, m8); m8 = f32x4.pmin(m6, m8); m6 = t;
+    t = f32x4.pmax(m1, m2); m2 = f32x4.pmin(m1, m2); m1 = t;
+    t = f32x4.pmax(m3, m4); m4 = f32x4.pmin(m3, m4); m3 = t;
+    t = f32x4.pmax(m5, m6); m6 = f32x4.pmin(m5, m6); m5 = t;
+    t = f32x4.pmax(m7, m8); m8 = f32x4.pmin(m7, m8); m7 = t;
+  }
+  l1 = m1;
+  l2 = m2;
+  l3 = m3;
+  l4 = m4;
+  l5 = m5;
+  l6 = m6;
+  l7 = m7;
+  l8 = m8;
+  // Lanes 1 into 0.
+  m1 = f32x4.pmax(l1, f32x4.shuffle(l8, l8, 1, 0, 3, 2));
+  m2 = f32x4.pmax(l2, f32x4.shuffle(l7, l7, 1, 0, 3, 2));
+  m3 = f32x4.pmax(l3, f32x4.shuffle(l6, l6, 1, 0, 3, 2));
+  m4 = f32x4.pmax(l4, f32x4.shuffle(l5, l5, 1, 0, 3, 2));
+  m5 = f32x4.pmax(l5, f32x4.shuffle(l4, l4, 1, 0, 3, 2));
+  m6 = f32x4.pmax(l6, f32x4.shuffle(l3, l3, 1, 0, 3, 2));
+  m7 = f32x4.pmax(l7, f32x4.shuffle(l2, l2, 1, 0, 3, 2));
+  m8 = f32x4.pmax(l8, f32x4.shuffle(l1, l1, 1, 0, 3, 2));
+  {
+    t = f32x4.pmax(m1, m5); m5 = f32x4.pmin(m1, m5); m1 = t;
+    t = f32x4.pmax(m2, m6); m6 = f32x4.pmin(m2, m6); m2 = t;
+    t = f32x4.pmax(m3, m7); m7 = f32x4.pmin(m3, m7); m3 = t;
+    t = f32x4.pmax(m4, m8); m8 = f32x4.pmin(m4, m8); m4 = t;
+    t = f32x4.pmax(m1, m3); m3 = f32x4.pmin(m1, m3); m1 = t;
+    t = f32x4.pmax(m2, m4); m4 = f32x4.pmin(m2, m4); m2 = t;
+    t = f32x4.pmax(m5, m7); m7 = f32x4.pmin(m5, m7); m5 = t;
+    t = f32x4.pmax(m6, m8); m8 = f32x4.pmin(m6, m8); m6 = t;
+    t = f32x4.pmax(m1, m2); m2 = f32x4.pmin(m1, m2); m1 = t;
+    t = f32x4.pmax(m3, m4); m4 = f32x4.pmin(m3, m4); m3 = t;
+    t = f32x4.pmax(m5, m6); m6 = f32x4.pmin(m5, m6); m5 = t;
+    t = f32x4.pmax(m7, m8); m8 = f32x4.pmin(m7, m8); m7 = t;
+  }
+  l1 = m1;
+  l2 = m2;
+  l3 = m3;
+  l4 = m4;
+  l5 = m5;
+  l6 = m6;
+  l7 = m7;
+  l8 = m8;
+  store<f32>(top, f32x4.extract_lane(l1, 0));
+  store<f32>(top, f32x4.extract_lane(l2, 0), 4);
+  store<f32>(top, f32x4.extract_lane(l3, 0), 8);
+  store<f32>(top, f32x4.extract_lane(l4, 0), 12);
+  store<f32>(top, f32x4.extract_lane(l5, 0), 16);
+  if (k >= 6) store<f32>(top, f32x4.extract_lane(l6, 0), 20);
+  if (k >= 7) store<f32>(top, f32x4.extract_lane(l7, 0), 24);
+  if (k >= 8) store<f32>(top, f32x4.extract_lane(l8, 0), 28);
+  if (c < classes) {
+    let kth = load<f32>(top + (<usize>(k - 1) << 2));
+    for (; c < classes; c++) {
+      const x = load<f32>(row + (<usize>c << 2));
+      if (x > kth) {
+        insertDescending(top, k, x);
+        kth = load<f32>(top + (<usize>(k - 1) << 2));
+      }
     }
   }
   return false;
 }
 
-/** Top-k of one row by insertion; eight lanes at a time skip everything below the current k-th. */
+/**
+ * A value at or below the row's k-th largest (k <= 32): 8 lanes keep their top `levels` values
+ * (levels = 1, 2 or 4, a constant after inlining, with 8 * levels >= k); those are 8 * levels
+ * distinct entries of the row, all at or above the smallest of the last level, so at least k are.
+ * Lanes that saw fewer values keep -1, which is below every probability.
+ */
 @inline
-function topKInsertion(row: usize, classes: i32, k: i32, top: usize): void {
-  for (let j = 0; j < k; j++) store<f32>(top + (<usize>j << 2), -1);
-  let kth: f32 = -1;
-  let c = 0;
-  for (; c + 8 <= classes; c += 8) {
-    const a = v128.load(row + (<usize>c << 2));
-    const b = v128.load(row + (<usize>c << 2), 16);
-    if (v128.any_true(f32x4.gt(f32x4.pmax(a, b), f32x4.splat(kth)))) {
-      for (let l = 0; l < 8; l++) {
-        const x = load<f32>(row + (<usize>(c + l) << 2));
-        if (x > kth) {
-          insertDescending(top, k, x);
-          kth = load<f32>(top + (<usize>(k - 1) << 2));
-        }
+function laneFloor(row: usize, classes: i32, levels: i32): f32 {
+  const floor = f32x4.splat(-1);
+  let a1 = floor, a2 = floor, a3 = floor, a4 = floor;
+  let b1 = floor, b2 = floor, b3 = floor, b4 = floor;
+  for (let c = 0; c + 8 <= classes; c += 8) {
+    let a = v128.load(row + (<usize>c << 2));
+    let b = v128.load(row + (<usize>c << 2), 16);
+    if (levels == 1) {
+      a1 = f32x4.pmax(a1, a);
+      b1 = f32x4.pmax(b1, b);
+    } else {
+      let t = f32x4.pmax(a1, a); a = f32x4.pmin(a1, a); a1 = t;
+      t = f32x4.pmax(b1, b); b = f32x4.pmin(b1, b); b1 = t;
+      if (levels == 2) {
+        a2 = f32x4.pmax(a2, a);
+        b2 = f32x4.pmax(b2, b);
+      } else {
+        t = f32x4.pmax(a2, a); a = f32x4.pmin(a2, a); a2 = t;
+        t = f32x4.pmax(b2, b); b = f32x4.pmin(b2, b); b2 = t;
+        t = f32x4.pmax(a3, a); a = f32x4.pmin(a3, a); a3 = t;
+        t = f32x4.pmax(b3, b); b = f32x4.pmin(b3, b); b3 = t;
+        a4 = f32x4.pmax(a4, a);
+        b4 = f32x4.pmax(b4, b);
       }
     }
   }
-  for (; c < classes; c++) {
+  const last = levels == 1 ? f32x4.pmin(a1, b1) : levels == 2 ? f32x4.pmin(a2, b2) : f32x4.pmin(a4, b4);
+  return min(min(f32x4.extract_lane(last, 0), f32x4.extract_lane(last, 1)), min(f32x4.extract_lane(last, 2), f32x4.extract_lane(last, 3)));
+}
+
+/**
+ * Top-k (k <= 32) of one row: the values at or above laneFloor are gathered without branches into
+ * `work`, sorted descending by insertion (there are k to about 2k of them on typical rows), and the
+ * first k kept.
+ */
+@inline
+function topKThreshold(row: usize, classes: i32, k: i32, top: usize, work: usize): void {
+  let floor: f32;
+  if (k <= 8) floor = laneFloor(row, classes, 1);
+  else if (k <= 16) floor = laneFloor(row, classes, 2);
+  else floor = laneFloor(row, classes, 4);
+  let n = 0;
+  for (let c = 0; c < classes; c++) {
     const x = load<f32>(row + (<usize>c << 2));
-    if (x > kth) {
-      insertDescending(top, k, x);
-      kth = load<f32>(top + (<usize>(k - 1) << 2));
-    }
+    store<f32>(work + (<usize>n << 2), x);
+    n += i32(x >= floor);
   }
+  for (let i = 1; i < n; i++) {
+    const x = load<f32>(work + (<usize>i << 2));
+    let j = i;
+    while (j > 0) {
+      const above = load<f32>(work + (<usize>(j - 1) << 2));
+      if (above >= x) break;
+      store<f32>(work + (<usize>j << 2), above);
+      j--;
+    }
+    store<f32>(work + (<usize>j << 2), x);
+  }
+  memory.copy(top, work, <usize>k << 2);
 }
 
 /** Top-k of one row with a min-heap of the k best, then heapsort into descending order. */
@@ -208,8 +414,8 @@ function topKHeap(row: usize, classes: i32, k: i32, top: usize): void {
   }
 }
 
-/** out[r*k .. r*k+k-1] = the k largest values of row r, descending. */
-export function topK(values: usize, rows: i32, classes: i32, k: i32, out: usize, tolerance: f32): i32 {
+/** out[r*k .. r*k+k-1] = the k largest values of row r, descending; work holds `classes` floats. */
+export function topK(values: usize, rows: i32, classes: i32, k: i32, out: usize, work: usize, tolerance: f32): i32 {
   const rowBytes = <usize>classes << 2;
   for (let r = 0; r < rows; r++) {
     const row = values + <usize>r * rowBytes;
@@ -220,10 +426,14 @@ export function topK(values: usize, rows: i32, classes: i32, k: i32, out: usize,
     else if (k == 2) bad = topKNetwork(row, classes, 2, top, tolerance);
     else if (k == 3) bad = topKNetwork(row, classes, 3, top, tolerance);
     else if (k == 4) bad = topKNetwork(row, classes, 4, top, tolerance);
+    else if (k == 5) bad = topKNetwork8(row, classes, 5, top, tolerance);
+    else if (k == 6) bad = topKNetwork8(row, classes, 6, top, tolerance);
+    else if (k == 7) bad = topKNetwork8(row, classes, 7, top, tolerance);
+    else if (k == 8) bad = topKNetwork8(row, classes, 8, top, tolerance);
     else {
       bad = rowInvalid(row, classes, tolerance);
       if (!bad) {
-        if (k <= INSERTION_MAX_K) topKInsertion(row, classes, k, top);
+        if (k <= THRESHOLD_MAX_K) topKThreshold(row, classes, k, top, work);
         else topKHeap(row, classes, k, top);
       }
     }
@@ -241,39 +451,111 @@ export function maxPosterior(values: usize, rows: i32, classes: i32, out: usize,
   return -1;
 }
 
-/** out[r] = -sum_c p ln p over row r, with 0 ln 0 = 0, accumulated in f64 in column order. */
+// ln x in two f64 lanes for the entropies: plain IEEE adds, multiplies and one divide, so the bits
+// are the same on every engine, and ~4x the speed of a scalar Math.log per value. x = 2^e m with m
+// in [sqrt(1/2), sqrt(2)) (by integer arithmetic on the bits, as musl's log does), then
+// ln m = 2 atanh(s) = 2 (s + s^3/3 + ... + s^17/17) with s = (m - 1)/(m + 1), |s| <= 0.1716: the
+// first omitted term is below 1e-15 relative. For x = 0 it returns a finite value near -745 (so
+// 0 ln 0 comes out 0); x must not be negative, NaN or infinite (rows are checked first).
+const SQRT_HALF_BITS: i64 = 0x3fe6a09e667f3bcd;
+const MANTISSA_MASK: i64 = 0x000fffffffffffff;
+// 1.5 * 2^52: adding a small integer to its bits adds it to its value.
+const EXPONENT_BIAS_BITS: i64 = 0x4338000000000000;
+const EXPONENT_BIAS: f64 = 6755399441055744.0;
+
+@inline
+function ln2x(x: v128): v128 {
+  const ix = i64x2.sub(x, i64x2.splat(SQRT_HALF_BITS));
+  const e = i64x2.shr_s(ix, 52);
+  const m = i64x2.add(v128.and(ix, i64x2.splat(MANTISSA_MASK)), i64x2.splat(SQRT_HALF_BITS));
+  const ef = f64x2.sub(i64x2.add(e, i64x2.splat(EXPONENT_BIAS_BITS)), f64x2.splat(EXPONENT_BIAS));
+  const one = f64x2.splat(1);
+  const s = f64x2.div(f64x2.sub(m, one), f64x2.add(m, one));
+  const z = f64x2.mul(s, s);
+  let q = f64x2.splat(1.0 / 17);
+  q = f64x2.add(f64x2.mul(q, z), f64x2.splat(1.0 / 15));
+  q = f64x2.add(f64x2.mul(q, z), f64x2.splat(1.0 / 13));
+  q = f64x2.add(f64x2.mul(q, z), f64x2.splat(1.0 / 11));
+  q = f64x2.add(f64x2.mul(q, z), f64x2.splat(1.0 / 9));
+  q = f64x2.add(f64x2.mul(q, z), f64x2.splat(1.0 / 7));
+  q = f64x2.add(f64x2.mul(q, z), f64x2.splat(1.0 / 5));
+  q = f64x2.add(f64x2.mul(q, z), f64x2.splat(1.0 / 3));
+  q = f64x2.add(f64x2.mul(q, z), one);
+  return f64x2.add(f64x2.mul(ef, f64x2.splat(Math.LN2)), f64x2.mul(f64x2.add(s, s), q));
+}
+
+@inline
+function ln1(x: f64): f64 {
+  return f64x2.extract_lane(ln2x(f64x2.splat(x)), 0);
+}
+
+/** out[r] = -sum_c p ln p over row r, with 0 ln 0 = 0, accumulated in f64. */
 export function entropy(values: usize, rows: i32, classes: i32, out: usize, tolerance: f32): i32 {
   const rowBytes = <usize>classes << 2;
   for (let r = 0; r < rows; r++) {
     const row = values + <usize>r * rowBytes;
     if (rowInvalid(row, classes, tolerance)) return r;
-    let h: f64 = 0;
-    for (let c = 0; c < classes; c++) {
-      const p = <f64>load<f32>(row + (<usize>c << 2));
-      if (p > 0) h -= p * Math.log(p);
+    let sumLo = f64x2.splat(0);
+    let sumHi = f64x2.splat(0);
+    let c = 0;
+    for (; c + 4 <= classes; c += 4) {
+      const v = v128.load(row + (<usize>c << 2));
+      const lo = f64x2.promote_low_f32x4(v);
+      const hi = f64x2.promote_low_f32x4(f32x4.shuffle(v, v, 2, 3, 0, 1));
+      sumLo = f64x2.add(sumLo, f64x2.mul(lo, ln2x(lo)));
+      sumHi = f64x2.add(sumHi, f64x2.mul(hi, ln2x(hi)));
     }
-    store<f32>(out + (<usize>r << 2), <f32>h);
+    const both = f64x2.add(sumLo, sumHi);
+    let h = f64x2.extract_lane(both, 0) + f64x2.extract_lane(both, 1);
+    for (; c < classes; c++) {
+      const p = <f64>load<f32>(row + (<usize>c << 2));
+      h += p * ln1(p);
+    }
+    store<f32>(out + (<usize>r << 2), <f32>-h);
   }
   return -1;
 }
 
 /**
  * Song & Mittal (2021) modified entropy: -(1 - p_y) ln p_y - sum_{c != y} p_c ln(1 - p_c), each
- * logarithm's argument clamped at 1e-30 as in their code. Labels are checked by the wrapper.
+ * logarithm's argument clamped at 1e-30 as in their code. Labels are checked by the wrapper. The
+ * sum runs over all columns in vectors with the label's lane masked out; its own term is added last.
  */
 export function modifiedEntropy(values: usize, labels: usize, rows: i32, classes: i32, out: usize, tolerance: f32): i32 {
   const rowBytes = <usize>classes << 2;
+  const one = f64x2.splat(1);
+  const logFloor = f64x2.splat(LOG_FLOOR);
   for (let r = 0; r < rows; r++) {
     const row = values + <usize>r * rowBytes;
     if (rowInvalid(row, classes, tolerance)) return r;
     const label = load<i32>(labels + (<usize>r << 2));
-    let m: f64 = 0;
-    for (let c = 0; c < classes; c++) {
-      const p = <f64>load<f32>(row + (<usize>c << 2));
-      if (c == label) m -= (1 - p) * Math.log(max(p, LOG_FLOOR));
-      else m -= p * Math.log(max(1 - p, LOG_FLOOR));
+    const labelLanes = i64x2.splat(<i64>label);
+    let columnLo = i64x2(0, 1);
+    let columnHi = i64x2(2, 3);
+    let sumLo = f64x2.splat(0);
+    let sumHi = f64x2.splat(0);
+    let c = 0;
+    for (; c + 4 <= classes; c += 4) {
+      const v = v128.load(row + (<usize>c << 2));
+      const lo = f64x2.promote_low_f32x4(v);
+      const hi = f64x2.promote_low_f32x4(f32x4.shuffle(v, v, 2, 3, 0, 1));
+      const termLo = f64x2.mul(lo, ln2x(f64x2.pmax(f64x2.sub(one, lo), logFloor)));
+      const termHi = f64x2.mul(hi, ln2x(f64x2.pmax(f64x2.sub(one, hi), logFloor)));
+      sumLo = f64x2.add(sumLo, v128.andnot(termLo, i64x2.eq(columnLo, labelLanes)));
+      sumHi = f64x2.add(sumHi, v128.andnot(termHi, i64x2.eq(columnHi, labelLanes)));
+      columnLo = i64x2.add(columnLo, i64x2.splat(4));
+      columnHi = i64x2.add(columnHi, i64x2.splat(4));
     }
-    store<f32>(out + (<usize>r << 2), <f32>m);
+    const both = f64x2.add(sumLo, sumHi);
+    let m = f64x2.extract_lane(both, 0) + f64x2.extract_lane(both, 1);
+    for (; c < classes; c++) {
+      if (c == label) continue;
+      const p = <f64>load<f32>(row + (<usize>c << 2));
+      m += p * ln1(max(1 - p, LOG_FLOOR));
+    }
+    const py = <f64>load<f32>(row + (<usize>label << 2));
+    m += (1 - py) * ln1(max(py, LOG_FLOOR));
+    store<f32>(out + (<usize>r << 2), <f32>-m);
   }
   return -1;
 }
@@ -291,22 +573,23 @@ export function crossEntropyLoss(values: usize, labels: usize, rows: i32, classe
   return -1;
 }
 
-/** out[r] = 1 when row r's argmax (lowest index among ties) is its label, else 0. */
+/**
+ * out[r] = 1 when row r's argmax (lowest index among ties) is its label, else 0: the row's maximum
+ * by the k = 1 network, then the first column holding it, four at a time.
+ */
 export function correctness(values: usize, labels: usize, rows: i32, classes: i32, out: usize, tolerance: f32): i32 {
   const rowBytes = <usize>classes << 2;
   for (let r = 0; r < rows; r++) {
     const row = values + <usize>r * rowBytes;
-    if (rowInvalid(row, classes, tolerance)) return r;
-    let best = 0;
-    let bestValue = load<f32>(row);
-    for (let c = 1; c < classes; c++) {
-      const x = load<f32>(row + (<usize>c << 2));
-      if (x > bestValue) {
-        best = c;
-        bestValue = x;
-      }
-    }
-    store<f32>(out + (<usize>r << 2), best == load<i32>(labels + (<usize>r << 2)) ? 1 : 0);
+    // The maximum goes into the output slot first; the verdict then replaces it.
+    const slot = out + (<usize>r << 2);
+    if (topKNetwork(row, classes, 1, slot, tolerance)) return r;
+    const best = load<f32>(slot);
+    const bestLanes = f32x4.splat(best);
+    let c = 0;
+    while (c + 4 <= classes && !v128.any_true(f32x4.eq(v128.load(row + (<usize>c << 2)), bestLanes))) c += 4;
+    while (load<f32>(row + (<usize>c << 2)) != best) c++;
+    store<f32>(slot, c == load<i32>(labels + (<usize>r << 2)) ? 1 : 0);
   }
   return -1;
 }

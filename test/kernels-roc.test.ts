@@ -1,6 +1,16 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { attackerAdvantage, auc, confusionAt, initKernels, Pcg32, percentile, rocCurve, tprAtFpr } from "../src/kernels/index.js";
+import {
+  attackerAdvantage,
+  auc,
+  confusionAt,
+  initKernels,
+  Pcg32,
+  percentile,
+  rocAnalysis,
+  rocCurve,
+  tprAtFpr,
+} from "../src/kernels/index.js";
 import {
   referenceAttackerAdvantage,
   referenceAuc,
@@ -132,6 +142,11 @@ test("kernels equal their references on random scores (f32, f64, heavy ties, mix
       for (const q of [0, 1, 12.5, 50, 95, 99.9, 100]) {
         assert.is(percentile(scores, q), referencePercentile(scores, q), `${what}: percentile(${q})`);
       }
+      const all = rocAnalysis(scores, members, [0.001, 0.01, 0.5]);
+      assert.equal(curve(all.curve), curve(rocCurve(scores, members)), `${what}: rocAnalysis curve`);
+      assert.is(all.auc, auc(scores, members));
+      assert.is(all.attackerAdvantage, attackerAdvantage(scores, members));
+      assert.equal(all.tprAtFpr, [0.001, 0.01, 0.5].map((f) => tprAtFpr(scores, members, f)));
       const threshold = percentile(scores, 40);
       assert.equal(confusionAt(scores, members, threshold), referenceConfusionAt(scores, members, threshold), `${what}: confusionAt`);
     }
@@ -151,6 +166,7 @@ test("bad input gets an error naming the argument and the problem", () => {
   assert.throws(() => auc([0.1, 0.2] as unknown as Float64Array, members), /auc: scores must be a Float32Array or Float64Array, got Array/);
   assert.throws(() => auc(scores, [1, 0, 1] as unknown as Uint8Array), /members must be a Uint8Array/);
   assert.throws(() => tprAtFpr(scores, members, 1.5), /maxFpr must be a number from 0 to 1, got 1.5/);
+  assert.throws(() => rocAnalysis(scores, members, [0.01, -1]), /rocAnalysis: maxFprs\[1\] must be a number from 0 to 1, got -1/);
   assert.throws(() => confusionAt(scores, members, NaN), /confusionAt: threshold must be a number, got NaN/);
   assert.throws(() => percentile(scores, 101), /percentile: q must be a number from 0 to 100, got 101/);
   assert.throws(() => percentile(f64([]), 50), /percentile: values is empty/);

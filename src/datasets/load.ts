@@ -2,7 +2,7 @@
 // DataSource (no runtime API here) and hand the bytes to the pure parsers.
 import { initKernels, Pcg32 } from "../kernels/index.js";
 import { parseAdult } from "./adult.js";
-import { parseCifarBatch, parseLabelNames, type CifarVariant } from "./cifar.js";
+import { cifarRecordBytes, cifarRecordCount, parseCifarBatch, parseLabelNames, type CifarVariant } from "./cifar.js";
 import { DatasetFormatError } from "./errors.js";
 import { gunzip, maybeGunzip } from "./gzip.js";
 import { idxImagesAndLabels, parseIdx } from "./idx.js";
@@ -227,15 +227,29 @@ async function idxDataset(
 async function cifarDataset(source: DataSource, variant: CifarVariant, labelKind: "fine" | "coarse" = "fine"): Promise<Dataset> {
   const folder = variant === "cifar10" ? "cifar-10-batches-bin" : "cifar-100-binary";
   const files = variant === "cifar10" ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`).concat("test_batch.bin") : ["train.bin", "test.bin"];
-  const batches = [];
-  for (const f of files) batches.push(parseCifarBatch(await source.read(`${folder}/${f}`), name(source, `${folder}/${f}`), variant));
+  const raw = [];
+  let total = 0;
+  for (const f of files) {
+    const bytes = await source.read(`${folder}/${f}`);
+    total += cifarRecordCount(bytes, name(source, `${folder}/${f}`), variant);
+    raw.push({ bytes, file: name(source, `${folder}/${f}`) });
+  }
+  // One allocation for all batches: CIFAR as float32 is 737 MB, too much to hold twice.
+  const features = new Float32Array(total * 3072);
+  const fine = new Int32Array(total);
+  const coarse = variant === "cifar100" ? new Int32Array(total) : undefined;
+  let at = 0;
+  for (const { bytes, file } of raw) {
+    parseCifarBatch(bytes, file, variant, { features, labels: fine, coarseLabels: coarse, at });
+    at += bytes.length / cifarRecordBytes(variant);
+  }
   const namesFile = variant === "cifar10" ? "batches.meta.txt" : labelKind === "fine" ? "fine_label_names.txt" : "coarse_label_names.txt";
   const numClasses = variant === "cifar10" ? 10 : labelKind === "fine" ? 100 : 20;
   const classNames = parseLabelNames(decodeText(await source.read(`${folder}/${namesFile}`)), name(source, `${folder}/${namesFile}`), numClasses);
-  const labels = concatInt32(batches.map((b) => (labelKind === "coarse" ? b.coarseLabels! : b.labels)));
+  const labels = labelKind === "coarse" ? coarse! : fine;
   return {
     name: variant === "cifar100" && labelKind === "coarse" ? "cifar100-coarse" : variant,
-    features: concatFloat32(batches.map((b) => b.features)),
+    features,
     recordShape: [32, 32, 3],
     labels,
     numClasses,

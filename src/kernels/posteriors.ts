@@ -51,7 +51,9 @@ export function topK(p: Posteriors, k: number): Float32Array {
   if (!Number.isInteger(k) || k < 1 || k > p.classes) {
     throw new RangeError(`topK: k must be an integer from 1 to the number of classes (${p.classes}), got ${String(k)}`);
   }
-  return runRowKernel(p, k, undefined, (w, values, _labels, out) => w.topK(values, p.rows, p.classes, k, out, ROW_SUM_TOLERANCE));
+  return runRowKernel(p, k, undefined, (w, values, _labels, out, work) =>
+    w.topK(values, p.rows, p.classes, k, out, work, ROW_SUM_TOLERANCE),
+  );
 }
 
 /** The largest posterior of each row (the confidence). */
@@ -127,27 +129,29 @@ function describe(value: unknown): string {
 }
 
 /**
- * Copies the posteriors (and labels) into wasm memory, runs one kernel writing perRow floats per
- * row, and returns a copy of its output; a bad row becomes an error that says what is wrong with it.
+ * Copies the posteriors (and labels) into wasm memory unless they are there already, runs one
+ * kernel writing perRow floats per row (with `classes` floats of work memory), and returns a copy
+ * of its output; a bad row becomes an error that says what is wrong with it.
  */
 function runRowKernel(
   p: Posteriors,
   perRow: number,
   labels: Int32Array | undefined,
-  call: (w: KernelExports, values: number, labels: number, out: number) => number,
+  call: (w: KernelExports, values: number, labels: number, out: number, work: number) => number,
 ): Float32Array {
   const w = kernels();
   const inPlace = reservedAddress(p.values);
-  const [copyAt, labelsAt, out] = scratch(inPlace === undefined ? p.values.byteLength : 0, labels ? labels.byteLength : 0, p.rows * perRow * 4) as [
-    number,
-    number,
-    number,
-  ];
+  const [copyAt, labelsAt, out, work] = scratch(
+    inPlace === undefined ? p.values.byteLength : 0,
+    labels ? labels.byteLength : 0,
+    p.rows * perRow * 4,
+    p.classes * 4,
+  ) as [number, number, number, number];
   const values = inPlace ?? copyAt;
   const buffer = w.memory.buffer;
   if (inPlace === undefined) new Float32Array(buffer, values, p.values.length).set(p.values);
   if (labels) new Int32Array(buffer, labelsAt, labels.length).set(labels);
-  const badRow = call(w, values, labelsAt, out);
+  const badRow = call(w, values, labelsAt, out, work);
   if (badRow >= 0) throw new RangeError(describeBadRow(p, badRow));
   return new Float32Array(w.memory.buffer, out, p.rows * perRow).slice();
 }

@@ -29,7 +29,10 @@ export interface Confusion {
 
 /** ROC curve, one point per distinct score plus (0, 0) at threshold +Infinity. */
 export function rocCurve(scores: Scores, members: Uint8Array): RocCurve {
-  const s = sweep(scores, members, "rocCurve");
+  return curveOf(sweep(scores, members, "rocCurve"));
+}
+
+function curveOf(s: Sweep): RocCurve {
   const points = s.groups + 1;
   const fpr = new Float64Array(points);
   const tpr = new Float64Array(points);
@@ -49,7 +52,10 @@ export function rocCurve(scores: Scores, members: Uint8Array): RocCurve {
  * then divided once.
  */
 export function auc(scores: Scores, members: Uint8Array): number {
-  const s = sweep(scores, members, "auc");
+  return aucOf(sweep(scores, members, "auc"));
+}
+
+function aucOf(s: Sweep): number {
   let wins = 0;
   let tpBefore = 0;
   let fpBefore = 0;
@@ -67,10 +73,17 @@ export function auc(scores: Scores, members: Uint8Array): number {
 
 /** The best TPR among ROC points whose FPR is at most maxFpr (e.g. 0.001, 0.01). */
 export function tprAtFpr(scores: Scores, members: Uint8Array, maxFpr: number): number {
+  checkMaxFpr(maxFpr, "tprAtFpr: maxFpr");
+  return tprAtFprOf(sweep(scores, members, "tprAtFpr"), maxFpr);
+}
+
+function checkMaxFpr(maxFpr: number, name: string): void {
   if (typeof maxFpr !== "number" || !(maxFpr >= 0 && maxFpr <= 1)) {
-    throw new RangeError(`tprAtFpr: maxFpr must be a number from 0 to 1, got ${String(maxFpr)}`);
+    throw new RangeError(`${name} must be a number from 0 to 1, got ${String(maxFpr)}`);
   }
-  const s = sweep(scores, members, "tprAtFpr");
+}
+
+function tprAtFprOf(s: Sweep, maxFpr: number): number {
   let best = 0;
   for (let g = 0; g < s.groups; g++) {
     if (s.fp[g]! / s.negatives > maxFpr) break; // FPR only grows from here
@@ -81,7 +94,10 @@ export function tprAtFpr(scores: Scores, members: Uint8Array, maxFpr: number): n
 
 /** Yeom et al.'s membership advantage: the largest TPR - FPR over the ROC points (0 at worst). */
 export function attackerAdvantage(scores: Scores, members: Uint8Array): number {
-  const s = sweep(scores, members, "attackerAdvantage");
+  return advantageOf(sweep(scores, members, "attackerAdvantage"));
+}
+
+function advantageOf(s: Sweep): number {
   let best = 0;
   for (let g = 0; g < s.groups; g++) {
     const advantage = s.tp[g]! / s.positives - s.fp[g]! / s.negatives;
@@ -127,9 +143,34 @@ export function percentile(values: Scores, q: number): number {
   return w.percentile(valuesAt, values instanceof Float64Array ? 1 : 0, n, work, q);
 }
 
+/** Everything ROC-shaped about one set of scores, from a single sort. */
+export interface RocAnalysis {
+  readonly curve: RocCurve;
+  readonly auc: number;
+  readonly attackerAdvantage: number;
+  /** tprAtFpr for each of the requested maxFprs, in their order. */
+  readonly tprAtFpr: readonly number[];
+}
+
+/**
+ * rocCurve, auc, attackerAdvantage and tprAtFpr at each of maxFprs (default 0.1%, 1%, 10%) from one
+ * sort of the scores: the same numbers as the separate functions, for a fifth of the work.
+ */
+export function rocAnalysis(scores: Scores, members: Uint8Array, maxFprs: readonly number[] = [0.001, 0.01, 0.1]): RocAnalysis {
+  if (!Array.isArray(maxFprs)) throw new TypeError(`rocAnalysis: maxFprs must be an array of numbers from 0 to 1`);
+  maxFprs.forEach((f, i) => checkMaxFpr(f, `rocAnalysis: maxFprs[${i}]`));
+  const s = sweep(scores, members, "rocAnalysis");
+  return {
+    curve: curveOf(s),
+    auc: aucOf(s),
+    attackerAdvantage: advantageOf(s),
+    tprAtFpr: maxFprs.map((f) => tprAtFprOf(s, f)),
+  };
+}
+
 interface Sweep {
   readonly groups: number;
-  /** Distinct scores, descending, and the cumulative member / non-member counts at each. */
+  /** Distinct scores, descending, and the cumulative member / non-member counts at each (views on wasm memory). */
   readonly thresholds: Float64Array;
   readonly tp: Uint32Array;
   readonly fp: Uint32Array;
@@ -158,12 +199,13 @@ function sweep(scores: Scores, members: Uint8Array, fn: string): Sweep {
   copyIn(scores, scoresAt);
   new Uint8Array(w.memory.buffer, membersAt, n).set(members);
   const groups = w.rocSweep(scoresAt, scores instanceof Float64Array ? 1 : 0, membersAt, n, work, thresholdsAt, tpAt, fpAt);
+  // Views, not copies: valid until the next kernel call, and every caller is done with them before.
   const buffer = w.memory.buffer;
   return {
     groups,
-    thresholds: new Float64Array(buffer, thresholdsAt, groups).slice(),
-    tp: new Uint32Array(buffer, tpAt, groups).slice(),
-    fp: new Uint32Array(buffer, fpAt, groups).slice(),
+    thresholds: new Float64Array(buffer, thresholdsAt, groups),
+    tp: new Uint32Array(buffer, tpAt, groups),
+    fp: new Uint32Array(buffer, fpAt, groups),
     positives,
     negatives,
   };

@@ -11,7 +11,7 @@ export interface KernelExports {
   pcg32Shuffle(gen: number, items: number, n: number): void;
   pcg32FillNormal(gen: number, out: number, n: number): void;
   // Posterior kernels return the first row that is not a probability vector, or -1.
-  topK(values: number, rows: number, classes: number, k: number, out: number, tolerance: number): number;
+  topK(values: number, rows: number, classes: number, k: number, out: number, work: number, tolerance: number): number;
   maxPosterior(values: number, rows: number, classes: number, out: number, tolerance: number): number;
   entropy(values: number, rows: number, classes: number, out: number, tolerance: number): number;
   modifiedEntropy(values: number, labels: number, rows: number, classes: number, out: number, tolerance: number): number;

@@ -18,7 +18,12 @@ export function fetchDataSource(baseUrl: string | URL, fetchImpl: typeof fetch =
     },
     async exists(path) {
       try {
-        return (await fetchImpl(url(path), { method: "HEAD" })).ok;
+        const head = await fetchImpl(url(path), { method: "HEAD" });
+        if (head.status !== 405 && head.status !== 501) return head.ok;
+        // A server without HEAD: ask for the first byte instead.
+        const probe = await fetchImpl(url(path), { headers: { Range: "bytes=0-0" } });
+        await probe.body?.cancel();
+        return probe.ok;
       } catch {
         return false;
       }
