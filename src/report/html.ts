@@ -4,7 +4,7 @@
 import type { AttackResult, RocPoints } from "../attacks/types.js";
 import type { AuditRun, ReportDocument } from "./types.js";
 
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22", "#393b79", "#e7ba52", "#843c39", "#000000"];
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
@@ -102,26 +102,39 @@ function tradeOff(runs: readonly AuditRun[]): string {
   const hi = Math.min(1, Math.ceil((Math.max(...accuracies) + 0.05) * 10) / 10);
   const x: Axis = { log: false, min: lo, max: hi };
   const y: Axis = { log: false, min: 0, max: 1 };
-  const marks = (metric: "auc" | "precision") => (px: (v: number) => number, py: (v: number) => number) =>
-    names
+  const marks = (metric: "auc" | "precision") => (px: (v: number) => number, py: (v: number) => number) => {
+    // One dashed line and one label per defence; a dot per attack on it.
+    const guides = withAccuracy
+      .map((run, i) => {
+        const x = px(run.target.testAccuracy!).toFixed(1);
+        return `<line x1="${x}" y1="${M.top}" x2="${x}" y2="${H - M.bottom}" class="chance"/><text x="${x}" y="${M.top + 10 + 10 * i}" text-anchor="middle" class="mark">${escapeHtml(run.defence)}</text>`;
+      })
+      .join("");
+    const dots = names
       .map((name, i) => {
         const color = COLORS[i % COLORS.length]!;
-        const pts = withAccuracy.flatMap((run) => {
-          const a = run.attacks.find((r) => r.name === name);
-          return a ? [{ x: px(run.target.testAccuracy!), y: py(a.metrics[metric]), label: run.defence }] : [];
-        });
-        return pts.map((p) => `<circle cx="${p.x.toFixed(1)}" cy="${p.y.toFixed(1)}" r="4" fill="${color}"><title>${escapeHtml(`${titles.get(name)} · ${p.label}`)}</title></circle><text x="${(p.x + 6).toFixed(1)}" y="${(p.y - 6).toFixed(1)}" class="mark">${escapeHtml(p.label)}</text>`).join("");
+        return withAccuracy
+          .flatMap((run) => {
+            const a = run.attacks.find((r) => r.name === name);
+            return a ? [`<circle cx="${px(run.target.testAccuracy!).toFixed(1)}" cy="${py(a.metrics[metric]).toFixed(1)}" r="3.5" fill="${color}"><title>${escapeHtml(`${titles.get(name)} · ${run.defence}: ${f3(a.metrics[metric])}`)}</title></circle>`] : [];
+          })
+          .join("");
       })
       .join("\n");
+    return guides + dots;
+  };
   const legend = `<ul class="legend">${names.map((n, i) => `<li><span style="background:${COLORS[i % COLORS.length]}"></span>${escapeHtml(titles.get(n)!)}</li>`).join("")}</ul>`;
-  const rows = withAccuracy
-    .map((r) => `<tr><th scope="row">${escapeHtml(r.defence)}</th><td>${escapeHtml(r.target.kind)}</td><td>${pct(r.target.trainAccuracy)}</td><td>${pct(r.target.testAccuracy)}</td><td>${pct(r.target.gap)}</td>${names.map((n) => { const a = r.attacks.find((x) => x.name === n); return `<td>${a ? `${f3(a.metrics.precision)} / ${f3(a.metrics.auc)}` : "–"}</td>`; }).join("")}</tr>`)
+  const head = withAccuracy.map((r) => `<th>${escapeHtml(r.defence)}<br><small>${escapeHtml(r.target.kind)}</small></th>`).join("");
+  const accuracyRow = `<tr><th scope="row">target train / test accuracy</th>${withAccuracy.map((r) => `<td>${pct(r.target.trainAccuracy)} / ${pct(r.target.testAccuracy)}</td>`).join("")}</tr>`;
+  const rows = names
+    .map((n) => `<tr><th scope="row">${escapeHtml(titles.get(n)!)}</th>${withAccuracy.map((r) => { const a = r.attacks.find((x) => x.name === n); return `<td>${a ? `${f3(a.metrics.precision)} / ${f3(a.metrics.auc)}` : "–"}</td>`; }).join("")}</tr>`)
     .join("\n");
   return `<section><h2>Defence trade-off</h2>
 <p>Each defence moves the target's test accuracy (x) and the attacks' success (y). A good defence moves points down, not left.</p>
 <div class="charts">${chart("target test accuracy vs attack AUC", x, y, "target test accuracy", "attack AUC", marks("auc"))}
 ${chart("target test accuracy vs attack precision", x, y, "target test accuracy", "attack precision", marks("precision"))}</div>${legend}
-<table><thead><tr><th>defence</th><th>target</th><th>train acc.</th><th>test acc.</th><th>gap</th>${names.map((n) => `<th>${escapeHtml(titles.get(n)!)}<br><small>precision / AUC</small></th>`).join("")}</tr></thead><tbody>
+<table><thead><tr><th>attack: precision / AUC</th>${head}</tr></thead><tbody>
+${accuracyRow}
 ${rows}</tbody></table></section>`;
 }
 
