@@ -380,3 +380,82 @@ export function denseGlorotUniform(gen: usize, w: usize, n: i32, limit: f64, slo
     store<f32>(w + (<usize>i << 2), <f32>((2 * load<f64>(slot) - 1) * limit));
   }
 }
+
+/**
+ * denseGemm for a sparse A (binary features, as in Purchase-100): C[i][j] = sum over k with
+ * A(i, k) != 0 of A(i, k) * B[k][j], k ascending. Adding A(i, k) * B[k][j] = 0 never changes an
+ * f32 sum that starts at +0, so this gives denseGemm's bits (finite weights) with work in
+ * proportion to the non-zeros. nz: scratch for k i32 indices. Never accumulates.
+ */
+export function denseSparseGemm(
+  a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32, nz: usize,
+): void {
+  const sa = <usize>sam << 2;
+  const sk = <usize>sak << 2;
+  const sb = <usize>ldb << 2;
+  for (let i = 0; i < m; i++) {
+    const row = a + <usize>i * sa;
+    let count = 0;
+    let pa = row;
+    for (let kk = 0; kk < k; kk++) {
+      if (load<f32>(pa) != 0) {
+        store<i32>(nz + (<usize>count << 2), kk);
+        count++;
+      }
+      pa += sk;
+    }
+    const pc = c + (<usize>(i * ldc) << 2);
+    let j = 0;
+    for (; j + 32 <= n; j += 32) {
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+      const bj = b + (<usize>j << 2);
+      for (let t = 0; t < count; t++) {
+        const kk = <usize>load<i32>(nz + (<usize>t << 2));
+        const av = f32x4.splat(load<f32>(row + kk * sk));
+        const pb = bj + kk * sb;
+        c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
+        c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+        c2 = f32x4.add(c2, f32x4.mul(av, v128.load(pb, 32)));
+        c3 = f32x4.add(c3, f32x4.mul(av, v128.load(pb, 48)));
+        c4 = f32x4.add(c4, f32x4.mul(av, v128.load(pb, 64)));
+        c5 = f32x4.add(c5, f32x4.mul(av, v128.load(pb, 80)));
+        c6 = f32x4.add(c6, f32x4.mul(av, v128.load(pb, 96)));
+        c7 = f32x4.add(c7, f32x4.mul(av, v128.load(pb, 112)));
+      }
+      const q = pc + (<usize>j << 2);
+      v128.store(q, c0);
+      v128.store(q, c1, 16);
+      v128.store(q, c2, 32);
+      v128.store(q, c3, 48);
+      v128.store(q, c4, 64);
+      v128.store(q, c5, 80);
+      v128.store(q, c6, 96);
+      v128.store(q, c7, 112);
+    }
+    for (; j + 4 <= n; j += 4) {
+      let c0 = f32x4.splat(0);
+      const bj = b + (<usize>j << 2);
+      for (let t = 0; t < count; t++) {
+        const kk = <usize>load<i32>(nz + (<usize>t << 2));
+        c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(row + kk * sk)), v128.load(bj + kk * sb)));
+      }
+      v128.store(pc + (<usize>j << 2), c0);
+    }
+    for (; j < n; j++) {
+      let s: f32 = 0;
+      for (let t = 0; t < count; t++) {
+        const kk = <usize>load<i32>(nz + (<usize>t << 2));
+        s += load<f32>(row + kk * sk) * load<f32>(b + kk * sb + (<usize>j << 2));
+      }
+      store<f32>(pc + (<usize>j << 2), s);
+    }
+  }
+}
+
+/** The number of non-zero values among n. */
+export function denseCountNonzero(x: usize, n: i32): i32 {
+  let count = 0;
+  for (let i = 0; i < n; i++) if (load<f32>(x + (<usize>i << 2)) != 0) count++;
+  return count;
+}

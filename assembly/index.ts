@@ -7,5 +7,5 @@ export { sortWorkBytes, rocSweep, percentile, confusionCounts } from "./roc";
 export {
   denseGemm, denseBiasActivation, denseTranspose, denseGather, denseDropout, denseSoftmaxCrossEntropy,
   denseColumnSums, denseAddScaled, denseSumSquares, denseActivationBackward, denseAdam, denseGlorotUniform,
-  denseTanh,
+  denseTanh, denseSparseGemm, denseCountNonzero,
 } from "./dense";

@@ -78,7 +78,7 @@ function siftDownMin(heap: usize, size: i32, start: i32): void {
   store<f32>(heap + (<usize>i << 2), x);
 }
 
-// Up to k = 8, each lane keeps its own sorted top-k in vectors (a compare-exchange network,
+// Up to k = 16, each lane keeps its own sorted top-k in vectors (a compare-exchange network,
 // branch-free). Up to THRESHOLD_MAX_K, a vector pass finds a floor below the k-th largest, and only
 // the values at or above it are sorted. Above, a min-heap of k.
 const THRESHOLD_MAX_K: i32 = 32;
@@ -327,53 +327,253 @@ function topKNetwork8(row: usize, classes: i32, k: i32, top: usize, tolerance: f
 }
 
 /**
- * A value at or below the row's k-th largest (k <= 32): 8 lanes keep their top `levels` values
- * (levels = 1, 2 or 4, a constant after inlining, with 8 * levels >= k); those are 8 * levels
- * distinct entries of the row, all at or above the smallest of the last level, so at least k are.
- * Lanes that saw fewer values keep -1, which is below every probability.
+ * Top-k for 8 < k <= 16, as topKNetwork8 with sixteen levels (some live on the stack: wasm has no
+ * more vector registers to give, and that is still far cheaper than branching on every value).
  */
 @inline
-function laneFloor(row: usize, classes: i32, levels: i32): f32 {
+function topKNetwork16(row: usize, classes: i32, k: i32, top: usize, tolerance: f32): bool {
+  const floor = f32x4.splat(-1);
+  let l1 = floor, l2 = floor, l3 = floor, l4 = floor, l5 = floor, l6 = floor, l7 = floor, l8 = floor, l9 = floor, l10 = floor, l11 = floor, l12 = floor, l13 = floor, l14 = floor, l15 = floor, l16 = floor;
+  let sumA = f32x4.splat(0);
+  let low = f32x4.splat(0);
+  let c = 0;
+  for (; c + 4 <= classes; c += 4) {
+    let x = v128.load(row + (<usize>c << 2));
+    sumA = f32x4.add(sumA, x);
+    low = f32x4.pmin(low, x);
+    let t: v128;
+    t = f32x4.pmax(l1, x); x = f32x4.pmin(l1, x); l1 = t;
+    t = f32x4.pmax(l2, x); x = f32x4.pmin(l2, x); l2 = t;
+    t = f32x4.pmax(l3, x); x = f32x4.pmin(l3, x); l3 = t;
+    t = f32x4.pmax(l4, x); x = f32x4.pmin(l4, x); l4 = t;
+    t = f32x4.pmax(l5, x); x = f32x4.pmin(l5, x); l5 = t;
+    t = f32x4.pmax(l6, x); x = f32x4.pmin(l6, x); l6 = t;
+    t = f32x4.pmax(l7, x); x = f32x4.pmin(l7, x); l7 = t;
+    t = f32x4.pmax(l8, x); x = f32x4.pmin(l8, x); l8 = t;
+    if (k == 9) l9 = f32x4.pmax(l9, x);
+    else {
+      t = f32x4.pmax(l9, x); x = f32x4.pmin(l9, x); l9 = t;
+      if (k == 10) l10 = f32x4.pmax(l10, x);
+      else {
+        t = f32x4.pmax(l10, x); x = f32x4.pmin(l10, x); l10 = t;
+        if (k == 11) l11 = f32x4.pmax(l11, x);
+        else {
+          t = f32x4.pmax(l11, x); x = f32x4.pmin(l11, x); l11 = t;
+          if (k == 12) l12 = f32x4.pmax(l12, x);
+          else {
+            t = f32x4.pmax(l12, x); x = f32x4.pmin(l12, x); l12 = t;
+            if (k == 13) l13 = f32x4.pmax(l13, x);
+            else {
+              t = f32x4.pmax(l13, x); x = f32x4.pmin(l13, x); l13 = t;
+              if (k == 14) l14 = f32x4.pmax(l14, x);
+              else {
+                t = f32x4.pmax(l14, x); x = f32x4.pmin(l14, x); l14 = t;
+                if (k == 15) l15 = f32x4.pmax(l15, x);
+                else {
+                  t = f32x4.pmax(l15, x); x = f32x4.pmin(l15, x); l15 = t;
+                  l16 = f32x4.pmax(l16, x);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  if (rowFinish(row, classes, c, sumA, f32x4.splat(0), low, tolerance)) return true;
+  let m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, m6: v128, m7: v128, m8: v128, m9: v128, m10: v128, m11: v128, m12: v128, m13: v128, m14: v128, m15: v128, m16: v128, t: v128;
+  // Lanes 2-3 into 0-1.
+  m1 = f32x4.pmax(l1, f32x4.shuffle(l16, l16, 2, 3, 0, 1));
+  m2 = f32x4.pmax(l2, f32x4.shuffle(l15, l15, 2, 3, 0, 1));
+  m3 = f32x4.pmax(l3, f32x4.shuffle(l14, l14, 2, 3, 0, 1));
+  m4 = f32x4.pmax(l4, f32x4.shuffle(l13, l13, 2, 3, 0, 1));
+  m5 = f32x4.pmax(l5, f32x4.shuffle(l12, l12, 2, 3, 0, 1));
+  m6 = f32x4.pmax(l6, f32x4.shuffle(l11, l11, 2, 3, 0, 1));
+  m7 = f32x4.pmax(l7, f32x4.shuffle(l10, l10, 2, 3, 0, 1));
+  m8 = f32x4.pmax(l8, f32x4.shuffle(l9, l9, 2, 3, 0, 1));
+  m9 = f32x4.pmax(l9, f32x4.shuffle(l8, l8, 2, 3, 0, 1));
+  m10 = f32x4.pmax(l10, f32x4.shuffle(l7, l7, 2, 3, 0, 1));
+  m11 = f32x4.pmax(l11, f32x4.shuffle(l6, l6, 2, 3, 0, 1));
+  m12 = f32x4.pmax(l12, f32x4.shuffle(l5, l5, 2, 3, 0, 1));
+  m13 = f32x4.pmax(l13, f32x4.shuffle(l4, l4, 2, 3, 0, 1));
+  m14 = f32x4.pmax(l14, f32x4.shuffle(l3, l3, 2, 3, 0, 1));
+  m15 = f32x4.pmax(l15, f32x4.shuffle(l2, l2, 2, 3, 0, 1));
+  m16 = f32x4.pmax(l16, f32x4.shuffle(l1, l1, 2, 3, 0, 1));
+  t = f32x4.pmax(m1, m9); m9 = f32x4.pmin(m1, m9); m1 = t;
+  t = f32x4.pmax(m2, m10); m10 = f32x4.pmin(m2, m10); m2 = t;
+  t = f32x4.pmax(m3, m11); m11 = f32x4.pmin(m3, m11); m3 = t;
+  t = f32x4.pmax(m4, m12); m12 = f32x4.pmin(m4, m12); m4 = t;
+  t = f32x4.pmax(m5, m13); m13 = f32x4.pmin(m5, m13); m5 = t;
+  t = f32x4.pmax(m6, m14); m14 = f32x4.pmin(m6, m14); m6 = t;
+  t = f32x4.pmax(m7, m15); m15 = f32x4.pmin(m7, m15); m7 = t;
+  t = f32x4.pmax(m8, m16); m16 = f32x4.pmin(m8, m16); m8 = t;
+  t = f32x4.pmax(m1, m5); m5 = f32x4.pmin(m1, m5); m1 = t;
+  t = f32x4.pmax(m2, m6); m6 = f32x4.pmin(m2, m6); m2 = t;
+  t = f32x4.pmax(m3, m7); m7 = f32x4.pmin(m3, m7); m3 = t;
+  t = f32x4.pmax(m4, m8); m8 = f32x4.pmin(m4, m8); m4 = t;
+  t = f32x4.pmax(m9, m13); m13 = f32x4.pmin(m9, m13); m9 = t;
+  t = f32x4.pmax(m10, m14); m14 = f32x4.pmin(m10, m14); m10 = t;
+  t = f32x4.pmax(m11, m15); m15 = f32x4.pmin(m11, m15); m11 = t;
+  t = f32x4.pmax(m12, m16); m16 = f32x4.pmin(m12, m16); m12 = t;
+  t = f32x4.pmax(m1, m3); m3 = f32x4.pmin(m1, m3); m1 = t;
+  t = f32x4.pmax(m2, m4); m4 = f32x4.pmin(m2, m4); m2 = t;
+  t = f32x4.pmax(m5, m7); m7 = f32x4.pmin(m5, m7); m5 = t;
+  t = f32x4.pmax(m6, m8); m8 = f32x4.pmin(m6, m8); m6 = t;
+  t = f32x4.pmax(m9, m11); m11 = f32x4.pmin(m9, m11); m9 = t;
+  t = f32x4.pmax(m10, m12); m12 = f32x4.pmin(m10, m12); m10 = t;
+  t = f32x4.pmax(m13, m15); m15 = f32x4.pmin(m13, m15); m13 = t;
+  t = f32x4.pmax(m14, m16); m16 = f32x4.pmin(m14, m16); m14 = t;
+  t = f32x4.pmax(m1, m2); m2 = f32x4.pmin(m1, m2); m1 = t;
+  t = f32x4.pmax(m3, m4); m4 = f32x4.pmin(m3, m4); m3 = t;
+  t = f32x4.pmax(m5, m6); m6 = f32x4.pmin(m5, m6); m5 = t;
+  t = f32x4.pmax(m7, m8); m8 = f32x4.pmin(m7, m8); m7 = t;
+  t = f32x4.pmax(m9, m10); m10 = f32x4.pmin(m9, m10); m9 = t;
+  t = f32x4.pmax(m11, m12); m12 = f32x4.pmin(m11, m12); m11 = t;
+  t = f32x4.pmax(m13, m14); m14 = f32x4.pmin(m13, m14); m13 = t;
+  t = f32x4.pmax(m15, m16); m16 = f32x4.pmin(m15, m16); m15 = t;
+  l1 = m1;
+  l2 = m2;
+  l3 = m3;
+  l4 = m4;
+  l5 = m5;
+  l6 = m6;
+  l7 = m7;
+  l8 = m8;
+  l9 = m9;
+  l10 = m10;
+  l11 = m11;
+  l12 = m12;
+  l13 = m13;
+  l14 = m14;
+  l15 = m15;
+  l16 = m16;
+  // Lane 1 into 0.
+  m1 = f32x4.pmax(l1, f32x4.shuffle(l16, l16, 1, 0, 3, 2));
+  m2 = f32x4.pmax(l2, f32x4.shuffle(l15, l15, 1, 0, 3, 2));
+  m3 = f32x4.pmax(l3, f32x4.shuffle(l14, l14, 1, 0, 3, 2));
+  m4 = f32x4.pmax(l4, f32x4.shuffle(l13, l13, 1, 0, 3, 2));
+  m5 = f32x4.pmax(l5, f32x4.shuffle(l12, l12, 1, 0, 3, 2));
+  m6 = f32x4.pmax(l6, f32x4.shuffle(l11, l11, 1, 0, 3, 2));
+  m7 = f32x4.pmax(l7, f32x4.shuffle(l10, l10, 1, 0, 3, 2));
+  m8 = f32x4.pmax(l8, f32x4.shuffle(l9, l9, 1, 0, 3, 2));
+  m9 = f32x4.pmax(l9, f32x4.shuffle(l8, l8, 1, 0, 3, 2));
+  m10 = f32x4.pmax(l10, f32x4.shuffle(l7, l7, 1, 0, 3, 2));
+  m11 = f32x4.pmax(l11, f32x4.shuffle(l6, l6, 1, 0, 3, 2));
+  m12 = f32x4.pmax(l12, f32x4.shuffle(l5, l5, 1, 0, 3, 2));
+  m13 = f32x4.pmax(l13, f32x4.shuffle(l4, l4, 1, 0, 3, 2));
+  m14 = f32x4.pmax(l14, f32x4.shuffle(l3, l3, 1, 0, 3, 2));
+  m15 = f32x4.pmax(l15, f32x4.shuffle(l2, l2, 1, 0, 3, 2));
+  m16 = f32x4.pmax(l16, f32x4.shuffle(l1, l1, 1, 0, 3, 2));
+  t = f32x4.pmax(m1, m9); m9 = f32x4.pmin(m1, m9); m1 = t;
+  t = f32x4.pmax(m2, m10); m10 = f32x4.pmin(m2, m10); m2 = t;
+  t = f32x4.pmax(m3, m11); m11 = f32x4.pmin(m3, m11); m3 = t;
+  t = f32x4.pmax(m4, m12); m12 = f32x4.pmin(m4, m12); m4 = t;
+  t = f32x4.pmax(m5, m13); m13 = f32x4.pmin(m5, m13); m5 = t;
+  t = f32x4.pmax(m6, m14); m14 = f32x4.pmin(m6, m14); m6 = t;
+  t = f32x4.pmax(m7, m15); m15 = f32x4.pmin(m7, m15); m7 = t;
+  t = f32x4.pmax(m8, m16); m16 = f32x4.pmin(m8, m16); m8 = t;
+  t = f32x4.pmax(m1, m5); m5 = f32x4.pmin(m1, m5); m1 = t;
+  t = f32x4.pmax(m2, m6); m6 = f32x4.pmin(m2, m6); m2 = t;
+  t = f32x4.pmax(m3, m7); m7 = f32x4.pmin(m3, m7); m3 = t;
+  t = f32x4.pmax(m4, m8); m8 = f32x4.pmin(m4, m8); m4 = t;
+  t = f32x4.pmax(m9, m13); m13 = f32x4.pmin(m9, m13); m9 = t;
+  t = f32x4.pmax(m10, m14); m14 = f32x4.pmin(m10, m14); m10 = t;
+  t = f32x4.pmax(m11, m15); m15 = f32x4.pmin(m11, m15); m11 = t;
+  t = f32x4.pmax(m12, m16); m16 = f32x4.pmin(m12, m16); m12 = t;
+  t = f32x4.pmax(m1, m3); m3 = f32x4.pmin(m1, m3); m1 = t;
+  t = f32x4.pmax(m2, m4); m4 = f32x4.pmin(m2, m4); m2 = t;
+  t = f32x4.pmax(m5, m7); m7 = f32x4.pmin(m5, m7); m5 = t;
+  t = f32x4.pmax(m6, m8); m8 = f32x4.pmin(m6, m8); m6 = t;
+  t = f32x4.pmax(m9, m11); m11 = f32x4.pmin(m9, m11); m9 = t;
+  t = f32x4.pmax(m10, m12); m12 = f32x4.pmin(m10, m12); m10 = t;
+  t = f32x4.pmax(m13, m15); m15 = f32x4.pmin(m13, m15); m13 = t;
+  t = f32x4.pmax(m14, m16); m16 = f32x4.pmin(m14, m16); m14 = t;
+  t = f32x4.pmax(m1, m2); m2 = f32x4.pmin(m1, m2); m1 = t;
+  t = f32x4.pmax(m3, m4); m4 = f32x4.pmin(m3, m4); m3 = t;
+  t = f32x4.pmax(m5, m6); m6 = f32x4.pmin(m5, m6); m5 = t;
+  t = f32x4.pmax(m7, m8); m8 = f32x4.pmin(m7, m8); m7 = t;
+  t = f32x4.pmax(m9, m10); m10 = f32x4.pmin(m9, m10); m9 = t;
+  t = f32x4.pmax(m11, m12); m12 = f32x4.pmin(m11, m12); m11 = t;
+  t = f32x4.pmax(m13, m14); m14 = f32x4.pmin(m13, m14); m13 = t;
+  t = f32x4.pmax(m15, m16); m16 = f32x4.pmin(m15, m16); m15 = t;
+  l1 = m1;
+  l2 = m2;
+  l3 = m3;
+  l4 = m4;
+  l5 = m5;
+  l6 = m6;
+  l7 = m7;
+  l8 = m8;
+  l9 = m9;
+  l10 = m10;
+  l11 = m11;
+  l12 = m12;
+  l13 = m13;
+  l14 = m14;
+  l15 = m15;
+  l16 = m16;
+  store<f32>(top, f32x4.extract_lane(l1, 0));
+  store<f32>(top, f32x4.extract_lane(l2, 0), 4);
+  store<f32>(top, f32x4.extract_lane(l3, 0), 8);
+  store<f32>(top, f32x4.extract_lane(l4, 0), 12);
+  store<f32>(top, f32x4.extract_lane(l5, 0), 16);
+  store<f32>(top, f32x4.extract_lane(l6, 0), 20);
+  store<f32>(top, f32x4.extract_lane(l7, 0), 24);
+  store<f32>(top, f32x4.extract_lane(l8, 0), 28);
+  store<f32>(top, f32x4.extract_lane(l9, 0), 32);
+  if (k >= 10) store<f32>(top, f32x4.extract_lane(l10, 0), 36);
+  if (k >= 11) store<f32>(top, f32x4.extract_lane(l11, 0), 40);
+  if (k >= 12) store<f32>(top, f32x4.extract_lane(l12, 0), 44);
+  if (k >= 13) store<f32>(top, f32x4.extract_lane(l13, 0), 48);
+  if (k >= 14) store<f32>(top, f32x4.extract_lane(l14, 0), 52);
+  if (k >= 15) store<f32>(top, f32x4.extract_lane(l15, 0), 56);
+  if (k >= 16) store<f32>(top, f32x4.extract_lane(l16, 0), 60);
+  if (c < classes) {
+    let kth = load<f32>(top + (<usize>(k - 1) << 2));
+    for (; c < classes; c++) {
+      const x = load<f32>(row + (<usize>c << 2));
+      if (x > kth) {
+        insertDescending(top, k, x);
+        kth = load<f32>(top + (<usize>(k - 1) << 2));
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * A value at or below the row's k-th largest for k <= 32: 8 lanes keep their top 4 values; those
+ * are 32 distinct entries of the row, all at or above the smallest of the fourth level, so at least
+ * k are. Lanes that saw fewer than 4 values keep -1, which is below every probability.
+ */
+@inline
+function laneFloor(row: usize, classes: i32): f32 {
   const floor = f32x4.splat(-1);
   let a1 = floor, a2 = floor, a3 = floor, a4 = floor;
   let b1 = floor, b2 = floor, b3 = floor, b4 = floor;
   for (let c = 0; c + 8 <= classes; c += 8) {
     let a = v128.load(row + (<usize>c << 2));
     let b = v128.load(row + (<usize>c << 2), 16);
-    if (levels == 1) {
-      a1 = f32x4.pmax(a1, a);
-      b1 = f32x4.pmax(b1, b);
-    } else {
-      let t = f32x4.pmax(a1, a); a = f32x4.pmin(a1, a); a1 = t;
-      t = f32x4.pmax(b1, b); b = f32x4.pmin(b1, b); b1 = t;
-      if (levels == 2) {
-        a2 = f32x4.pmax(a2, a);
-        b2 = f32x4.pmax(b2, b);
-      } else {
-        t = f32x4.pmax(a2, a); a = f32x4.pmin(a2, a); a2 = t;
-        t = f32x4.pmax(b2, b); b = f32x4.pmin(b2, b); b2 = t;
-        t = f32x4.pmax(a3, a); a = f32x4.pmin(a3, a); a3 = t;
-        t = f32x4.pmax(b3, b); b = f32x4.pmin(b3, b); b3 = t;
-        a4 = f32x4.pmax(a4, a);
-        b4 = f32x4.pmax(b4, b);
-      }
-    }
+    let t = f32x4.pmax(a1, a); a = f32x4.pmin(a1, a); a1 = t;
+    t = f32x4.pmax(b1, b); b = f32x4.pmin(b1, b); b1 = t;
+    t = f32x4.pmax(a2, a); a = f32x4.pmin(a2, a); a2 = t;
+    t = f32x4.pmax(b2, b); b = f32x4.pmin(b2, b); b2 = t;
+    t = f32x4.pmax(a3, a); a = f32x4.pmin(a3, a); a3 = t;
+    t = f32x4.pmax(b3, b); b = f32x4.pmin(b3, b); b3 = t;
+    a4 = f32x4.pmax(a4, a);
+    b4 = f32x4.pmax(b4, b);
   }
-  const last = levels == 1 ? f32x4.pmin(a1, b1) : levels == 2 ? f32x4.pmin(a2, b2) : f32x4.pmin(a4, b4);
+  const last = f32x4.pmin(a4, b4);
   return min(min(f32x4.extract_lane(last, 0), f32x4.extract_lane(last, 1)), min(f32x4.extract_lane(last, 2), f32x4.extract_lane(last, 3)));
 }
 
 /**
- * Top-k (k <= 32) of one row: the values at or above laneFloor are gathered without branches into
- * `work`, sorted descending by insertion (there are k to about 2k of them on typical rows), and the
- * first k kept.
+ * Top-k (16 < k <= 32) of one row: the values at or above laneFloor are gathered without branches
+ * into `work`, sorted descending by insertion, and the first k kept.
  */
 @inline
 function topKThreshold(row: usize, classes: i32, k: i32, top: usize, work: usize): void {
-  let floor: f32;
-  if (k <= 8) floor = laneFloor(row, classes, 1);
-  else if (k <= 16) floor = laneFloor(row, classes, 2);
-  else floor = laneFloor(row, classes, 4);
+  const floor = laneFloor(row, classes);
   let n = 0;
   for (let c = 0; c < classes; c++) {
     const x = load<f32>(row + (<usize>c << 2));
@@ -430,6 +630,14 @@ export function topK(values: usize, rows: i32, classes: i32, k: i32, out: usize,
     else if (k == 6) bad = topKNetwork8(row, classes, 6, top, tolerance);
     else if (k == 7) bad = topKNetwork8(row, classes, 7, top, tolerance);
     else if (k == 8) bad = topKNetwork8(row, classes, 8, top, tolerance);
+    else if (k == 9) bad = topKNetwork16(row, classes, 9, top, tolerance);
+    else if (k == 10) bad = topKNetwork16(row, classes, 10, top, tolerance);
+    else if (k == 11) bad = topKNetwork16(row, classes, 11, top, tolerance);
+    else if (k == 12) bad = topKNetwork16(row, classes, 12, top, tolerance);
+    else if (k == 13) bad = topKNetwork16(row, classes, 13, top, tolerance);
+    else if (k == 14) bad = topKNetwork16(row, classes, 14, top, tolerance);
+    else if (k == 15) bad = topKNetwork16(row, classes, 15, top, tolerance);
+    else if (k == 16) bad = topKNetwork16(row, classes, 16, top, tolerance);
     else {
       bad = rowInvalid(row, classes, tolerance);
       if (!bad) {

@@ -194,6 +194,10 @@ lines.push(
     `(${datasets.map((d) => `${d.name} ${partSizeOf(d)}`).join(", ")} records a part), so figures are comparable in kind, not digit for digit. ` +
     "Every figure is reproducible: the same seed gives the same fingerprints (results/paper/<dataset>/report.json).",
   "",
+  ...(() => {
+    const left = BUNDLED_DATASETS.map((d) => d.name).filter((n) => !names.includes(n));
+    return left.length > 0 ? [`This run left out ${left.join(", ")} (\`--datasets\` chooses the sets; by default all seven run).`, ""] : [];
+  })(),
   "Cells are precision / recall / AUC of the member class unless stated.",
   "",
   "## Adversary 1 against Shokri et al.",

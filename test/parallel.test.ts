@@ -4,7 +4,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ReferencePcg32 } from "../src/kernels/reference/random.js";
 import "../src/models/engines.js";
-import { trainInParallel, trainSequentially, type TrainingJob, type WorkerAdapter } from "../src/models/parallel.js";
+import { TrainingPool, trainInParallel, trainSequentially, type TrainingJob, type WorkerAdapter } from "../src/models/parallel.js";
 import type { LabeledData } from "../src/types.js";
 
 const parallel = suite("parallel training");
@@ -47,6 +47,45 @@ parallel("3 models in 2 workers give the same weights, hashes and posteriors as 
   assert.is(new Set(inParallel.map((r) => r.weightsSha256)).size, 3);
   for (const [index, count] of [[0, 3], [1, 3], [2, 4]] as const) {
     assert.equal(epochs.filter(([i]) => i === index).map(([, e]) => e), Array.from({ length: count }, (_, e) => e + 1));
+  }
+});
+
+parallel("the tfjs engine trains in workers too (each initialises tfjs-backend-wasm) and equals sequential", async () => {
+  const adapter = await runtimeWorkers();
+  const tfjsJobs: TrainingJob[] = [1, 2].map((seed) => ({
+    kind: "mlp",
+    spec: { inputShape: [12], numClasses: 3, dropout: 0.25, engine: "tfjs" },
+    data: synthetic(120, 12, 3, seed),
+    options: { seed, epochs: 2, batchSize: 40 },
+    predict: [{ features: synthetic(5, 12, 3, 9).features, rows: 5 }],
+  }));
+  const inParallel = await trainInParallel(tfjsJobs, { adapter, workers: 2 });
+  const inSequence = await trainSequentially(tfjsJobs);
+  inParallel.forEach((result, i) => {
+    assert.is(result.summary.engine, inSequence[i]!.summary.engine);
+    assert.is(result.weightsSha256, inSequence[i]!.weightsSha256, `tfjs job ${i}`);
+    assert.equal(Array.from(result.posteriors[0]!.values), Array.from(inSequence[i]!.posteriors[0]!.values));
+  });
+});
+
+parallel("a pool stays up across batches; an aborted batch rejects and the pool goes on", async () => {
+  const adapter = await runtimeWorkers();
+  const pool = new TrainingPool({ adapter, workers: 2 });
+  try {
+    const expected = (await trainSequentially(jobs())).map((r) => r.weightsSha256);
+    assert.equal((await pool.train(jobs())).map((r) => r.weightsSha256), expected);
+    const controller = new AbortController();
+    const long: TrainingJob[] = jobs().map((job) => ({ ...job, options: { ...job.options, epochs: 200 } }));
+    const aborted = pool.train(long, { signal: controller.signal, onEpoch: () => controller.abort(new Error("enough")) });
+    try {
+      await aborted;
+      assert.unreachable("should reject");
+    } catch (error) {
+      assert.is((error as Error).message, "enough");
+    }
+    assert.equal((await pool.train(jobs().reverse())).map((r) => r.weightsSha256), expected.reverse());
+  } finally {
+    pool.close();
   }
 });
 

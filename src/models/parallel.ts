@@ -94,78 +94,177 @@ export function serveTrainingJobs(port: MessagePortLike): void {
   });
 }
 
-export interface ParallelOptions {
-  readonly adapter: WorkerAdapter;
-  /** How many workers (default: adapter.defaultWorkers(), the number of cores); never more than jobs. */
-  readonly workers?: number;
-  /** Per-epoch progress of job `index`. */
+export interface BatchOptions {
+  /** Per-epoch progress of job `index` (its index in the jobs passed to train()). */
   readonly onEpoch?: (index: number, info: EpochInfo) => void;
   /** Called as each job finishes (in completion order). */
   readonly onResult?: (index: number, result: TrainingResult) => void;
-  /** Aborting terminates the workers; the promise rejects with the signal's reason. */
+  /** Aborting stops the batch: queued jobs are dropped, workers running its jobs are terminated
+   *  (the pool starts fresh ones when needed), and the promise rejects with the signal's reason. */
   readonly signal?: AbortSignal;
 }
 
+export interface ParallelOptions extends BatchOptions {
+  readonly adapter: WorkerAdapter;
+  /** How many workers (default: adapter.defaultWorkers(), the number of cores); never more than jobs. */
+  readonly workers?: number;
+}
+
+interface Batch extends BatchOptions {
+  readonly jobs: readonly TrainingJob[];
+  readonly results: TrainingResult[];
+  remaining: number;
+  settled: boolean;
+  resolve(results: TrainingResult[]): void;
+  reject(error: unknown): void;
+}
+
+interface Task {
+  readonly id: number;
+  readonly batch: Batch;
+  readonly index: number;
+}
+
+interface Slot {
+  readonly worker: WorkerHandle;
+  readonly number: number;
+  task: Task | undefined;
+}
+
+function checkWorkers(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`workers: expected a positive integer, got ${String(value)}`);
+  return value;
+}
+
 /**
- * Trains every job across a pool of workers; results come back in job order and are bit-identical
- * to runTrainingJob() on each job in turn (each job's randomness comes from its own seed).
+ * A pool of training workers that stay up between batches (each keeps its wasm instances and tfjs
+ * backend warm). Workers start on demand, up to `workers`; close() ends them.
+ */
+export class TrainingPool {
+  readonly size: number;
+  private readonly adapter: WorkerAdapter;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 0;
+  private started = 0;
+  private closed = false;
+
+  constructor(options: { adapter: WorkerAdapter; workers?: number }) {
+    this.adapter = options.adapter;
+    this.size = checkWorkers(options.workers ?? options.adapter.defaultWorkers());
+  }
+
+  /** Trains the jobs; results in job order, bit-identical to runTrainingJob() on each in turn. */
+  train(jobs: readonly TrainingJob[], options: BatchOptions = {}): Promise<TrainingResult[]> {
+    if (this.closed) return Promise.reject(new Error("training pool: closed"));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (jobs.length === 0) return Promise.resolve([]);
+    return new Promise<TrainingResult[]>((resolve, reject) => {
+      const batch: Batch = { ...options, jobs, results: new Array(jobs.length), remaining: jobs.length, settled: false, resolve, reject };
+      signal?.addEventListener("abort", () => this.fail(batch, signal.reason), { once: true });
+      jobs.forEach((_, index) => this.queue.push({ id: this.nextId++, batch, index }));
+      this.pump();
+    });
+  }
+
+  /** Terminates every worker; pending batches reject. */
+  close(): void {
+    this.closed = true;
+    for (const task of [...this.queue, ...this.slots.map((s) => s.task)]) if (task) this.fail(task.batch, new Error("training pool: closed"));
+    for (const slot of this.slots.splice(0)) slot.worker.terminate();
+  }
+
+  private fail(batch: Batch, error: unknown): void {
+    if (batch.settled) return;
+    batch.settled = true;
+    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.batch === batch) this.queue.splice(i, 1);
+    // A job cannot be stopped inside its worker: end the workers still busy with this batch.
+    for (const slot of this.slots.filter((s) => s.task?.batch === batch)) this.retire(slot);
+    batch.reject(error);
+    this.pump();
+  }
+
+  private retire(slot: Slot): void {
+    slot.worker.terminate();
+    this.slots.splice(this.slots.indexOf(slot), 1);
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      let slot = this.slots.find((s) => !s.task);
+      if (!slot) {
+        if (this.slots.length >= this.size) return;
+        slot = this.spawn();
+        if (!slot) return;
+      }
+      const task = this.queue.shift()!;
+      slot.task = task;
+      slot.worker.postMessage({ type: "job", id: task.id, job: task.batch.jobs[task.index]! } satisfies ToWorker);
+    }
+  }
+
+  private spawn(): Slot | undefined {
+    const number = ++this.started;
+    let worker: WorkerHandle;
+    try {
+      worker = this.adapter.spawn();
+    } catch (error) {
+      const reason = new Error(`workers: could not start worker ${number}: ${error instanceof Error ? error.message : String(error)}`);
+      for (const task of this.queue.splice(0)) this.fail(task.batch, reason);
+      return undefined;
+    }
+    const slot: Slot = { worker, number, task: undefined };
+    this.slots.push(slot);
+    worker.onError((error) => {
+      if (!this.slots.includes(slot)) return;
+      const task = slot.task;
+      this.retire(slot);
+      const reason = new Error(`workers: worker ${number} failed: ${error.message}`);
+      if (task) this.fail(task.batch, reason);
+      else this.pump();
+    });
+    worker.onMessage((raw) => {
+      const message = raw as FromWorker;
+      const task = slot.task;
+      if (!task || task.id !== message.id) return;
+      const { batch, index } = task;
+      if (message.type === "epoch") {
+        if (!batch.settled) batch.onEpoch?.(index, message.info);
+        return;
+      }
+      slot.task = undefined;
+      if (message.type === "error") {
+        const job = batch.jobs[index]!;
+        this.fail(batch, new Error(`job ${index} (${job.kind}, seed ${job.options.seed}): ${message.message}`));
+      } else if (!batch.settled) {
+        batch.results[index] = message.result;
+        batch.onResult?.(index, message.result);
+        if (--batch.remaining === 0) {
+          batch.settled = true;
+          batch.resolve(batch.results);
+        }
+      }
+      this.pump();
+    });
+    return slot;
+  }
+}
+
+/**
+ * Trains every job across a fresh pool of workers, closed afterwards; results come back in job
+ * order and are bit-identical to runTrainingJob() on each job in turn (each job's randomness comes
+ * from its own seed).
  */
 export async function trainInParallel(jobs: readonly TrainingJob[], options: ParallelOptions): Promise<TrainingResult[]> {
-  const { adapter, onEpoch, onResult, signal } = options;
-  const requested = options.workers ?? adapter.defaultWorkers();
-  if (!Number.isSafeInteger(requested) || requested < 1) throw new RangeError(`workers: expected a positive integer, got ${String(requested)}`);
-  signal?.throwIfAborted();
+  const requested = checkWorkers(options.workers ?? options.adapter.defaultWorkers());
+  options.signal?.throwIfAborted();
   if (jobs.length === 0) return [];
-  const count = Math.min(requested, jobs.length);
-  const results: TrainingResult[] = new Array(jobs.length);
-  const workers: WorkerHandle[] = [];
-  let next = 0;
-  let finished = 0;
-
+  const pool = new TrainingPool({ adapter: options.adapter, workers: Math.min(requested, jobs.length) });
   try {
-    return await new Promise<TrainingResult[]>((resolve, reject) => {
-      const fail = (error: unknown) => reject(error);
-      const onAbort = () => fail(signal!.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const dispatch = (worker: WorkerHandle) => {
-        if (next >= jobs.length) return;
-        const id = next++;
-        worker.postMessage({ type: "job", id, job: jobs[id]! } satisfies ToWorker);
-      };
-      for (let w = 0; w < count; w++) {
-        let worker: WorkerHandle;
-        try {
-          worker = adapter.spawn();
-        } catch (error) {
-          fail(new Error(`workers: could not start worker ${w + 1} of ${count}: ${error instanceof Error ? error.message : String(error)}`));
-          return;
-        }
-        workers.push(worker);
-        worker.onError((error) => fail(new Error(`workers: worker ${w + 1} failed: ${error.message}`)));
-        worker.onMessage((raw) => {
-          const message = raw as FromWorker;
-          if (message.type === "epoch") {
-            onEpoch?.(message.id, message.info);
-          } else if (message.type === "error") {
-            const job = jobs[message.id]!;
-            fail(new Error(`job ${message.id} (${job.kind}, seed ${job.options.seed}): ${message.message}`));
-          } else {
-            results[message.id] = message.result;
-            onResult?.(message.id, message.result);
-            finished++;
-            if (finished === jobs.length) {
-              signal?.removeEventListener("abort", onAbort);
-              resolve(results);
-            } else {
-              dispatch(worker);
-            }
-          }
-        });
-        dispatch(worker);
-      }
-    });
+    return await pool.train(jobs, options);
   } finally {
-    for (const worker of workers) worker.terminate();
+    pool.close();
   }
 }
 

@@ -1,4 +1,5 @@
 // The dense kinds as layer lists, shared by the fused kernel trainer and its plain reference.
+import { HIDDEN_UNITS } from "../architectures.js";
 import type { ModelKind } from "../types.js";
 
 export type Activation = "tanh" | "relu" | "softmax";
@@ -14,22 +15,11 @@ export interface DenseLayerSpec {
 
 export type DenseKind = Exclude<ModelKind, "cnn">;
 
-/** Hidden layers of each dense kind (the output layer is always dense numClasses -> softmax); the
- *  same stacks as the tfjs engine's (all hidden layers tanh, as in the ML-Leaks authors' code). */
-export const DENSE_HIDDEN: Readonly<Record<DenseKind, readonly { units: number; activation: Activation }[]>> = {
-  // The paper's target and shadow model for non-image data: dense 128 (tanh) -> softmax.
-  mlp: [{ units: 128, activation: "tanh" }],
-  // Softmax regression.
-  logreg: [],
-  // A deeper MLP for the model-independence experiments.
-  "deep-mlp": [
-    { units: 256, activation: "tanh" },
-    { units: 128, activation: "tanh" },
-    { units: 64, activation: "tanh" },
-  ],
-  // The paper's attack model: one 64-unit hidden layer, softmax output.
-  "attack-mlp": [{ units: 64, activation: "tanh" }],
-};
+/** Hidden layers of each dense kind (the output layer is always dense numClasses -> softmax): the
+ *  tfjs engine's stacks (architectures.ts), all hidden layers tanh as in the ML-Leaks authors' code. */
+export const DENSE_HIDDEN: Readonly<Record<DenseKind, readonly { units: number; activation: Activation }[]>> = Object.fromEntries(
+  Object.entries(HIDDEN_UNITS).map(([kind, sizes]) => [kind, sizes.map((units) => ({ units, activation: "tanh" as const }))]),
+) as Record<DenseKind, { units: number; activation: Activation }[]>;
 
 export function isDenseKind(kind: string): kind is DenseKind {
   return Object.hasOwn(DENSE_HIDDEN, kind);

@@ -26,6 +26,7 @@ export class FusedDenseClassifier implements Classifier {
 
   static async create(kind: ModelKind, spec: ModelSpec): Promise<FusedDenseClassifier> {
     if (!isDenseKind(kind)) throw new Error(`engine "fused": trains dense kinds only (mlp, logreg, deep-mlp, attack-mlp), not '${kind}'`);
+    if (spec.dropout && kind === "logreg") throw new Error("dropout: logreg has no hidden layer to apply dropout after");
     const inputDim = spec.inputShape.reduce((a, b) => a * b, 1);
     const trainer = await FusedDenseTrainer.create(denseLayers(kind, inputDim, spec.numClasses), spec.dropout ?? 0);
     return new FusedDenseClassifier(kind, spec, inputDim, trainer);

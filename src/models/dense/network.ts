@@ -22,7 +22,13 @@ interface DenseKernels {
   denseActivationBackward(d: number, y: number, mask: number, n: number, act: number): void;
   denseAdam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
   denseGlorotUniform(gen: number, w: number, n: number, limit: number, slot: number): void;
+  denseSparseGemm(a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, nz: number): void;
+  denseCountNonzero(x: number, n: number): number;
 }
+
+/** Inputs at most this dense (fraction of non-zero features) take the sparse first-layer path:
+ *  the same bits, with work in proportion to the non-zeros (Purchase-100's binary features). */
+const SPARSE_MAX_DENSITY = 0.4;
 
 const PAGE = 65536;
 const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE;
@@ -45,6 +51,8 @@ interface Workspace {
   readonly dropped: number[];
   readonly mask: number[];
   readonly delta: number[];
+  /** Scratch for denseSparseGemm's non-zero indices. */
+  readonly nonzeros: number;
 }
 
 /** Splits a non-negative integer < 2^53 into the two u32 halves the PCG32 kernel takes. */
@@ -72,6 +80,8 @@ export class FusedDenseTrainer implements DenseTrainer {
   private adam: AdamSettings | undefined;
   private stepCount = 0;
   private data: { features: number; labels: number; order: number; rows: number; work: Workspace } | undefined;
+  /** Whether the first layer's input is sparse enough for denseSparseGemm. */
+  private sparseInput = false;
 
   static async create(layers: readonly DenseLayerSpec[], dropout = 0): Promise<FusedDenseTrainer> {
     return new FusedDenseTrainer((await instantiateKernels()).exports as unknown as DenseKernels, layers, dropout);
@@ -165,8 +175,9 @@ export class FusedDenseTrainer implements DenseTrainer {
       mask.push(dropping ? take(bytes) : 0);
       delta.push(training ? take(bytes) : 0);
     });
+    const nonzeros = take(Math.max(rows, this.layers[0]!.inputs) * 4);
     this.ensure(next);
-    return { work: { rows, batchFeatures, batchLabels, out, dropped, mask, delta }, end: next };
+    return { work: { rows, batchFeatures, batchLabels, out, dropped, mask, delta, nonzeros }, end: next };
   }
 
   setData(features: Float32Array, labels: Int32Array, rows: number, maxBatch: number): void {
@@ -184,6 +195,7 @@ export class FusedDenseTrainer implements DenseTrainer {
     new Float32Array(buffer, featuresAt, rows * inputs).set(features.subarray(0, rows * inputs));
     new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
     this.data = { features: featuresAt, labels: labelsAt, order: orderAt, rows, work };
+    this.sparseInput = this.k.denseCountNonzero(featuresAt, rows * inputs) <= SPARSE_MAX_DENSITY * rows * inputs;
   }
 
   shuffle(): void {
@@ -208,7 +220,11 @@ export class FusedDenseTrainer implements DenseTrainer {
     this.layers.forEach(({ inputs, units, activation }, l) => {
       inputsOf.push(input);
       const slots = this.slots[l]!;
-      k.denseGemm(input, inputs, 1, this.params + slots.kernel, units, work.out[l]!, units, count, units, inputs, 0);
+      if (l === 0 && this.sparseInput) {
+        k.denseSparseGemm(input, inputs, 1, this.params + slots.kernel, units, work.out[l]!, units, count, units, inputs, work.nonzeros);
+      } else {
+        k.denseGemm(input, inputs, 1, this.params + slots.kernel, units, work.out[l]!, units, count, units, inputs, 0);
+      }
       k.denseBiasActivation(work.out[l]!, this.params + slots.bias, count, units, ACTIVATION_CODES[activation]);
       input = work.out[l]!;
       if (dropout && work.dropped[l]) {
@@ -232,7 +248,8 @@ export class FusedDenseTrainer implements DenseTrainer {
       const slots = this.slots[l]!;
       const delta = work.delta[l]!;
       const gKernel = this.grads + slots.kernel;
-      k.denseGemm(inputsOf[l]!, 1, inputs, delta, units, gKernel, units, inputs, units, count, 0);
+      if (l === 0 && this.sparseInput) k.denseSparseGemm(inputsOf[l]!, 1, inputs, delta, units, gKernel, units, inputs, units, count, work.nonzeros);
+      else k.denseGemm(inputsOf[l]!, 1, inputs, delta, units, gKernel, units, inputs, units, count, 0);
       if (l2 !== 0) k.denseAddScaled(gKernel, this.params + slots.kernel, inputs * units, Math.fround(2 * l2));
       k.denseColumnSums(delta, count, units, this.grads + slots.bias);
       if (l > 0) {
@@ -271,6 +288,7 @@ export class FusedDenseTrainer implements DenseTrainer {
     const buffer = this.k.memory.buffer;
     new Float32Array(buffer, work.batchFeatures, rows * this.layers[0]!.inputs).set(features);
     new Int32Array(buffer, work.batchLabels, rows).set(labels);
+    this.sparseInput = this.k.denseCountNonzero(work.batchFeatures, rows * this.layers[0]!.inputs) <= SPARSE_MAX_DENSITY * rows * this.layers[0]!.inputs;
     const inputsOf = this.forward(work, rows, false);
     this.backward(work, rows, inputsOf, false);
     return this.tensors(this.grads);
@@ -318,6 +336,7 @@ export class FusedDenseTrainer implements DenseTrainer {
     for (let start = 0; start < rows; start += chunk) {
       const count = Math.min(chunk, rows - start);
       this.f32(work.batchFeatures, count * inputs).set(features.subarray(start * inputs, (start + count) * inputs));
+      this.sparseInput = this.k.denseCountNonzero(work.batchFeatures, count * inputs) <= SPARSE_MAX_DENSITY * count * inputs;
       this.forward(work, count, false);
       result.set(this.f32(work.out[this.layers.length - 1]!, count * classes), start * classes);
     }
