@@ -30,6 +30,14 @@ const FLAGS = [
   "--disable-sync",
 ];
 const TEST_TIMEOUT_MS = 10 * 60 * 1000;
+// --only tests|probe|page runs one part (for iterating); the default runs all three.
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+if (only !== undefined && !["tests", "probe", "page"].includes(only)) {
+  console.error(`test:browser: --only expects tests, probe or page, got ${only}`);
+  process.exit(2);
+}
+const part = (name) => only === undefined || only === name;
 
 if (!existsSync(CHROMIUM)) {
   console.error(`test:browser: ${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
@@ -47,7 +55,7 @@ const stripAnsi = (text) => text.replace(/\u001b\[[0-9;]*m/g, "");
 
 const tests = await buildBrowserTests();
 await buildWeb();
-const { url: origin, server } = await startWebServer({ mounts: { "/_test/": browserTestOut, "/": webOut } });
+const { url: origin, server, requests } = await startWebServer({ mounts: { "/_test/": browserTestOut, "/": webOut } });
 const userDataDir = mkdtempSync(join(tmpdir(), "mlleaks-chromium-"));
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
@@ -96,8 +104,29 @@ function posteriorCsv(rng, rows, classes, peak) {
   return lines.join("\n") + "\n";
 }
 
+/** The short audit of the probe, run by clicking through the page's dataset form. */
+async function testDatasetAudit(page, nodeFingerprint, shortAudit) {
+  await page.selectOption("#dataset", shortAudit.dataset);
+  await page.fill("#epochs", String(shortAudit.epochs));
+  await page.fill("#part-size", String(shortAudit.partSize));
+  await page.fill("#seed", String(shortAudit.seed));
+  await page.click("#run-audit");
+  // Mid-way: the progress bar moves and says what it is doing.
+  await page.waitForFunction(() => Number(document.getElementById("progress")?.getAttribute("value") ?? document.getElementById("progress")?.value) > 0.05, null, { timeout: TEST_TIMEOUT_MS });
+  const midway = await page.textContent("#status");
+  await page.screenshot({ path: join(outputDir, "page-audit-progress.png"), fullPage: true });
+  await page.waitForFunction(() => document.body.dataset.state !== "running", null, { timeout: TEST_TIMEOUT_MS });
+  const error = await page.evaluate(() => (document.body.dataset.state === "error" ? document.getElementById("error-panel")?.textContent : ""));
+  const fingerprint = await page.textContent("#fingerprint").catch(() => null);
+  const facts = await page.textContent("#facts").catch(() => "");
+  const rows = await page.locator("#summary tbody tr[data-attack]").count();
+  await page.screenshot({ path: join(outputDir, "page-audit.png"), fullPage: true });
+  report(!error && rows > 0, "page: bundled-dataset audit (digits) with a progress bar", error || `${rows} attack rows; mid-way: ${JSON.stringify(midway)}`);
+  report(fingerprint === nodeFingerprint, "page: audit fingerprint == node", fingerprint === nodeFingerprint ? `${nodeFingerprint.slice(0, 16)} (${/wasmThreads \d+/.exec(facts ?? "")?.[0] ?? "threads ?"})` : `page ${fingerprint} node ${nodeFingerprint}`);
+}
+
 /** The audit page, driven like a user; every fingerprint it shows must equal Node's. */
-async function testAuditPage() {
+async function testAuditPage(nodeAuditFingerprint) {
   mkdirSync(outputDir, { recursive: true });
   const dist = (path) => import(pathToFileURL(join(root, "dist", "src", path)).href);
   const { Pcg32, initKernels } = await dist("kernels/index.js");
@@ -124,6 +153,15 @@ async function testAuditPage() {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(origin);
     await page.waitForSelector("body[data-state=ready]");
+    const { SHORT_AUDIT } = await import(pathToFileURL(join(root, "dist", "test", "runtimes", "probe.js")).href);
+    if (nodeAuditFingerprint === undefined) {
+      const { audit } = await dist("audit.js");
+      const { loadDataset } = await dist("datasets/index.js");
+      const { bundledDataSource } = await dist("adapters/node/dataset-source.js");
+      const { dataset, ...options } = SHORT_AUDIT;
+      nodeAuditFingerprint = await fingerprintReport(await audit({ ...options, dataset: await loadDataset(dataset, { source: bundledDataSource() }) }));
+    }
+    await testDatasetAudit(page, nodeAuditFingerprint, SHORT_AUDIT);
     await page.setInputFiles("#members-file", files.members);
     await page.setInputFiles("#nonmembers-file", files.nonmembers);
     await page.click("#run-posteriors");
@@ -173,7 +211,7 @@ try {
   const browserVersion = browser.version();
   console.log(`chromium ${browserVersion} (${CHROMIUM}), server ${origin}`);
 
-  for (const { name, file } of tests.bundles) {
+  for (const { name, file } of part("tests") ? tests.bundles : []) {
     const state = await runInPage(`_test/run.html?file=${encodeURIComponent(name)}`);
     const output = stripAnsi(state.output ?? "");
     const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? 0);
@@ -182,23 +220,34 @@ try {
     report(good, `chromium ${file}`, `(${ok}/${total})`);
     if (!good) console.log([state.error, ...state.errors, output].filter(Boolean).join("\n").replace(/^/gm, "     "));
   }
-  for (const { file, needs } of tests.nodeOnly) console.log(`skip chromium ${file}  (imports ${needs.join(", ")}: Node and Deno only)`);
+  for (const { file, needs } of part("tests") ? tests.nodeOnly : []) console.log(`skip chromium ${file}  (imports ${needs.join(", ")}: Node and Deno only)`);
 
-  // The probe: the same hashes in this Node process and in the page.
+  // The probe: the same hashes in this Node process and in the page, whatever the page's wasm
+  // thread count (tfjs's default, then 2 threads on a page that reports 4 cores).
   const { runProbe } = await import(pathToFileURL(join(root, "dist", "test", "runtimes", "probe.js")).href);
-  const nodeProbe = await runProbe();
-  const state = await runInPage("_test/run.html?probe");
-  if (state.error || !state.probe) {
-    report(false, "chromium probe", state.error ?? state.errors.join("\n"));
-  } else {
+  const { bundledDataSource } = await import(pathToFileURL(join(root, "dist", "src", "adapters", "node", "dataset-source.js")).href);
+  const nodeProbe = part("probe") ? await runProbe({ source: bundledDataSource() }) : undefined;
+  if (nodeProbe) console.log(`probe in ${nodeProbe.runtime}: ${JSON.stringify(nodeProbe.facts)}`);
+  for (const query of nodeProbe ? ["probe", "probe&threads=2&cores=4"] : []) {
+    const state = await runInPage(`_test/run.html?${query}`);
+    if (state.error || !state.probe) {
+      report(false, `chromium ${query}`, [state.error, ...state.errors].filter(Boolean).join("\n"));
+      continue;
+    }
+    console.log(`${query} in chromium: ${JSON.stringify(state.probe.facts)}`);
+    report(state.probe.facts.crossOriginIsolated === true, `chromium ${query}: cross-origin isolated (COOP/COEP)`);
     for (const [key, hash] of Object.entries(nodeProbe.hashes)) {
       const page = state.probe.hashes[key];
-      report(page === hash, `probe ${key}: node == chromium`, page === hash ? hash.slice(0, 16) : `node ${hash} chromium ${page}`);
+      const threads = state.probe.facts.wasmThreads;
+      report(page === hash, `probe ${key}: node == chromium (${threads} wasm thread${threads === 1 ? "" : "s"})`, page === hash ? hash.slice(0, 16) : `node ${hash} chromium ${page}`);
     }
-    console.log(`probe facts: node ${JSON.stringify(nodeProbe.facts ?? {})}; chromium ${JSON.stringify(state.probe.facts ?? {})}`);
   }
 
-  await testAuditPage();
+  if (nodeProbe) {
+    const binaries = [...new Set(requests.filter((path) => path.endsWith(".wasm")))];
+    report(binaries.includes("/wasm/tfjs-backend-wasm-threaded-simd.wasm"), "cross-origin isolated pages load the threaded SIMD binary", binaries.join(", "));
+  }
+  if (part("page")) await testAuditPage(nodeProbe?.hashes.auditFingerprint);
 
   report(foreign.length === 0, "no request left the page's origin", foreign.length ? foreign.join(", ") : "");
 } catch (error) {

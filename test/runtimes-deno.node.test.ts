@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { bundledDataSource } from "../src/adapters/node/dataset-source.js";
 import { runProbe, type ProbeResult } from "./runtimes/probe.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -23,12 +24,14 @@ let denoProbe: ProbeResult;
 
 runtimes.before(async () => {
   const [inNode, denoRun] = await Promise.all([
-    runProbe(),
+    runProbe({ source: bundledDataSource() }),
     promisify(execFile)(deno, ["run", "-A", "--quiet", probeCli], { cwd: root, maxBuffer: 1 << 24, env: { ...process.env, NO_COLOR: "1" } }),
   ]);
   node = inNode;
   denoProbe = JSON.parse(denoRun.stdout.trim().split("\n").pop()!) as ProbeResult;
-  console.log(`\n  node:  ${node.runtime} ${JSON.stringify(node.facts)}\n  deno:  ${denoProbe.runtime} ${JSON.stringify(denoProbe.facts)}`);
+  for (const [name, probe] of [["node", node], ["deno", denoProbe]] as const) {
+    console.log(`\n  ${name}: ${probe.runtime} ${JSON.stringify(probe.facts)} audit fingerprint ${probe.hashes.auditFingerprint}`);
+  }
 });
 
 runtimes("the probe really ran in Deno", () => {

@@ -2,10 +2,14 @@
 // in a model's posteriors on members and non-members (threshold and metric attacks). Results: a
 // summary table, the report's ROC curves (linear and log-log), the full report, report.json.
 // Everything runs in this tab; the only requests go to the page's own origin (datasets/, wasm/).
+import { fetchDataSource } from "../src/adapters/browser/dataset-source.js";
 import { parsePosteriorFile } from "../src/attacks/posterior-files.js";
+import { audit, type Defence } from "../src/audit.js";
+import { BUNDLED_DATASETS } from "../src/datasets/catalog.js";
+import { loadDataset } from "../src/datasets/index.js";
 import { auditPosteriors } from "../src/audit-posteriors.js";
-import { npyToFloat32, parseNpy } from "../src/datasets/npy.js";
 import { initKernels } from "../src/kernels/index.js";
+import { initModelBackend } from "../src/models/index.js";
 import { renderReportHtml } from "../src/report/html.js";
 import { buildReportDocument, serializeReport } from "../src/report/json.js";
 import type { AuditReport, ReportDocument } from "../src/report/types.js";
@@ -22,7 +26,7 @@ const progressBar = $<HTMLProgressElement>("progress");
 const statusLine = $("status");
 const errorPanel = $("error-panel");
 const results = $("results");
-const buttons = [$<HTMLButtonElement>("run-posteriors")];
+const buttons = [$<HTMLButtonElement>("run-audit"), $<HTMLButtonElement>("run-posteriors")];
 
 /** Facts about this runtime that go into the report's versions (they never enter the fingerprint). */
 const runtimeFacts: Record<string, string> = {
@@ -123,6 +127,63 @@ $("download").addEventListener("click", () => {
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 });
 
+// --- Bundled datasets ------------------------------------------------------------------------
+
+// The datasets and the tfjs-backend-wasm binaries come from this page's own server (dist/web).
+const datasets = fetchDataSource(new URL("datasets/", location.href));
+const datasetSelect = $<HTMLSelectElement>("dataset");
+const shadowSelect = $<HTMLSelectElement>("shadow-dataset");
+const partSizeInput = $<HTMLInputElement>("part-size");
+for (const entry of BUNDLED_DATASETS) {
+  const label = `${entry.name} (${entry.records.toLocaleString()} records, ${entry.classes} classes)`;
+  datasetSelect.add(new Option(label, entry.name, entry.name === "digits", entry.name === "digits"));
+  shadowSelect.add(new Option(label, entry.name));
+}
+const limitPartSize = () => {
+  const entry = BUNDLED_DATASETS.find((d) => d.name === datasetSelect.value);
+  if (entry) partSizeInput.max = String(Math.floor(entry.records / 4));
+};
+datasetSelect.addEventListener("change", limitPartSize);
+limitPartSize();
+
+function integerField(id: string, name: string): number {
+  const input = $<HTMLInputElement>(id);
+  const value = Number(input.value);
+  if (input.value.trim() === "" || !Number.isSafeInteger(value) || !input.checkValidity()) {
+    throw new Error(`${name}: expected a whole number${input.min ? ` from ${input.min}` : ""}${input.max ? ` to ${input.max}` : ""}, got '${input.value}'`);
+  }
+  return value;
+}
+
+$("dataset-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  void runJob(async () => {
+    const started = performance.now();
+    const epochs = integerField("epochs", "Epochs");
+    const partSize = integerField("part-size", "Records per part");
+    const seed = integerField("seed", "Seed");
+    const defences = Array.from(document.querySelectorAll<HTMLInputElement>("input[name=defence]:checked"), (box) => box.value as Defence);
+    if (defences.length === 0) throw new Error("Defences: tick at least one (none audits the undefended model)");
+    setProgress(0.01, "starting tfjs on WebAssembly");
+    const backend = await initModelBackend({ wasmPaths: new URL("wasm/", location.href).href });
+    Object.assign(runtimeFacts, { tfjs: backend.tfjsVersion, wasmThreads: String(backend.threads), wasmSimd: String(backend.simd) });
+    setProgress(0.02, `loading ${datasetSelect.value}`);
+    const dataset = await loadDataset(datasetSelect.value, { source: datasets });
+    const shadowDataset = shadowSelect.value ? await loadDataset(shadowSelect.value, { source: datasets }) : undefined;
+    const loaded = performance.now();
+    const report = await audit({
+      dataset,
+      ...(shadowDataset ? { shadowDataset } : {}),
+      seed,
+      epochs,
+      partSize,
+      defences,
+      onProgress: ({ done, total, detail }) => setProgress(0.03 + 0.94 * (total > 0 ? done / total : 0), `${detail} (${done}/${total} models)`),
+    });
+    return { report, timings: { loadMs: Math.round(loaded - started), auditMs: Math.round(performance.now() - loaded) } };
+  });
+});
+
 // --- Posterior files -------------------------------------------------------------------------
 
 for (const side of ["members", "nonmembers"]) {
@@ -153,10 +214,7 @@ for (const side of ["members", "nonmembers"]) {
 async function readPosteriorFile(input: HTMLInputElement, side: string) {
   const file = input.files?.[0];
   if (!file) throw new Error(`choose the ${side}' posteriors file first`);
-  return parsePosteriorFile(new Uint8Array(await file.arrayBuffer()), file.name, (bytes, name) => {
-    const array = parseNpy(bytes, name);
-    return { data: npyToFloat32(array, name), shape: array.shape };
-  });
+  return parsePosteriorFile(new Uint8Array(await file.arrayBuffer()), file.name);
 }
 
 $("posteriors-form").addEventListener("submit", (event) => {

@@ -1,16 +1,30 @@
 // The cross-runtime probe: one function that Node, Deno and Chromium each run, returning SHA-256
 // hashes of deterministic results. The tests compare the hashes across runtimes; any difference in
-// a seeded draw, a kernel or the audit shows up as a mismatched hash, named by its key.
-import { initKernels, Pcg32 } from "../../src/kernels/index.js";
+// a seeded draw, a kernel, a trained model or the audit shows up as a mismatched hash, named by its
+// key. What legitimately differs (wasm threads, cross-origin isolation) goes in `facts`.
+import { audit } from "../../src/audit.js";
+import type { DataSource } from "../../src/datasets/types.js";
+import { loadDataset, mlLeaksSplit } from "../../src/datasets/index.js";
+import { auc, entropy, initKernels, maxPosterior, Pcg32, rocCurve, topK } from "../../src/kernels/index.js";
+import "../../src/models/engines.js";
+import { createClassifier, initModelBackend, type ModelBackendOptions } from "../../src/models/index.js";
+import { fingerprintReport } from "../../src/report/json.js";
 import { sha256OfArrays } from "../../src/util/sha256.js";
 
 export interface ProbeResult {
-  /** What ran it: "node 20.20.2", "deno 2.9.6", "chromium ..." (not compared). */
+  /** What ran it: "node 20.20.2", "deno 2.9.6", or the browser's user agent (not compared). */
   runtime: string;
   /** Hash per deterministic computation; every key must agree across runtimes. */
   hashes: Record<string, string>;
   /** What differs by runtime and must not matter (wasm threads, cross-origin isolation); not compared. */
   facts: Record<string, string | number | boolean>;
+}
+
+export interface ProbeOptions {
+  /** Where the bundled datasets come from: the package folder (Node, Deno) or the page's server. */
+  readonly source: DataSource;
+  /** tfjs-backend-wasm setup: the .wasm URLs in a browser, a thread count to ask for. */
+  readonly backend?: ModelBackendOptions;
 }
 
 /** The userAgent-or-version of whatever runs this, for the report (never compared). */
@@ -22,18 +36,76 @@ export function runtimeName(): string {
 }
 
 /** Seeded PRNG outputs: integers, doubles, shuffles, permutations, derived streams. */
-async function pcg32Hashes(): Promise<Record<string, string>> {
+async function pcg32Hash(): Promise<string> {
   const outputs: ArrayBufferView[] = [];
   for (const [seed, stream] of [[42, 54], [0, 0], [2 ** 53 - 1, 2 ** 40 + 3]] as const) {
     const rng = new Pcg32(seed, stream);
-    outputs.push(rng.fillUint32(4096), rng.fillFloat64(4096), rng.permutation(10007), rng.derive(3).fillUint32(64));
+    outputs.push(rng.fillUint32(4096), rng.fillFloat64(4096), rng.permutation(10007), rng.derive(3).fillUint32(64), rng.fillNormal(1024));
   }
-  return { pcg32: await sha256OfArrays(outputs) };
+  return sha256OfArrays(outputs);
 }
 
-export async function runProbe(): Promise<ProbeResult> {
+/** Posterior and ROC kernels on seeded softmax rows (Math.exp included: it must agree too). */
+async function kernelsHash(): Promise<string> {
+  const rng = new Pcg32(11);
+  const rows = 5000;
+  const classes = 10;
+  const logits = rng.fillNormal(rows * classes);
+  const values = new Float32Array(rows * classes);
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += values[r * classes + c] = Math.exp(3 * logits[r * classes + c]!);
+    for (let c = 0; c < classes; c++) values[r * classes + c]! /= sum;
+  }
+  const p = { values, rows, classes };
+  const scores = maxPosterior(p);
+  const members = Uint8Array.from({ length: rows }, (_, i) => i % 2);
+  const roc = rocCurve(scores, members);
+  return sha256OfArrays([topK(p, 3), scores, entropy(p), roc.fpr, roc.tpr, roc.thresholds, Float64Array.of(auc(scores, members))]);
+}
+
+/** A small MLP trained on the digits dataset with each engine: weights and posteriors. */
+async function modelHashes(source: DataSource): Promise<Record<string, string>> {
+  const digits = await loadDataset("digits", { source });
+  const split = mlLeaksSplit(digits, { seed: 1, partSize: 300 });
+  const out: Record<string, string> = {};
+  for (const engine of ["tfjs", "fused"] as const) {
+    const model = await createClassifier("mlp", { inputShape: digits.recordShape, numClasses: digits.numClasses, engine });
+    try {
+      await model.fit(split.targetTrain, { seed: 3, epochs: 3, batchSize: 50 });
+      out[`${engine}-mlp-weights`] = await model.weightsSha256();
+      const posteriors = await model.predict(split.targetOut.features, split.targetOut.labels.length);
+      out[`${engine}-mlp-posteriors`] = await sha256OfArrays([posteriors.values]);
+    } finally {
+      model.dispose();
+    }
+  }
+  return out;
+}
+
+/** The short audit: digits, small parts, few epochs, fixed seed; its report fingerprint. */
+/** The audit page's form takes the same settings, so the Chromium suite runs this audit by clicking. */
+export const SHORT_AUDIT = { dataset: "digits", seed: 7, partSize: 150, epochs: 4 } as const;
+
+async function auditFingerprint(source: DataSource): Promise<string> {
+  const { dataset, ...options } = SHORT_AUDIT;
+  const report = await audit({ ...options, dataset: await loadDataset(dataset, { source }) });
+  return fingerprintReport(report);
+}
+
+export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
   await initKernels();
-  const hashes: Record<string, string> = { ...(await pcg32Hashes()) };
-  const facts: ProbeResult["facts"] = {};
+  const backend = await initModelBackend(options.backend ?? {});
+  const hashes: Record<string, string> = {
+    pcg32: await pcg32Hash(),
+    kernels: await kernelsHash(),
+    ...(await modelHashes(options.source)),
+    auditFingerprint: await auditFingerprint(options.source),
+  };
+  const facts: ProbeResult["facts"] = {
+    wasmThreads: backend.threads,
+    simd: backend.simd,
+    crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+  };
   return { runtime: runtimeName(), hashes, facts };
 }
