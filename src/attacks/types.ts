@@ -1,6 +1,7 @@
 // Plain data in, plain results out (after TensorFlow Privacy's AttackInputData / AttackResults):
 // every attack is a strategy that turns the target's posteriors into one membership score per
 // record, higher meaning "more member-like", plus the decision threshold it would act on.
+import type { Confusion } from "../kernels/roc.js";
 import type { Posteriors } from "../types.js";
 
 /** The target's posteriors on records known to be members and known to be non-members. */
@@ -80,18 +81,11 @@ export interface AttackStrategy {
 }
 
 /** The figures every attack reports (member class = positive). */
-export interface AttackMetrics {
+export interface AttackMetrics extends Confusion {
   readonly members: number;
   readonly nonMembers: number;
   readonly threshold: number;
   readonly thresholdRule: string;
-  readonly tp: number;
-  readonly fp: number;
-  readonly tn: number;
-  readonly fn: number;
-  readonly precision: number;
-  readonly recall: number;
-  readonly accuracy: number;
   readonly auc: number;
   /** Best TPR among ROC points with FPR at or below the key ("0.001", "0.01"). */
   readonly tprAtFpr: { readonly "0.001": number; readonly "0.01": number };
