@@ -1,5 +1,5 @@
 // Seeded initial weights: Glorot-uniform kernels and zero biases, drawn from Pcg32, never from
-// tfjs's initializers (Math.random, and seed traps).
+// tfjs's initializers (unseeded by default, with seed traps).
 import type { Pcg32 } from "../kernels/random.js";
 
 /** Uniform in [-limit, limit] with limit = sqrt(6 / (fanIn + fanOut)), as Keras's glorot_uniform
