@@ -22,6 +22,13 @@ function writeCsv(name: string, rows: number[][], labels?: number[]): string {
   return path;
 }
 
+test("audit: a dataset that is not downloaded yet says how to get it (exit 1)", () => {
+  const result = run("audit", "--dataset", "cifar10", "--data-dir", join(dir, "no-downloads"), "--out", join(dir, "never"));
+  assert.is(result.status, 1);
+  assert.match(result.stderr, /dataset 'cifar10' is not downloaded to .*no-downloads.*mlleaks datasets fetch cifar10/);
+  assert.not.ok(readdirSync(dir).includes("never"), "no report folder for a failed audit");
+});
+
 test("usage errors exit 2 and name the argument", () => {
   const missing = run("attack", "--members", "x.csv");
   assert.is(missing.status, 2);

@@ -2,10 +2,10 @@
 // for) and the attacker's shadow models, runs the attacks, writes report.json and report.html,
 // prints the results table.
 import { resolve } from "node:path";
-import { bundledDataSource, directorySource } from "../../adapters/node/dataset-source.js";
+import { loadNamedDataset } from "../../adapters/node/datasets.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
-import { loadDataset, type Dataset } from "../../datasets/index.js";
+import type { Dataset } from "../../datasets/index.js";
 import { initModelBackend } from "../../models/backend.js";
 import { trainInParallel, trainSequentially } from "../../models/parallel.js";
 import { MODEL_KINDS, type ModelKind } from "../../models/types.js";
@@ -22,8 +22,9 @@ function positiveInteger(options: OptionValues, name: string): number | undefine
   return value;
 }
 
-async function load(name: string, dataDir: string | undefined): Promise<Dataset> {
-  return loadDataset(name, { source: dataDir ? directorySource(dataDir) : bundledDataSource() });
+/** Bundled sets from the package; the others from where `mlleaks datasets fetch` put them. */
+function load(name: string, dataDir: string | undefined): Promise<Dataset> {
+  return loadNamedDataset(name, dataDir === undefined ? {} : { dataDir });
 }
 
 export const auditCommand: CommandSpec = {
@@ -56,7 +57,7 @@ export const auditCommand: CommandSpec = {
     "top-percentile": { type: "number", valueName: "T", default: AUDIT_DEFAULTS.topPercentile, description: "adversary 3's threshold: top-T percentile of the noise queries' scores" },
     engine: { type: "string", valueName: "NAME", choices: ["auto", "tfjs", "fused"], default: "auto", description: "training engine: auto = fused AssemblyScript trainer for dense models, tfjs for the CNN" },
     workers: { type: "integer", valueName: "N", description: "train models in N worker threads (default: one per core; 1 trains in this thread)" },
-    "data-dir": { type: "string", valueName: "DIR", description: "read the datasets from DIR instead of the bundled datasets/ folder" },
+    "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
   },
