@@ -21,6 +21,7 @@ import type { Engine, EpochInfo, ModelKind } from "./models/types.js";
 import type { AuditReport, AuditRun, DatasetSummary } from "./report/types.js";
 import type { LabeledData, Posteriors } from "./types.js";
 import { sha256Hex } from "./util/sha256.js";
+import { concatArrays } from "./util/concat.js";
 
 export type Adversary = 1 | 2 | 3;
 /** Attacks beyond the three adversaries. */
@@ -198,19 +199,9 @@ function plain(data: LabeledData): LabeledData {
   return { features: data.features, recordShape: [...data.recordShape], labels: data.labels, numClasses: data.numClasses };
 }
 
-function concatRows<T extends Float32Array | Int32Array>(parts: readonly T[], make: (n: number) => T): T {
-  const out = make(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
 function concatPosteriors(parts: readonly Posteriors[]): Posteriors {
   const classes = parts[0]!.classes;
-  const values = concatRows(parts.map((p) => p.values), (n) => new Float32Array(n));
+  const values = concatArrays(parts.map((p) => p.values), (n) => new Float32Array(n));
   return { values, rows: values.length / classes, classes };
 }
 
@@ -219,8 +210,8 @@ function pool(inputs: readonly AttackInputData[]): AttackInputData {
   return {
     members: concatPosteriors(inputs.map((i) => i.members)),
     nonMembers: concatPosteriors(inputs.map((i) => i.nonMembers)),
-    membersLabels: concatRows(inputs.map((i) => i.membersLabels!), (n) => new Int32Array(n)),
-    nonMembersLabels: concatRows(inputs.map((i) => i.nonMembersLabels!), (n) => new Int32Array(n)),
+    membersLabels: concatArrays(inputs.map((i) => i.membersLabels!), (n) => new Int32Array(n)),
+    nonMembersLabels: concatArrays(inputs.map((i) => i.nonMembersLabels!), (n) => new Int32Array(n)),
   };
 }
 
@@ -296,7 +287,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     : undefined;
   const wantsReferences = config.attacks.includes("lira") || config.attacks.includes("rmia");
   // RMIA's population: the shadow parts, records the target never saw.
-  const population = concatRows([split.indices.shadowTrain, split.indices.shadowOut], (n) => new Int32Array(n));
+  const population = concatArrays([split.indices.shadowTrain, split.indices.shadowOut], (n) => new Int32Array(n));
   const populationData = subsetDataset(dataset, population, "population");
   // What the target is asked: its members, its non-members, then noise and population when needed.
   const targetQueries = [split.targetTrain, split.targetOut].map((d) => ({ features: d.features, rows: rowsOf(d) }));
@@ -345,10 +336,10 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   // Shokri: each shadow trains on a random half of the attacker's data; the other half is its non-members.
   const shokri: { job: number; members: Dataset; nonMembers: Dataset }[] = [];
   if (config.attacks.includes("shokri")) {
-    const all = concatRows([split.indices.shadowTrain, split.indices.shadowOut], (n) => new Int32Array(n));
-    const half = Math.floor(all.length / 2);
+    // The attacker's data is the shadow parts, the same records as RMIA's population.
+    const half = Math.floor(population.length / 2);
     for (let s = 0; s < config.shadows; s++) {
-      const order = new Pcg32(seedOf(SLOT.shokri, s), 1).shuffle(all.slice());
+      const order = new Pcg32(seedOf(SLOT.shokri, s), 1).shuffle(population.slice());
       const members = subsetDataset(dataset, order.slice(0, half).sort(), `shokri-${s}-in`);
       const nonMembers = subsetDataset(dataset, order.slice(half, 2 * half).sort(), `shokri-${s}-out`);
       shokri.push({ job: add(`Shokri shadow ${s + 1}/${config.shadows}`, job(config.shadowModel, dataset, members, seedOf(SLOT.shokri, s), queriesOf(members, nonMembers))), members, nonMembers });
@@ -361,8 +352,8 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   // IN for about half of them; the shadow parts double as RMIA's population.
   const references: { job: number; included: Uint8Array }[] = [];
   if (wantsReferences) {
-    const candidates = concatRows([split.indices.targetTrain, split.indices.targetOut], (n) => new Int32Array(n));
-    const everything = concatRows([candidates, population], (n) => new Int32Array(n));
+    const candidates = concatArrays([split.indices.targetTrain, split.indices.targetOut], (n) => new Int32Array(n));
+    const everything = concatArrays([candidates, population], (n) => new Int32Array(n));
     const position = new Map<number, number>();
     candidates.forEach((record, i) => position.set(record, i));
     for (let m = 0; m < config.shadows; m++) {

@@ -12,6 +12,7 @@ import { clusterPurchases, parseCensus, parseDigits, parseDna, parseSupermarketA
 import { decodeText } from "./text-table.js";
 import { parseMailingLists, stripNewsHeader, textDataset } from "./text.js";
 import type { DataSource, Dataset } from "./types.js";
+import { concatArrays } from "../util/concat.js";
 
 export interface LoadDatasetOptions {
   /** Where the dataset's files are: the bundled datasets/ folder, or the folder a dataset was fetched into. */
@@ -213,9 +214,9 @@ async function idxDataset(
   }
   return {
     name: info.name,
-    features: concatFloat32(parts.map((p) => p.features)),
+    features: concatArrays(parts.map((p) => p.features), (n) => new Float32Array(n)),
     recordShape: first.recordShape,
-    labels: concatInt32(parts.map((p) => p.labels)),
+    labels: concatArrays(parts.map((p) => p.labels), (n) => new Int32Array(n)),
     numClasses: info.classNames.length,
     classNames: info.classNames,
     kind: "image",
@@ -260,23 +261,3 @@ async function cifarDataset(source: DataSource, variant: CifarVariant, labelKind
   };
 }
 
-function concatFloat32(arrays: readonly Float32Array[]): Float32Array {
-  if (arrays.length === 1) return arrays[0]!;
-  const out = new Float32Array(arrays.reduce((s, a) => s + a.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
-}
-
-function concatInt32(arrays: readonly Int32Array[]): Int32Array {
-  const out = new Int32Array(arrays.reduce((s, a) => s + a.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
-}
