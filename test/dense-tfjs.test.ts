@@ -5,6 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ReferencePcg32 } from "../src/kernels/reference/random.js";
 import { ADAM_DEFAULTS, FusedDenseTrainer, denseLayers, trainLoop, type DenseLayerSpec } from "../src/models/dense/index.js";
+import { relativeError } from "./kernels-fixtures.js";
 
 const versusTfjs = suite("fused dense trainer vs tfjs-backend-cpu");
 versusTfjs.before(async () => {
@@ -19,15 +20,6 @@ function batch(rows: number, dim: number, classes: number, seed: number) {
   };
 }
 
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 /** The same network in tfjs ops: logits of the last layer, and the training loss on a batch. */
 function tfjsLoss(layers: readonly DenseLayerSpec[], params: tf.Tensor[], x: tf.Tensor2D, onehot: tf.Tensor2D, l2: number): tf.Scalar {

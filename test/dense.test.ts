@@ -5,6 +5,7 @@ import { createClassifier } from "../src/models/create.js";
 import { instantiateKernels } from "../src/kernels/wasm.js";
 import { ADAM_DEFAULTS, FusedDenseTrainer, ReferenceDenseTrainer, denseLayers, referenceTanh, trainLoop, type DenseLayerSpec } from "../src/models/dense/index.js";
 import type { LabeledData } from "../src/types.js";
+import { relativeError } from "./kernels-fixtures.js";
 
 const dense = suite("fused dense trainer");
 
@@ -29,16 +30,6 @@ function synthetic(rows: number, dim: number, classes: number, seed: number): La
   return { features, recordShape: [dim], labels, numClasses: classes };
 }
 
-/** max |a - b| over a tensor, relative to the tensor's largest |b|. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 const adam = { learningRate: 0.001, l2: 1e-4, ...ADAM_DEFAULTS };
 

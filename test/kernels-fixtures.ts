@@ -50,3 +50,15 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     }
   }
 }
+
+/** max |actual - expected| relative to max |expected| (the plain max difference when expected is all zeros). */
+export function relativeError(actual: Float32Array, expected: Float32Array): number {
+  assert.is(actual.length, expected.length, "same length");
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
