@@ -21,3 +21,4 @@ export { buildReportDocument, canonicalJson, fingerprintReport, serializeReport 
 export { renderReportHtml } from "./report/html.js";
 export { formatResultsTable } from "./report/table.js";
 export type { AuditReport, AuditRun, DatasetSummary, ReportDocument, TargetSummary } from "./report/types.js";
+export { readRecords, recordFormat, toLabeledData, parseCsv, parseNpz, RECORD_FILE_TYPES, type ColumnRef, type LabelsSource, type ReadRecordsOptions, type RecordTable, type RecordFormat } from "./records/index.js";
