@@ -94,6 +94,12 @@ function labelsFromArray(y: NpyArray, file: string, name: string, options: ReadR
   return read.labels;
 }
 
+/** A labels file alone (one label per record): .npy/.npz arrays, or a table of one column. */
+export async function readLabels(source: LabelsSource, options: Pick<ReadRecordsOptions, "labelColumn" | "yKey" | "numClasses" | "classNames"> = {}): Promise<{ labels: Int32Array; classNames?: readonly string[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  return { ...(await readLabelsSource(source, options, warnings)), warnings };
+}
+
 /** A separate labels file: .npy/.npz arrays, or a table with one column (or the label column). */
 async function readLabelsSource(source: LabelsSource, options: ReadRecordsOptions, warnings: string[]): Promise<{ labels: Int32Array; classNames?: readonly string[] }> {
   const { bytes, fileName } = source;

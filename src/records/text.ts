@@ -25,7 +25,7 @@ function hasHeader(first: readonly string[], file: string, options: ReadRecordsO
   if (!cells.every((c) => isDecimalText(c))) return true;
   const pandasNames = cells.length > 1 && cells.every((c, i) => c === String(i));
   if (pandasNames) {
-    warnings.push(`${file}: line 1 (${abbreviate(cells)}) read as column names (pandas' default names, as df.to_csv(index=False) writes them); pass header "absent" (--no-header) if it is data`);
+    warnings.push(`${file}: line 1 (${abbreviate(cells)}) read as column names (pandas' default names, as df.to_csv(index=False) writes them); pass header "absent" (--header absent) if it is data`);
     return true;
   }
   if (typeof options.labelColumn === "string" && cells.includes(options.labelColumn)) {
