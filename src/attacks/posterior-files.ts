@@ -114,14 +114,14 @@ function checkedPosteriorFile(raw: RawOutputs, fileName: string): PosteriorFile 
   return raw.labels ? { posteriors, labels: raw.labels } : { posteriors };
 }
 
-/** A class index: a decimal integer literal in text, an integer in JSON; anything else is named. */
-function parseLabel(raw: unknown, classes: number, where: () => string): number {
-  const integer = typeof raw === "number" ? Number.isInteger(raw) : typeof raw === "string" && /^\d+$/.test(raw);
+/** A class index: a decimal integer literal in CSV text, a JSON integer in JSON; anything else is named. */
+function parseLabel(raw: unknown, classes: number, where: () => string, json = false): number {
+  const integer = json ? typeof raw === "number" && Number.isInteger(raw) : typeof raw === "string" && /^\d+$/.test(raw);
   const value = Number(raw);
   if (integer && value >= 0 && value < classes) return value;
   const range = classes === Number.MAX_SAFE_INTEGER ? "an integer >= 0" : `a class index from 0 to ${classes - 1}`;
   const shown =
-    typeof raw === "string" ? `'${raw}'${where().endsWith("]") ? " (a string)" : ""}`
+    typeof raw === "string" ? `'${raw}'${json ? " (a string)" : ""}`
     : raw !== null && typeof raw === "object" ? (Array.isArray(raw) ? "an array" : "an object")
     : String(raw);
   throw new Error(`${where()}: expected ${range}, got ${shown}`);
@@ -170,7 +170,7 @@ function rawPosteriorJson(document: unknown, fileName: string): RawOutputs {
       throw new Error(`${fileName}: field "labels" must be an array with one class index per row (${rows})`);
     }
     const classes = field === "losses" ? Number.MAX_SAFE_INTEGER : columns;
-    labels = Int32Array.from(labelsIn, (v: unknown, i) => parseLabel(v, classes, () => `${fileName}: labels[${i}]`));
+    labels = Int32Array.from(labelsIn, (v: unknown, i) => parseLabel(v, classes, () => `${fileName}: labels[${i}]`, true));
   }
   return { values, rows, columns, ...(labels ? { labels } : {}), place: (row) => `${field}[${row}]` };
 }
