@@ -1,5 +1,6 @@
 // Parquet through hyparquet (pure JS; every runtime): rows as objects, columns from the schema.
-import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
+// The runtime-free entry: hyparquet's default Node entry adds file helpers that import node:fs.
+import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet/src/index.js";
 import { DatasetFormatError } from "../datasets/errors.js";
 import type { CellTable } from "./table.js";
 import { objectCells } from "./text.js";
