@@ -11,7 +11,7 @@ export { trainInParallel, trainSequentially, runTrainingJob, serveTrainingJobs, 
 export type { TrainingJob, TrainingResult, WorkerAdapter, WorkerHandle, ParallelOptions, BatchOptions } from "./models/parallel.js";
 export { audit, resolveAuditConfig, trainingJob, attackModelTrainer, defaultModel, engineFor, AUDIT_DEFAULTS, EXTRA_ATTACKS, DEFENCES } from "./audit.js";
 export type { AuditOptions, AuditProgress, AuditConfig, Adversary, Defence, ExtraAttack, EngineChoice, JobRunner, Query } from "./audit.js";
-export { auditPosteriors, posteriorAttack, validateAttackInput, POSTERIOR_ATTACKS, type PosteriorsAuditOptions, type PosteriorAttackName } from "./audit-posteriors.js";
+export { auditPosteriors, auditLosses, normalizePosteriorsInput, posteriorAttack, validateAttackInput, POSTERIOR_ATTACKS, type PosteriorsAuditOptions, type LossesAuditOptions, type PosteriorAttackName } from "./audit-posteriors.js";
 export * from "./attacks/index.js";
 export { liraAttack, rmiaAttack, normalQuantile, scaledLogit } from "./attacks/lira.js";
 export { noiseRecords, DEFAULT_NOISE_QUERIES } from "./attacks/noise.js";
@@ -21,3 +21,5 @@ export { buildReportDocument, canonicalJson, fingerprintReport, serializeReport 
 export { renderReportHtml } from "./report/html.js";
 export { formatResultsTable } from "./report/table.js";
 export type { AuditReport, AuditRun, DatasetSummary, ReportDocument, TargetSummary } from "./report/types.js";
+export { readRecords, readLabels, recordFormat, toLabeledData, parseCsv, parseNpz, RECORD_FILE_TYPES, type ColumnRef, type LabelsSource, type ReadRecordsOptions, type RecordTable, type RecordFormat } from "./records/index.js";
+export { toPosteriorMatrix, toLabelVector, toNumberVector, type PosteriorsLike, type LabelsLike } from "./attacks/plain-input.js";
