@@ -27,16 +27,18 @@ export const ONNX_DEFAULT_BATCH_SIZE = 500;
 
 let runtime: Promise<typeof Ort> | undefined;
 
-/** Loads onnxruntime-web (wasm build) once: one thread, no proxy worker. */
-function loadRuntime(wasmPaths: OnnxModelOptions["wasmPaths"]): Promise<typeof Ort> {
+/** Loads onnxruntime-web (wasm build) once: one thread, no proxy worker. wasmPaths counts until
+ *  the first session starts the wasm module. */
+async function loadRuntime(wasmPaths: OnnxModelOptions["wasmPaths"]): Promise<typeof Ort> {
   runtime ??= import("onnxruntime-web/wasm").then((ort) => {
     ort.env.wasm.numThreads = 1;
     ort.env.wasm.proxy = false;
-    if (wasmPaths !== undefined) ort.env.wasm.wasmPaths = wasmPaths as Ort.Env.WasmPrefixOrFilePaths;
     ort.env.logLevel = "error";
     return ort;
   });
-  return runtime;
+  const ort = await runtime;
+  if (wasmPaths !== undefined) ort.env.wasm.wasmPaths = wasmPaths as Ort.Env.WasmPrefixOrFilePaths;
+  return ort;
 }
 
 function firstLine(error: unknown): string {
