@@ -18,8 +18,9 @@ export interface OnnxModelOptions {
   readonly output?: OutputChoice;
   /** One record's shape, when the model leaves non-batch axes symbolic. */
   readonly inputShape?: readonly number[];
-  /** Where onnxruntime-web's .wasm/.mjs files are served from (browser bundles; Node and Deno find
-   *  them beside the package). A URL prefix ending in "/", or a map of file name to URL. */
+  /** Where onnxruntime-web's files are served from (browser bundles; Node and Deno find them
+   *  beside the package): { wasm: URL of ort-wasm-simd-threaded.wasm } for an esbuild bundle (the
+   *  glue is bundled), or a URL prefix ending in "/" that serves both the .wasm and the .mjs. */
   readonly wasmPaths?: string | { readonly wasm?: string; readonly mjs?: string };
 }
 
@@ -80,6 +81,13 @@ export async function openOnnxModel(bytes: Uint8Array, location: string, options
   try {
     session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
   } catch (error) {
+    // ort reports a runtime that cannot start (its .wasm not found) through session creation too.
+    if (/no available backend/i.test(firstLine(error))) {
+      throw new Error(
+        `onnxruntime-web's wasm runtime failed to start (${firstLine(error)}); in a bundled page, pass wasmPaths: { wasm: URL of ort-wasm-simd-threaded.wasm } ` +
+          `or a URL prefix serving both ort-wasm-simd-threaded.wasm and .mjs`,
+      );
+    }
     throw new Error(`${location}: not a valid ONNX model (expected a ModelProto protobuf, as torch.onnx.export writes); onnxruntime-web said: ${firstLine(error)}`);
   }
   try {
