@@ -21,3 +21,20 @@ export { buildReportDocument, canonicalJson, fingerprintReport, serializeReport 
 export { renderReportHtml } from "./report/html.js";
 export { formatResultsTable } from "./report/table.js";
 export type { AuditReport, AuditRun, DatasetSummary, ReportDocument, TargetSummary } from "./report/types.js";
+export {
+  openEndpointModel,
+  resolveEndpoint,
+  memoryEndpointCache,
+  parseRetryAfter,
+  ENDPOINT_DEFAULTS,
+  EndpointError,
+  EndpointHttpError,
+  EndpointTimeoutError,
+  EndpointNetworkError,
+  EndpointMalformedError,
+  EndpointShapeError,
+  EndpointInputError,
+  EndpointNonFiniteError,
+  EndpointBudgetError,
+} from "./targets/endpoint.js";
+export type { EndpointOptions, EndpointModel, EndpointCache, EndpointProgress, EndpointProtocol, EndpointAddress } from "./targets/endpoint.js";

@@ -4,7 +4,7 @@
 // and concurrent requests included. Faults, retries, budget and resume: targets-endpoint-faults.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { ENDPOINT_DEFAULTS, EndpointError, EndpointHttpError, openEndpointModel, resolveEndpoint, type EndpointProgress } from "../src/targets/endpoint.js";
+import { ENDPOINT_DEFAULTS, EndpointInputError, EndpointHttpError, openEndpointModel, resolveEndpoint, type EndpointProgress } from "../src/targets/endpoint.js";
 import { sha256Hex } from "../src/util/sha256.js";
 import { startModelServer, trainDigitsTarget, type ModelServer } from "./endpoint-server.js";
 
@@ -84,7 +84,7 @@ test("a shape mismatch between data and model names both", async () => {
     await endpoint.predict(new Float32Array(10 * 30), 10);
     assert.unreachable();
   } catch (error) {
-    assert.instance(error, EndpointError);
+    assert.instance(error, EndpointInputError);
     assert.match((error as Error).message, /records of shape \[8, 8, 1\] \(64 values\) but the data has 30 values per record/);
   }
   assert.is(server.hits, 0);

@@ -137,6 +137,10 @@ export class EndpointMalformedError extends EndpointError {
 export class EndpointShapeError extends EndpointError {
   override name = "EndpointShapeError";
 }
+/** The records do not fit the model's input (found before anything is sent). */
+export class EndpointInputError extends EndpointError {
+  override name = "EndpointInputError";
+}
 /** An answer holds NaN, Infinity or null where a number belongs. */
 export class EndpointNonFiniteError extends EndpointError {
   override name = "EndpointNonFiniteError";
@@ -333,7 +337,7 @@ class EndpointClient {
     }
     const recordSize = features.length / rows;
     if (this.inputShape !== undefined && product(this.inputShape) !== recordSize) {
-      throw new EndpointShapeError(this.url, `the model takes records of shape [${this.inputShape.join(", ")}] (${product(this.inputShape)} values) but the data has ${recordSize} values per record`);
+      throw new EndpointInputError(this.url, `the model takes records of shape [${this.inputShape.join(", ")}] (${product(this.inputShape)} values) but the data has ${recordSize} values per record`);
     }
     const keys = await recordKeys(this.url, features, rows, recordSize);
     const raw: Array<readonly number[] | undefined> = this.options.cache ? await this.options.cache.get(keys) : new Array(rows).fill(undefined);
