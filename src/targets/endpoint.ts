@@ -339,8 +339,9 @@ class EndpointClient {
     if (this.inputShape !== undefined && product(this.inputShape) !== recordSize) {
       throw new EndpointInputError(this.url, `the model takes records of shape [${this.inputShape.join(", ")}] (${product(this.inputShape)} values) but the data has ${recordSize} values per record`);
     }
-    const keys = await recordKeys(this.url, features, rows, recordSize);
-    const raw: Array<readonly number[] | undefined> = this.options.cache ? await this.options.cache.get(keys) : new Array(rows).fill(undefined);
+    const cache = this.options.cache;
+    const keys = cache ? await recordKeys(this.url, features, rows, recordSize) : [];
+    const raw: Array<readonly number[] | undefined> = cache ? await cache.get(keys) : new Array(rows).fill(undefined);
     const missing: number[] = [];
     for (let r = 0; r < rows; r++) {
       const row = raw[r];
@@ -373,7 +374,7 @@ class EndpointClient {
         const batch = batches[next++]!;
         const answers = await this.queryBatch(features, recordSize, batch);
         for (const [i, r] of batch.entries()) raw[r] = answers[i]!;
-        await this.options.cache?.put(batch.map((r, i) => [keys[r]!, answers[i]!] as const));
+        await cache?.put(batch.map((r, i) => [keys[r]!, answers[i]!] as const));
         answered += batch.length;
         report();
       }
@@ -584,12 +585,16 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 async function recordKeys(url: string, features: Float32Array, rows: number, recordSize: number): Promise<string[]> {
   const prefix = new TextEncoder().encode(`${url}\n`);
   const recordBytes = recordSize * 4;
-  const buffer = new Uint8Array(prefix.length + recordBytes);
-  buffer.set(prefix);
-  const keys: string[] = [];
-  for (let r = 0; r < rows; r++) {
+  const keyOf = (r: number) => {
+    const buffer = new Uint8Array(prefix.length + recordBytes);
+    buffer.set(prefix);
     buffer.set(new Uint8Array(features.buffer, features.byteOffset + r * recordBytes, recordBytes), prefix.length);
-    keys.push(await sha256Hex(buffer));
+    return sha256Hex(buffer);
+  };
+  // Digests run in parallel (Web Crypto is asynchronous); chunks bound the buffers alive at once.
+  const keys: string[] = [];
+  for (let at = 0; at < rows; at += 256) {
+    keys.push(...(await Promise.all(Array.from({ length: Math.min(256, rows - at) }, (_, i) => keyOf(at + i)))));
   }
   return keys;
 }
