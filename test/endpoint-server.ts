@@ -14,6 +14,8 @@ import type { LabeledData, PosteriorModel } from "../src/types.js";
 export type Fault =
   | { kind: "status"; status: number; retryAfter?: string }
   | { kind: "slow"; ms: number }
+  /** Never answers (the connection stays open until the server closes). */
+  | { kind: "hang" }
   | { kind: "drop" }
   | { kind: "malformed" }
   | { kind: "wrong-rows" }
@@ -92,6 +94,7 @@ export async function startModelServer(model: PosteriorModel, options: ModelServ
     const fault = state.always ?? state.faults.shift();
     if (fault?.kind === "status") return send(res, fault.status, JSON.stringify({ error: `injected ${fault.status}` }), fault.retryAfter ? { "Retry-After": fault.retryAfter } : {});
     if (fault?.kind === "drop") return req.socket.destroy();
+    if (fault?.kind === "hang") return;
     if (fault?.kind === "slow") await new Promise((resolve) => setTimeout(resolve, fault.ms));
     const request = JSON.parse(body) as { instances?: unknown[]; inputs?: Array<{ name: string; shape: number[]; datatype: string; data: number[] }> };
     let rows: number;

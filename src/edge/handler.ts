@@ -192,7 +192,7 @@ export interface ModelLeakageRequest {
   endpoint: Pick<EndpointOptions, "protocol" | "modelName" | "output" | "inputShape" | "inputName" | "outputName" | "headers" | "batchSize">;
   members: { features: Float32Array; rows: number; labels?: Int32Array };
   nonMembers: { features: Float32Array; rows: number; labels?: Int32Array };
-  rest: Omit<LeakageRequest, "members" | "nonMembers" | "membersLabels" | "nonMembersLabels">;
+  auditOptions: Pick<LeakageRequest, "attacks" | "topPercentile" | "roc">;
 }
 
 const MODEL_FIELDS = new Set(["url", "protocol", "modelName", "output", "inputShape", "inputName", "outputName", "headers", "batchSize"]);
@@ -263,10 +263,7 @@ export function parseModelRequest(body: Record<string, unknown>, limits: Limits)
   if ((members.labels === undefined) !== (nonMembers.labels === undefined)) {
     throw new RequestError(422, `labels given for ${members.labels ? "members" : "nonMembers"} only: give both sides' labels or neither`);
   }
-  // The options shared with the posteriors form are checked by the same parser, on a stand-in.
-  const stand = { members: { posteriors: [[0.5, 0.5]] }, nonMembers: { posteriors: [[0.5, 0.5]] }, attacks: body.attacks, topPercentile: body.topPercentile, roc: body.roc };
-  const { members: _m, nonMembers: _n, ...rest } = parseLeakageRequest(stand, limits);
-  return { url, endpoint, members, nonMembers, rest };
+  return { url, endpoint, members, nonMembers, auditOptions: parseAuditOptions(body) };
 }
 
 function parseRecords(value: unknown, side: string, limits: Limits): { features: Float32Array; rows: number; labels?: Int32Array } {
@@ -310,7 +307,7 @@ async function queryModel(request: ModelLeakageRequest, defaults: NonNullable<Le
     const model = await openEndpointModel(request.url.href, { ...defaults, ...request.endpoint });
     const members = await model.predict(request.members.features, request.members.rows);
     const nonMembers = await model.predict(request.nonMembers.features, request.nonMembers.rows);
-    const input: LeakageRequest = { ...request.rest, members, nonMembers };
+    const input: LeakageRequest = { ...request.auditOptions, members, nonMembers };
     if (request.members.labels) input.membersLabels = request.members.labels;
     if (request.nonMembers.labels) input.nonMembersLabels = request.nonMembers.labels;
     return { input, model: { url: model.location, protocol: model.protocol, outputKind: model.outputKind, queries: model.queries } };
@@ -359,6 +356,13 @@ export function parseLeakageRequest(body: unknown, limits: Pick<Limits, "maxRows
     }
     request.noise = noise;
   }
+  Object.assign(request, parseAuditOptions(body));
+  return request;
+}
+
+/** The options both request forms share: attacks, topPercentile, roc. */
+function parseAuditOptions(body: Record<string, unknown>): Pick<LeakageRequest, "attacks" | "topPercentile" | "roc"> {
+  const request: Pick<LeakageRequest, "attacks" | "topPercentile" | "roc"> = { roc: false };
   if (body.attacks !== undefined) {
     if (!Array.isArray(body.attacks) || body.attacks.length === 0) {
       throw new RequestError(422, `attacks must be a non-empty array of names, got ${describe(body.attacks)}`);
