@@ -2,6 +2,8 @@
 // front of the real digits MLP) and sends members' and non-members' records; the answer equals the
 // posteriors-only audit of that model's own posteriors. Servers opt in per URL prefix; endpoint
 // failures are a 502 naming the URL; malformed model requests a 422 naming the field.
+import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { serveFetch } from "../src/adapters/node/http.js";
@@ -78,6 +80,32 @@ test("through node:http (as `mlleaks serve` runs it): the same answer as the han
   } finally {
     await edge.close();
   }
+});
+
+const cli = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
+
+test("mlleaks serve --allow-model-url: the CLI server answers the model form for allowed prefixes", async () => {
+  const child = spawn(process.execPath, [cli, "serve", "--port", "0", "--allow-model-url", `${server.origin}/`], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const found = /listening on (http:\/\/\S+)/.exec(out);
+        if (found) resolve(found[1]!);
+      });
+      child.once("exit", (code) => reject(new Error(`mlleaks serve exited with ${code}: ${out}`)));
+    });
+    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: { url: server.v1Url }, ...sides, attacks: ["loss"] }) });
+    const body = (await response.json()) as AuditBody;
+    assert.is(response.status, 200, JSON.stringify(body));
+    assert.is(body.model.queries, 2 * rows);
+  } finally {
+    child.kill("SIGTERM");
+  }
+  const bad = spawnSync(process.execPath, [cli, "serve", "--allow-model-url", "http://127.0.0.1"], { encoding: "utf8" });
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /--allow-model-url expects http\(s\):\/\/host\/\.\.\. prefixes \(ending the host with \/\), got 'http:\/\/127\.0\.0\.1'/);
 });
 
 test("refused unless the server allows the URL (403), and the default handler allows none", async () => {
