@@ -140,6 +140,12 @@ test("malformed JSON, wrong row count, wrong class count, NaN (literal and null)
   await rejects(v2.predict(records, rows), EndpointShapeError, /sent 50 records but the output's shape is \[49, 10\]/);
 });
 
+test("an answer longer than maxResponseBytes is refused while it streams in (the server sends it chunked)", async () => {
+  const endpoint = await openEndpointModel(server.v1Url, { ...fast, maxResponseBytes: 1000 });
+  await rejects(endpoint.predict(records, rows), EndpointMalformedError, /the answer is over 1000 bytes, more than maxResponseBytes 1000/);
+  assert.is(server.hits, 1, "not retried");
+});
+
 test("query budget: a call that would pass maxQueries fails before sending anything, naming the budget", async () => {
   const endpoint = await openEndpointModel(server.v1Url, { ...fast, maxQueries: 250 });
   await endpoint.predict(records.subarray(0, 150 * 64), 150);

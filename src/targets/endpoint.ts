@@ -80,6 +80,8 @@ export interface EndpointOptions {
   readonly backoffMs?: number;
   /** Longest wait between attempts, Retry-After included; a longer Retry-After fails (default 60,000). */
   readonly maxWaitMs?: number;
+  /** Largest answer body read, in bytes (default 64 MiB); a longer one is EndpointMalformedError. */
+  readonly maxResponseBytes?: number;
   /** Most records ever sent to the endpoint (retries count again); default unlimited. */
   readonly maxQueries?: number;
   readonly cache?: EndpointCache;
@@ -99,6 +101,7 @@ export const ENDPOINT_DEFAULTS = {
   retries: 4,
   backoffMs: 500,
   maxWaitMs: 60_000,
+  maxResponseBytes: 64 * 1024 * 1024,
 } as const;
 
 /** Every endpoint failure names the URL; subclasses say which kind (for callers that branch). */
@@ -219,6 +222,7 @@ export async function openEndpointModel(url: string, options: EndpointOptions = 
     retries: nonNegativeInteger(options.retries, "retries", ENDPOINT_DEFAULTS.retries),
     backoffMs: nonNegativeNumber(options.backoffMs, "backoffMs", ENDPOINT_DEFAULTS.backoffMs),
     maxWaitMs: nonNegativeNumber(options.maxWaitMs, "maxWaitMs", ENDPOINT_DEFAULTS.maxWaitMs),
+    maxResponseBytes: positiveInteger(options.maxResponseBytes, "maxResponseBytes", ENDPOINT_DEFAULTS.maxResponseBytes),
     maxQueries: options.maxQueries === undefined ? Infinity : nonNegativeInteger(options.maxQueries, "maxQueries", 0),
   };
   if (options.numClasses !== undefined && !(Number.isInteger(options.numClasses) && options.numClasses >= 2)) {
@@ -243,6 +247,7 @@ interface Settings {
   retries: number;
   backoffMs: number;
   maxWaitMs: number;
+  maxResponseBytes: number;
   maxQueries: number;
 }
 
@@ -530,8 +535,9 @@ class EndpointClient {
       }
       let text: string;
       try {
-        text = await response.text();
+        text = await readText(response, this.settings.maxResponseBytes, url);
       } catch (error) {
+        if (error instanceof EndpointError) throw error;
         throw this.transportError(url, error, timedOut);
       }
       if (!response.ok) {
@@ -570,6 +576,32 @@ class RetryableStatus extends EndpointError {
   ) {
     super(url, detail);
   }
+}
+
+/** The body as UTF-8, refused as soon as it passes maxBytes (declared or streamed). */
+async function readText(response: Response, maxBytes: number, url: string): Promise<string> {
+  const tooLong = (size: string) => new EndpointMalformedError(url, `the answer is ${size} bytes, more than maxResponseBytes ${maxBytes}`);
+  const declared = response.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLong(declared);
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLong(`over ${maxBytes}`);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
 }
 
 /** Retry-After: delay-seconds or an HTTP date. */
