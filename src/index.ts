@@ -31,3 +31,20 @@ export { checkRecordShape } from "./targets/shape.js";
 export { openOnnxModel, ONNX_DEFAULT_BATCH_SIZE, type OnnxModelOptions } from "./targets/onnx.js";
 export { openTfjsModel, openTfjsModelUrl, TFJS_DEFAULT_BATCH_SIZE, type TfjsModelOptions, type ModelFileReader } from "./targets/tfjs.js";
 export { LayersTopologyClassifier } from "./models/tfjs/classifier.js";
+export {
+  openEndpointModel,
+  resolveEndpoint,
+  memoryEndpointCache,
+  parseRetryAfter,
+  ENDPOINT_DEFAULTS,
+  EndpointError,
+  EndpointHttpError,
+  EndpointTimeoutError,
+  EndpointNetworkError,
+  EndpointMalformedError,
+  EndpointShapeError,
+  EndpointInputError,
+  EndpointNonFiniteError,
+  EndpointBudgetError,
+} from "./targets/endpoint.js";
+export type { EndpointOptions, EndpointModel, EndpointCache, EndpointProgress, EndpointProtocol, EndpointAddress } from "./targets/endpoint.js";
