@@ -95,9 +95,9 @@ export interface AuditOptions {
 }
 
 /** The paper's CNN pools twice after 5x5 convolutions: it needs images of at least 16x16. */
-const isImage = (d: Dataset) => d.kind === "image" && d.recordShape.length === 3 && d.recordShape[0]! >= 16 && d.recordShape[1]! >= 16;
+const isImage = (d: Pick<Dataset, "kind" | "recordShape">) => d.kind === "image" && d.recordShape.length === 3 && d.recordShape[0]! >= 16 && d.recordShape[1]! >= 16;
 /** Default target architecture for a dataset. */
-export const defaultModel = (d: Dataset): ModelKind => (isImage(d) ? "cnn" : "mlp");
+export const defaultModel = (d: Pick<Dataset, "kind" | "recordShape">): ModelKind => (isImage(d) ? "cnn" : "mlp");
 const rowsOf = (data: LabeledData): number => data.labels.length;
 
 function summarize(d: Dataset, partSize: number): DatasetSummary {
