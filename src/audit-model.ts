@@ -260,7 +260,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
   ];
   const allRows = asked.reduce((n, [, f]) => n + f.length / width, 0);
   let answered = 0;
-  let ownCount = 0;
+  const recordsAsked = allRows;
   const answers = new Map<string, Posteriors>();
   for (const [name, features] of asked) {
     const rows = features.length / width;
@@ -272,7 +272,6 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
       if (p.rows !== n || p.classes !== target.numClasses) throw new Error(`the target answered ${p.rows} x ${p.classes} posteriors for ${n} ${name} records; expected ${n} x ${target.numClasses}`);
       parts.push(p);
       answered += n;
-      ownCount += n;
       progress(`querying the target: ${answered}/${allRows} records (${name})`);
     }
     answers.set(name, concatPosteriors(parts));
@@ -338,7 +337,8 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
   const summary: TargetSummary = {
     kind: target.kind,
     ...(isTargetModel(target) ? { source: target.source, location: target.location, outputKind: target.outputKind } : {}),
-    queries: isTargetModel(target) ? target.queries : ownCount,
+    // Records this audit asked (an endpoint's cache may spare some requests; the count stays the same).
+    queries: recordsAsked,
     ...targetAccuracy(targetInput.members, members.labels, targetInput.nonMembers, nonMembers.labels),
   };
   return {
