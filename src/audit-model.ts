@@ -181,6 +181,8 @@ function joined(name: string, parts: readonly LabeledData[]): LabeledData & { na
 export async function auditModel(options: ModelAuditOptions): Promise<AuditReport> {
   await initKernels();
   const { target, signal } = options;
+  // An endpoint may learn its class count from its first answer: ask it one member first.
+  if (!(target.numClasses >= 2) && options.members.labels.length > 0) await target.predict(options.members.features.subarray(0, sizeOf(options.members.recordShape)), 1);
   const members = { ...options.members, numClasses: target.numClasses };
   const nonMembers = { ...options.nonMembers, numClasses: target.numClasses };
   const population = options.population ? { ...options.population, name: "population", numClasses: target.numClasses } : undefined;
