@@ -137,13 +137,21 @@ export function resolveModelAuditConfig(options: ModelAuditOptions) {
   const topPercentile = options.topPercentile ?? DEFAULT_TOP_PERCENTILE;
   check(topPercentile > 0 && topPercentile < 100, `topPercentile: expected a number between 0 and 100 (exclusive), got ${topPercentile}`);
   // The attacker's architecture: the project's default for records of this shape.
-  const shadowModel = options.shadowModel ?? defaultModel({ kind: members.recordShape.length === 3 ? "image" : "tabular", recordShape: members.recordShape });
-  const image = shadowModel === "cnn";
+  // The attacker's architecture: the target's own when it is a tfjs LayersModel (rebuilt with fresh
+  // seeded weights), otherwise the project's default for records of this shape.
+  const topology = isTargetModel(target) ? target.layersTopology : undefined;
+  const ownDefault = defaultModel({ kind: members.recordShape.length === 3 ? "image" : "tabular", recordShape: members.recordShape });
+  const shadowModel: ModelKind = options.shadowModel ?? (topology !== undefined ? "layers" : ownDefault);
+  const image = ownDefault === "cnn";
   return {
     adversaries,
     attacks,
     shadowModel,
-    shadowArchitecture: options.shadowModel ? `${shadowModel} (chosen)` : `${shadowModel} (mlleaks's default for records of shape ${JSON.stringify(members.recordShape)}; the target's architecture is not used)`,
+    shadowArchitecture: options.shadowModel
+      ? `${shadowModel} (chosen)`
+      : topology !== undefined
+        ? "layers: the target's own tfjs topology, rebuilt with fresh seeded weights"
+        : `${shadowModel} (mlleaks's default for records of shape ${JSON.stringify(members.recordShape)}; the target's architecture is unknown)`,
     shadowDataset: transfer ? shadowDataset!.name : undefined,
     shadowDatasetModel: transfer ? defaultModel(shadowDataset!) : undefined,
     shadowPartSize: transfer ? (options.shadowPartSize ?? Math.floor(rowsOf(shadowDataset!) / 4)) : undefined,
@@ -200,7 +208,11 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
   const planned: { label: string; job: TrainingJob }[] = [];
   const add = (label: string, job: TrainingJob) => planned.push({ label, job }) - 1;
   const queriesOf = (...parts: LabeledData[]): Query[] => parts.map((d) => ({ features: d.features, rows: rowsOf(d) }));
-  const job = (kind: ModelKind, shapeOf: LabeledData, train: LabeledData, seed: number, predict: readonly Query[]) => trainingJob(config, kind, shapeOf, train, seed, predict);
+  const topology = isTargetModel(target) ? target.layersTopology : undefined;
+  const job = (kind: ModelKind, shapeOf: LabeledData, train: LabeledData, seed: number, predict: readonly Query[]): TrainingJob => {
+    const j = trainingJob(config, kind, shapeOf, train, seed, predict);
+    return kind === "layers" ? { ...j, spec: { ...j.spec, topology } } : j;
+  };
   let halves: { members: LabeledData; nonMembers: LabeledData } | undefined;
   let shadowJob: number | undefined;
   const shokri: { job: number; members: LabeledData; nonMembers: LabeledData }[] = [];

@@ -190,7 +190,7 @@ export function seedsFor(seed: number): (slot: number, index?: number) => number
 }
 
 export function engineFor(kind: ModelKind, engine: EngineChoice): Engine {
-  if (engine === "auto") return kind === "cnn" ? "tfjs" : "fused";
+  if (engine === "auto") return kind === "cnn" || kind === "layers" ? "tfjs" : "fused";
   return engine;
 }
 
