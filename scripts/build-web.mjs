@@ -1,6 +1,7 @@
 // Browser builds with esbuild, from the tsc output in dist/ (run `npm run build` first):
-//   buildWeb():          the audit page -> dist/web (index.html, app.js, style.css, the three
-//                        tfjs-backend-wasm binaries under wasm/, the bundled datasets under datasets/)
+//   buildWeb():          the audit page -> dist/web (index.html, app.js, training-worker.js (the
+//                        Web Worker that trains models), style.css, the three tfjs-backend-wasm
+//                        binaries and onnxruntime-web's under wasm/, the bundled datasets under datasets/)
 //   buildBrowserTests(): every portable test file, bundled for the browser -> dist/browser-test,
 //                        plus run.html that runs one of them (or the cross-runtime probe)
 // `node scripts/build-web.mjs` (npm run build:web) builds the page.
@@ -16,6 +17,9 @@ export const webOut = join(root, "dist", "web");
 export const browserTestOut = join(root, "dist", "browser-test");
 const wasmDir = join(root, "node_modules", "@tensorflow", "tfjs-backend-wasm", "dist");
 export const TFJS_WASM_FILES = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"];
+// onnxruntime-web's wasm build: the glue is bundled into app.js, the binary is served beside tfjs's.
+const ortDir = join(root, "node_modules", "onnxruntime-web", "dist");
+export const ORT_WASM_FILE = "ort-wasm-simd-threaded.wasm";
 
 const common = {
   bundle: true,
@@ -40,9 +44,10 @@ export async function buildWeb() {
   mkdirSync(join(webOut, "wasm"), { recursive: true });
   // The page's TypeScript is bundled from source; tsc checks its types first (web/tsconfig.json).
   execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "web", "tsconfig.json")], { stdio: "inherit" });
-  await esbuild.build({ ...common, entryPoints: { app: join(root, "web", "main.ts") }, outdir: webOut, minify: true });
+  await esbuild.build({ ...common, entryPoints: { app: join(root, "web", "main.ts"), "training-worker": join(root, "web", "training-worker.ts") }, outdir: webOut, minify: true });
   for (const name of ["index.html", "style.css"]) copyFileSync(join(root, "web", name), join(webOut, name));
   for (const name of TFJS_WASM_FILES) copyFileSync(join(wasmDir, name), join(webOut, "wasm", name));
+  copyFileSync(join(ortDir, ORT_WASM_FILE), join(webOut, "wasm", ORT_WASM_FILE));
   const datasets = join(root, "datasets");
   if (existsSync(datasets)) cpSync(datasets, join(webOut, "datasets"), { recursive: true });
   return webOut;

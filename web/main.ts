@@ -1,18 +1,28 @@
-// The in-browser audit page. Two ways in: audit a bundled dataset (trains the models here), or drop
-// in a model's posteriors on members and non-members (threshold and metric attacks). Results: a
+// The in-browser audit page. Three ways in: audit the user's own model (an .onnx or a tfjs folder)
+// on their members / non-members / population files, audit a bundled dataset (trains the models
+// here), or drop in a model's posteriors on members and non-members (threshold and metric attacks).
+// Models train in Web Workers (training-worker.js), so the page stays responsive. Results: a
 // summary table, the report's ROC curves (linear and log-log), the full report, report.json.
 // Everything runs in this tab; the only requests go to the page's own origin (datasets/, wasm/).
 import { fetchDataSource } from "../src/adapters/browser/dataset-source.js";
+import { webWorkers } from "../src/adapters/browser/workers.js";
 import { parsePosteriorFile } from "../src/attacks/posterior-files.js";
-import { audit, type Defence } from "../src/audit.js";
+import { auditModel } from "../src/audit-model.js";
+import { audit, EXTRA_ATTACKS, type Defence, type JobRunner } from "../src/audit.js";
 import { BUNDLED_DATASETS } from "../src/datasets/catalog.js";
 import { loadDataset } from "../src/datasets/index.js";
 import { auditPosteriors } from "../src/audit-posteriors.js";
 import { initKernels } from "../src/kernels/index.js";
 import { initModelBackend } from "../src/models/index.js";
+import { TrainingPool } from "../src/models/parallel.js";
+import { readRecords, toLabeledData } from "../src/records/index.js";
 import { renderReportHtml } from "../src/report/html.js";
 import { buildReportDocument, serializeReport } from "../src/report/json.js";
 import type { AuditReport, ReportDocument } from "../src/report/types.js";
+import { openOnnxModel } from "../src/targets/onnx.js";
+import { openTfjsModel } from "../src/targets/tfjs.js";
+import type { TargetModel } from "../src/targets/types.js";
+import type { LabeledData } from "../src/types.js";
 import { PACKAGE_VERSION } from "../src/version.js";
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -26,7 +36,8 @@ const progressBar = $<HTMLProgressElement>("progress");
 const statusLine = $("status");
 const errorPanel = $("error-panel");
 const results = $("results");
-const buttons = [$<HTMLButtonElement>("run-audit"), $<HTMLButtonElement>("run-posteriors")];
+const buttons = [$<HTMLButtonElement>("run-model"), $<HTMLButtonElement>("run-audit"), $<HTMLButtonElement>("run-posteriors")];
+const warningsLine = $("warnings");
 
 /** Facts about this runtime that go into the report's versions (they never enter the fingerprint). */
 const runtimeFacts: Record<string, string> = {
@@ -37,6 +48,18 @@ const runtimeFacts: Record<string, string> = {
 
 let lastDocument: ReportDocument | undefined;
 
+// Models train in Web Workers (one wasm instance each), kept warm between audits; the results are
+// bit-identical to training them one after another in this thread.
+const MAX_TRAINING_WORKERS = 4;
+const trainingWorkers = webWorkers(new URL("training-worker.js", location.href));
+let pool: TrainingPool | undefined;
+const runInWorkers: JobRunner = (jobs, hooks) => {
+  pool ??= new TrainingPool({ adapter: trainingWorkers, workers: Math.min(MAX_TRAINING_WORKERS, trainingWorkers.defaultWorkers()) });
+  runtimeFacts.trainingWorkers = String(pool.size);
+  return pool.train(jobs, hooks);
+};
+const wasmPaths = new URL("wasm/", location.href).href;
+
 function setProgress(fraction: number, text: string): void {
   progressPanel.hidden = false;
   progressBar.value = Math.max(0, Math.min(1, fraction));
@@ -44,7 +67,7 @@ function setProgress(fraction: number, text: string): void {
 }
 
 /** Runs one job with the buttons disabled, the progress bar shown and errors shown in words. */
-async function runJob(job: () => Promise<{ report: AuditReport; timings: Record<string, number> }>): Promise<void> {
+async function runJob(job: () => Promise<{ report: AuditReport; timings: Record<string, number>; warnings?: readonly string[] }>): Promise<void> {
   for (const b of buttons) b.disabled = true;
   document.body.dataset.state = "running";
   errorPanel.hidden = true;
@@ -52,7 +75,9 @@ async function runJob(job: () => Promise<{ report: AuditReport; timings: Record<
   setProgress(0, "starting");
   try {
     await initKernels();
-    const { report, timings } = await job();
+    const { report, timings, warnings = [] } = await job();
+    warningsLine.textContent = warnings.map((w) => `warning: ${w}`).join("\n");
+    warningsLine.hidden = warnings.length === 0;
     setProgress(0.98, "writing the report");
     lastDocument = await buildReportDocument(report, { version: PACKAGE_VERSION, versions: runtimeFacts, timings, createdAt: new Date().toISOString() });
     showResults(lastDocument);
@@ -165,7 +190,7 @@ $("dataset-form").addEventListener("submit", (event) => {
     const defences = Array.from(document.querySelectorAll<HTMLInputElement>("input[name=defence]:checked"), (box) => box.value as Defence);
     if (defences.length === 0) throw new Error("Defences: tick at least one (none audits the undefended model)");
     setProgress(0.01, "starting tfjs on WebAssembly");
-    const backend = await initModelBackend({ wasmPaths: new URL("wasm/", location.href).href });
+    const backend = await initModelBackend({ wasmPaths });
     Object.assign(runtimeFacts, { tfjs: backend.tfjsVersion, wasmThreads: String(backend.threads), wasmSimd: String(backend.simd) });
     setProgress(0.02, `loading ${datasetSelect.value}`);
     const dataset = await loadDataset(datasetSelect.value, { source: datasets });
@@ -178,22 +203,39 @@ $("dataset-form").addEventListener("submit", (event) => {
       epochs,
       partSize,
       defences,
+      runJobs: runInWorkers,
       onProgress: ({ done, total, detail }) => setProgress(0.03 + 0.94 * (total > 0 ? done / total : 0), `${detail} (${done}/${total} models)`),
     });
     return { report, timings: { loadMs: Math.round(loaded - started), auditMs: Math.round(performance.now() - loaded) } };
   });
 });
 
-// --- Posterior files -------------------------------------------------------------------------
+// --- Drop zones ------------------------------------------------------------------------------
 
-for (const side of ["members", "nonmembers"]) {
-  const drop = $(`${side}-drop`);
-  const input = $<HTMLInputElement>(`${side}-file`);
+/** The files of a dropped folder (and its sub-folders), read through the entries API. */
+async function folderFiles(entry: FileSystemDirectoryEntry): Promise<File[]> {
+  const reader = entry.createReader();
+  const files: File[] = [];
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+    if (batch.length === 0) return files;
+    for (const child of batch) {
+      if (child.isDirectory) files.push(...(await folderFiles(child as FileSystemDirectoryEntry)));
+      else files.push(await new Promise<File>((resolve, reject) => (child as FileSystemFileEntry).file(resolve, reject)));
+    }
+  }
+}
+
+/** A drop zone around a file input: the input holds the files, dropped ones (folders too) go into it. */
+function dropZone(dropId: string, inputId: string, empty: string): void {
+  const drop = $(dropId);
+  const input = $<HTMLInputElement>(inputId);
   const name = drop.querySelector(".file-name")!;
   const show = () => {
-    const file = input.files?.[0];
-    name.textContent = file ? `${file.name} (${file.size.toLocaleString()} bytes)` : "drop a file or click";
-    drop.classList.toggle("has-file", file !== undefined);
+    const files = Array.from(input.files ?? []);
+    const bytes = files.reduce((sum, f) => sum + f.size, 0);
+    name.textContent = files.length === 0 ? empty : files.length === 1 ? `${files[0]!.name} (${bytes.toLocaleString()} bytes)` : `${files.map((f) => f.name).join(", ")} (${bytes.toLocaleString()} bytes)`;
+    drop.classList.toggle("has-file", files.length > 0);
   };
   input.addEventListener("change", show);
   drop.addEventListener("dragover", (event) => {
@@ -204,12 +246,108 @@ for (const side of ["members", "nonmembers"]) {
   drop.addEventListener("drop", (event) => {
     event.preventDefault();
     drop.classList.remove("over");
-    if (event.dataTransfer?.files.length) {
-      input.files = event.dataTransfer.files;
+    const transfer = event.dataTransfer;
+    if (!transfer?.files.length) return;
+    const entries = Array.from(transfer.items, (item) => item.webkitGetAsEntry());
+    const dropped = Array.from(transfer.files);
+    void (async () => {
+      const files: File[] = [];
+      for (let i = 0; i < dropped.length; i++) {
+        const entry = entries[i];
+        if (entry?.isDirectory) files.push(...(await folderFiles(entry as FileSystemDirectoryEntry)));
+        else files.push(dropped[i]!);
+      }
+      const list = new DataTransfer();
+      for (const file of input.multiple ? files : files.slice(0, 1)) list.items.add(file);
+      input.files = list.files;
       show();
-    }
+    })();
   });
 }
+
+// --- Your own model --------------------------------------------------------------------------
+
+dropZone("model-drop", "model-files", "drop an .onnx or a tfjs folder, or click");
+for (const side of ["members", "nonmembers", "population"]) dropZone(`model-${side}-drop`, `model-${side}-file`, "drop a file or click");
+
+/** Opens the dropped model: an .onnx file, or a tfjs model.json with the weight files it names. */
+async function openDroppedModel(files: readonly File[]): Promise<TargetModel> {
+  if (files.length === 0) throw new Error("Model: drop an .onnx file or a tfjs model folder (model.json and its weight files) first");
+  const onnx = files.filter((f) => f.name.toLowerCase().endsWith(".onnx"));
+  if (onnx.length > 1) throw new Error(`Model: ${onnx.length} .onnx files (${onnx.map((f) => f.name).join(", ")}); drop one`);
+  if (onnx.length === 1) {
+    return openOnnxModel(new Uint8Array(await onnx[0]!.arrayBuffer()), onnx[0]!.name, { wasmPaths: { wasm: new URL("ort-wasm-simd-threaded.wasm", wasmPaths).href } });
+  }
+  const json = files.filter((f) => f.name.toLowerCase().endsWith(".json"));
+  const modelJson = json.find((f) => f.name === "model.json") ?? (json.length === 1 ? json[0] : undefined);
+  if (!modelJson) {
+    throw new Error(`Model: expected an .onnx file or a tfjs model.json with its weight files; got ${files.map((f) => f.name).join(", ")}`);
+  }
+  const folder = modelJson.webkitRelativePath.split("/").slice(0, -1).join("/");
+  const location = folder ? `${folder}/${modelJson.name}` : modelJson.name;
+  await initModelBackend({ wasmPaths });
+  // Weight files are named relative to model.json; the dropped folder is flat or one level deep.
+  return openTfjsModel(new Uint8Array(await modelJson.arrayBuffer()), async (path) => {
+    const wanted = path.split("/").pop()!;
+    const file = files.find((f) => f.name === wanted);
+    if (!file) throw new Error(`${location} names the weight file '${path}', which was not dropped with it (drop the whole model folder)`);
+    return new Uint8Array(await file.arrayBuffer());
+  }, location);
+}
+
+/** A record file from one of the drop zones, as labelled records for the model. */
+async function readRecordFile(inputId: string, what: string, numClasses: number, warnings: string[]): Promise<LabeledData | undefined> {
+  const file = $<HTMLInputElement>(inputId).files?.[0];
+  if (!file) return undefined;
+  const labelColumn = $<HTMLInputElement>("label-column").value.trim();
+  setProgress(0.03, `reading the ${what} (${file.name})`);
+  const table = await readRecords(new Uint8Array(await file.arrayBuffer()), file.name, labelColumn ? { labelColumn } : {});
+  warnings.push(...table.warnings);
+  return toLabeledData(table, numClasses);
+}
+
+$("model-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  void runJob(async () => {
+    const started = performance.now();
+    const epochs = integerField("model-epochs", "Epochs");
+    const attackEpochs = integerField("model-attack-epochs", "Attack epochs");
+    const shadows = integerField("model-shadows", "Shadow models");
+    const seed = integerField("model-seed", "Seed");
+    setProgress(0.01, "opening the model");
+    const target = await openDroppedModel(Array.from($<HTMLInputElement>("model-files").files ?? []));
+    try {
+      Object.assign(runtimeFacts, { model: `${target.source} ${target.location}` });
+      const warnings: string[] = [];
+      const members = await readRecordFile("model-members-file", "members", target.numClasses, warnings);
+      const nonMembers = await readRecordFile("model-nonmembers-file", "non-members", target.numClasses, warnings);
+      const population = await readRecordFile("model-population-file", "population", target.numClasses, warnings);
+      if (!members) throw new Error("Members: drop the records the model trained on");
+      if (!nonMembers) throw new Error("Non-members: drop records the model never saw");
+      const loaded = performance.now();
+      const report = await auditModel({
+        target,
+        members,
+        nonMembers,
+        ...(population ? { population } : {}),
+        seed,
+        attacks: [...EXTRA_ATTACKS],
+        epochs,
+        attackEpochs,
+        shadows,
+        runJobs: runInWorkers,
+        onProgress: ({ done, total, detail }) => setProgress(0.05 + 0.92 * (total > 0 ? done / total : 0), `${detail} (${done}/${total})`),
+      });
+      return { report, warnings, timings: { loadMs: Math.round(loaded - started), auditMs: Math.round(performance.now() - loaded) } };
+    } finally {
+      await target.dispose();
+    }
+  });
+});
+
+// --- Posterior files -------------------------------------------------------------------------
+
+for (const side of ["members", "nonmembers"]) dropZone(`${side}-drop`, `${side}-file`, "drop a file or click");
 
 async function readPosteriorFile(input: HTMLInputElement, side: string) {
   const file = input.files?.[0];
