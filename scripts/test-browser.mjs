@@ -125,6 +125,101 @@ async function testDatasetAudit(page, nodeFingerprint, shortAudit) {
   report(fingerprint === nodeFingerprint, "page: audit fingerprint == node", fingerprint === nodeFingerprint ? `${nodeFingerprint.slice(0, 16)} (${/wasmThreads \d+/.exec(facts ?? "")?.[0] ?? "threads ?"})` : `page ${fingerprint} node ${nodeFingerprint}`);
 }
 
+/** The own-model audit's options: small, so the test is quick; the Node library runs the same. */
+const OWN_MODEL_AUDIT = { model: "digits-mlp", seed: 3, epochs: 20, attackEpochs: 5, shadows: 2 };
+const RESPONSIVENESS_CLICKS = 3;
+
+/**
+ * Your own model on the page: the ONNX fixture and its members / non-members / population .npz,
+ * audited in the tab with the shadows training in Web Workers; the fingerprint must equal the
+ * library's (auditModel in this Node process, models trained one after another in this thread).
+ * While models train, the page must answer clicks and keep drawing frames (counted, not timed).
+ */
+async function testOwnModelAudit(page, dist) {
+  const { openOnnxModel } = await dist("targets/onnx.js");
+  const { readRecords, toLabeledData } = await dist("records/index.js");
+  const { auditModel } = await dist("audit-model.js");
+  const { EXTRA_ATTACKS } = await dist("audit.js");
+  const { fingerprintReport } = await dist("report/json.js");
+  const { model, seed, epochs, attackEpochs, shadows } = OWN_MODEL_AUDIT;
+  const fixtures = join(root, "test", "fixtures", "models");
+  const files = { model: join(fixtures, `${model}.onnx`), members: join(fixtures, `${model}.members.npz`), nonmembers: join(fixtures, `${model}.nonmembers.npz`), population: join(fixtures, `${model}.population.npz`) };
+  const target = await openOnnxModel(new Uint8Array(readFileSync(files.model)), `${model}.onnx`);
+  let nodeFingerprint;
+  try {
+    const records = async (path) => toLabeledData(await readRecords(new Uint8Array(readFileSync(path)), path.split("/").pop()), target.numClasses);
+    const nodeReport = await auditModel({
+      target,
+      members: await records(files.members),
+      nonMembers: await records(files.nonmembers),
+      population: await records(files.population),
+      seed,
+      attacks: [...EXTRA_ATTACKS],
+      epochs,
+      attackEpochs,
+      shadows,
+    });
+    nodeFingerprint = await fingerprintReport(nodeReport);
+  } finally {
+    await target.dispose();
+  }
+
+  await page.setInputFiles("#model-files", files.model);
+  await page.setInputFiles("#model-members-file", files.members);
+  await page.setInputFiles("#model-nonmembers-file", files.nonmembers);
+  await page.setInputFiles("#model-population-file", files.population);
+  await page.fill("#model-epochs", String(epochs));
+  await page.fill("#model-attack-epochs", String(attackEpochs));
+  await page.fill("#model-shadows", String(shadows));
+  await page.fill("#model-seed", String(seed));
+  // Frames drawn, and clicks answered, each noted with the page's state and progress at that moment.
+  await page.evaluate(() => {
+    const probe = { frames: 0, clicks: [] };
+    globalThis.responsiveness = probe;
+    const tick = () => {
+      probe.frames++;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    document.querySelector("header").addEventListener("click", () => {
+      probe.clicks.push({ frame: probe.frames, state: document.body.dataset.state, status: document.getElementById("status").textContent });
+    });
+  });
+  await page.click("#run-model");
+  // Once a model is training (the status names its epoch, and the models done of all), click the
+  // header a few times, each after the page has drawn two more frames.
+  await page.waitForFunction(() => / epoch \d+\/\d+ \(\d+\/\d+\)$/.test(document.getElementById("status")?.textContent ?? "") || document.body.dataset.state !== "running", null, { timeout: TEST_TIMEOUT_MS, polling: "raf" });
+  const heading = await page.locator("header h1").boundingBox();
+  for (let i = 0; i < RESPONSIVENESS_CLICKS; i++) {
+    const frames = await page.evaluate(() => globalThis.responsiveness.frames);
+    await page.waitForFunction((seen) => globalThis.responsiveness.frames >= seen + 2, frames, { timeout: TEST_TIMEOUT_MS, polling: "raf" });
+    await page.mouse.click(heading.x + 10, heading.y + heading.height / 2);
+  }
+  const clicks = await page.evaluate(() => globalThis.responsiveness.clicks);
+  await page.waitForFunction(() => document.body.dataset.state !== "running", null, { timeout: TEST_TIMEOUT_MS });
+  const error = await page.evaluate(() => (document.body.dataset.state === "error" ? document.getElementById("error-panel")?.textContent : ""));
+  const fingerprint = await page.textContent("#fingerprint").catch(() => null);
+  const facts = (await page.textContent("#facts").catch(() => "")) ?? "";
+  const rows = await page.locator("#summary tbody tr[data-attack]").count();
+  await page.screenshot({ path: join(outputDir, "page-own-model.png"), fullPage: true });
+  report(!error && rows > 0, "page: own model (ONNX + members/non-members/population .npz) audited in the tab", error || `${rows} attack rows`);
+  report(fingerprint === nodeFingerprint, "page: own-model fingerprint == node library (auditModel)", fingerprint === nodeFingerprint ? `${nodeFingerprint.slice(0, 16)} (${/trainingWorkers \d+/.exec(facts)?.[0] ?? "workers ?"})` : `page ${fingerprint} node ${nodeFingerprint}`);
+  const workers = Number(/trainingWorkers (\d+)/.exec(facts)?.[1] ?? 0);
+  report(workers >= 1 && requests.includes("/training-worker.js"), "page: models trained in Web Workers", `${workers} workers; training-worker.js ${requests.includes("/training-worker.js") ? "loaded" : "never loaded"}`);
+  // Every click answered while the audit was still running, at a model count short of all, with
+  // frames drawn between one click and the next: the main thread was free while models trained.
+  const training = clicks.filter((c) => {
+    const m = / (?:epoch \d+\/\d+|trained) \((\d+)\/(\d+)\)$/.exec(c.status ?? "");
+    return c.state === "running" && m !== null && Number(m[1]) < Number(m[2]);
+  });
+  const framesBetween = clicks.slice(1).map((c, i) => c.frame - clicks[i].frame);
+  report(
+    clicks.length === RESPONSIVENESS_CLICKS && training.length === RESPONSIVENESS_CLICKS && framesBetween.every((n) => n >= 2),
+    "page: stays responsive while models train (clicks answered mid-training, frames drawn between them)",
+    JSON.stringify(clicks.map((c) => ({ frame: c.frame, state: c.state, status: c.status }))),
+  );
+}
+
 /** The audit page, driven like a user; every fingerprint it shows must equal Node's. */
 async function testAuditPage(nodeAuditFingerprint) {
   mkdirSync(outputDir, { recursive: true });
@@ -161,6 +256,7 @@ async function testAuditPage(nodeAuditFingerprint) {
       const { dataset, ...options } = SHORT_AUDIT;
       nodeAuditFingerprint = await fingerprintReport(await audit({ ...options, dataset: await loadDataset(dataset, { source: bundledDataSource() }) }));
     }
+    await testOwnModelAudit(page, dist);
     await testDatasetAudit(page, nodeAuditFingerprint, SHORT_AUDIT);
     await page.setInputFiles("#members-file", files.members);
     await page.setInputFiles("#nonmembers-file", files.nonmembers);
