@@ -4,6 +4,6 @@ import type { AttackContext, AttackInputData, AttackResult, AttackStrategy } fro
 
 export async function runAttack(strategy: AttackStrategy, target: AttackInputData, context: AttackContext): Promise<AttackResult> {
   const scores = await strategy.score(target, context);
-  const { metrics, roc } = evaluateAttack(strategy.name, scores);
+  const { metrics, roc } = evaluateAttack(strategy.name, scores, { ...context.statistics, seed: context.seed });
   return { name: strategy.name, title: strategy.title, metrics, roc };
 }
