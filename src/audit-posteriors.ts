@@ -4,9 +4,10 @@
 import { correctnessAttack, DEFAULT_TOP_PERCENTILE, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./attacks/metric.js";
 import { checkPosteriors } from "./attacks/posterior-files.js";
 import { runAttack } from "./attacks/run.js";
-import type { AttackInputData, AttackResult, AttackStrategy } from "./attacks/types.js";
+import type { AttackInputData, AttackResult, AttackStrategy, StatisticsOptions } from "./attacks/types.js";
 import { initKernels } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
+import { resolveStatistics } from "./metrics/evaluate.js";
 import type { AuditReport, TargetSummary } from "./report/types.js";
 import type { Posteriors } from "./types.js";
 
@@ -37,6 +38,8 @@ export interface PosteriorsAuditOptions extends AttackInputData {
   /** t of the top-t percentile thresholds (default 10). */
   readonly topPercentile?: number;
   readonly seed?: number;
+  /** Confidence level, delta, bootstrap size and balancing of every attack's figures. */
+  readonly statistics?: StatisticsOptions;
 }
 
 /** Checks shapes, probabilities and labels; errors name the side ("members", "non-members"). */
@@ -65,6 +68,7 @@ export async function auditPosteriors(options: PosteriorsAuditOptions): Promise<
   validateAttackInput(options);
   const topPercentile = options.topPercentile ?? DEFAULT_TOP_PERCENTILE;
   if (!(topPercentile > 0 && topPercentile < 100)) throw new RangeError(`topPercentile must lie strictly between 0 and 100, got ${topPercentile}`);
+  const statistics = resolveStatistics(options.statistics);
   if (options.noise) checkPosteriors(options.noise, "noise", (r) => `row ${r}`);
   const hasLabels = options.membersLabels !== undefined && options.nonMembersLabels !== undefined;
   const requested = options.attacks ?? POSTERIOR_ATTACKS;
@@ -76,7 +80,7 @@ export async function auditPosteriors(options: PosteriorsAuditOptions): Promise<
       notes.push(`${name} skipped: it needs the labels of both members and non-members`);
       continue;
     }
-    results.push(await runAttack(strategy, options, { seed: options.seed ?? 0, ...(options.noise ? { noise: options.noise } : {}) }));
+    results.push(await runAttack(strategy, options, { seed: options.seed ?? 0, statistics, ...(options.noise ? { noise: options.noise } : {}) }));
   }
   const target: TargetSummary = hasLabels
     ? { kind: "external", ...targetAccuracy(options.members, options.membersLabels!, options.nonMembers, options.nonMembersLabels!) }
@@ -91,6 +95,7 @@ export async function auditPosteriors(options: PosteriorsAuditOptions): Promise<
       nonMembers: options.nonMembers.rows,
       classes: options.members.classes,
       noiseQueries: options.noise?.rows ?? 0,
+      statistics,
     },
     runs: [{ defence: "external", target, attacks: results }],
     notes,

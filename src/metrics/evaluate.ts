@@ -23,6 +23,17 @@ export function membershipVectors(scores: Pick<AttackScores, "members" | "nonMem
 /** The statistics' defaults: 95% intervals, delta 1e-5, 1000 bootstrap resamples, no balancing. */
 export const STATISTICS_DEFAULTS = { confidence: 0.95, delta: DEFAULT_DELTA, bootstrapResamples: 1000, balance: false } as const;
 
+/** Every statistics option filled in and checked; what reports record under config.statistics. */
+export function resolveStatistics(options: StatisticsOptions = {}): Required<StatisticsOptions> {
+  const resolved = { ...STATISTICS_DEFAULTS, ...options };
+  checkConfidence(resolved.confidence, "confidence");
+  checkDelta(resolved.delta, "delta");
+  if (!(Number.isInteger(resolved.bootstrapResamples) && resolved.bootstrapResamples >= 2)) {
+    throw new RangeError(`bootstrapResamples must be an integer of at least 2, got ${resolved.bootstrapResamples}`);
+  }
+  return resolved;
+}
+
 export function evaluateAttack(
   name: string,
   result: AttackScores,
@@ -35,11 +46,7 @@ export function evaluateAttack(
     for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i]!)) throw new Error(`attack ${name}: score of ${side} ${i} is NaN`);
   }
   if (Number.isNaN(result.threshold)) throw new Error(`attack ${name}: threshold is NaN`);
-  const confidence = options.confidence ?? STATISTICS_DEFAULTS.confidence;
-  const delta = options.delta ?? STATISTICS_DEFAULTS.delta;
-  const resamples = options.bootstrapResamples ?? STATISTICS_DEFAULTS.bootstrapResamples;
-  checkConfidence(confidence, `attack ${name}: confidence`);
-  checkDelta(delta, `attack ${name}: delta`);
+  const { confidence, delta, bootstrapResamples: resamples } = resolveStatistics(options);
   const seed = options.seed ?? 0;
   const balanced = options.balance ? balance(result, seed) : undefined;
   const evaluated = balanced?.scores ?? result;

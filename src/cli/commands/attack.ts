@@ -4,6 +4,7 @@ import { parsePosteriorFile, type PosteriorFile } from "../../attacks/posterior-
 import { auditPosteriors, POSTERIOR_ATTACKS, type PosteriorAttackName } from "../../audit-posteriors.js";
 import { formatResultsTable } from "../../report/table.js";
 import { UsageError, type CommandSpec } from "../args.js";
+import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
 import { writeReports } from "../reports.js";
 
 async function load(path: string): Promise<PosteriorFile> {
@@ -22,6 +23,7 @@ export const attackCommand: CommandSpec = {
     "top-percentile": { type: "number", valueName: "T", default: 10, description: "threshold at the top-T percentile of the reference scores" },
     out: { type: "string", valueName: "DIR", description: "also write report.json and report.html into DIR" },
     json: { type: "boolean", description: "print one JSON object on stdout instead of the table" },
+    ...STATISTICS_OPTIONS,
   },
   async run(options) {
     const t = options["top-percentile"] as number;
@@ -47,6 +49,7 @@ export const attackCommand: CommandSpec = {
       ...(noise ? { noise } : {}),
       attacks: options.attacks as PosteriorAttackName[],
       topPercentile: t,
+      statistics: statisticsFrom("attack", options),
     });
     const paths = options.out !== undefined ? await writeReports(report, options.out as string, {}) : undefined;
     if (options.json) {
@@ -63,6 +66,7 @@ export const attackCommand: CommandSpec = {
           advantage: a.metrics.advantage,
           threshold: a.metrics.threshold,
           thresholdRule: a.metrics.thresholdRule,
+          ...(a.metrics.statistics ? { statistics: a.metrics.statistics } : {}),
         })),
         notes: report.notes,
         ...(paths ? { reports: paths } : {}),
