@@ -9,7 +9,7 @@ export const STATISTICS_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   balance: { type: "boolean", description: "subsample the larger of members / non-members to the smaller's size (seeded) before measuring" },
 };
 
-export function statisticsFrom(command: string, options: OptionValues): StatisticsOptions {
+export function statisticsFrom(command: string, options: OptionValues): StatisticsOptions & { confidence: number; delta: number; balance: boolean } {
   const confidence = options.confidence as number;
   const delta = options.delta as number;
   if (!(confidence > 0 && confidence < 1)) throw new UsageError(`mlleaks ${command}: --confidence expects a number strictly between 0 and 1 (e.g. 0.95), got ${confidence}`);

@@ -1,6 +1,13 @@
 // The audit's result as plain data: what report.json holds (plus versions, timings, fingerprint).
 import type { AttackResult } from "../attacks/types.js";
 
+/**
+ * Version of the result schema (schema/report.schema.json) that report.json, --json output, the
+ * library's result and the edge handler's response follow. Bumped when a field changes meaning or
+ * goes away; new optional fields keep it.
+ */
+export const REPORT_SCHEMA_VERSION = 2;
+
 export interface DatasetSummary {
   readonly name: string;
   readonly classes: number;
