@@ -8,7 +8,7 @@ import type { AttackInputData, AttackResult, AttackStrategy, StatisticsOptions }
 import { initKernels } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
 import { resolveStatistics } from "./metrics/evaluate.js";
-import type { AuditReport, TargetSummary } from "./report/types.js";
+import { REPORT_SCHEMA_VERSION, type AuditReport, type TargetSummary } from "./report/types.js";
 import type { Posteriors } from "./types.js";
 
 /** The attacks that need nothing but the target's answers. */
@@ -86,6 +86,7 @@ export async function auditPosteriors(options: PosteriorsAuditOptions): Promise<
     ? { kind: "external", ...targetAccuracy(options.members, options.membersLabels!, options.nonMembers, options.nonMembersLabels!) }
     : { kind: "external" };
   return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
     mode: "posteriors",
     seed: options.seed ?? 0,
     config: {

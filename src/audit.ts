@@ -19,7 +19,7 @@ import { createClassifier } from "./models/create.js";
 import "./models/engines.js";
 import { trainSequentially, type TrainingJob, type TrainingResult } from "./models/parallel.js";
 import type { Engine, EpochInfo, ModelKind } from "./models/types.js";
-import type { AuditReport, AuditRun, DatasetSummary } from "./report/types.js";
+import { REPORT_SCHEMA_VERSION, type AuditReport, type AuditRun, type DatasetSummary } from "./report/types.js";
 import type { LabeledData, Posteriors } from "./types.js";
 import { sha256Hex } from "./util/sha256.js";
 import { concatArrays } from "./util/concat.js";
@@ -496,6 +496,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   }
   timings.total = (performance.now() - started) / 1000;
   return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
     mode: "audit",
     seed: config.seed,
     config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),

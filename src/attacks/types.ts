@@ -108,7 +108,7 @@ export interface AttackMetrics extends Confusion {
   readonly statistics?: AttackStatistics;
 }
 
-/** [lo, hi] at the report's confidence level; NaN ends when the sample cannot give one. */
+/** [lo, hi] at the report's confidence level (null in reports when the sample cannot give one). */
 export type Interval = readonly [lo: number, hi: number];
 
 export interface AttackStatistics {
@@ -119,16 +119,16 @@ export interface AttackStatistics {
   readonly balancedPrecision: number;
   /** The smallest FPR the non-members can resolve: 1 / non-members. */
   readonly lowestResolvableFpr: number;
-  /** DeLong's interval of the AUC and its standard error. */
-  readonly auc: Interval;
-  readonly aucStandardError: number;
-  /** Clopper-Pearson intervals at the attack's threshold. */
-  readonly precision: Interval;
-  readonly recall: Interval;
+  /** DeLong's interval of the AUC and its standard error (null with fewer than two members or non-members). */
+  readonly auc: Interval | null;
+  readonly aucStandardError: number | null;
+  /** Clopper-Pearson intervals at the attack's threshold (precision: null when nothing is predicted a member). */
+  readonly precision: Interval | null;
+  readonly recall: Interval | null;
   /** Clopper-Pearson interval of the TPR at each fixed FPR; null when that FPR is below 1 / non-members. */
   readonly tprAtFpr: { readonly "0.001": Interval | null; readonly "0.01": Interval | null };
   /** Percentile bootstrap of the advantage (members and non-members resampled separately, seeded). */
-  readonly advantage: Interval;
+  readonly advantage: Interval | null;
   readonly bootstrapResamples: number;
   /** The (epsilon, delta) lower bound the ROC proves at this confidence (Clopper-Pearson over all thresholds). */
   readonly epsilon: { readonly value: number; readonly delta: number; readonly threshold?: number };

@@ -4,6 +4,8 @@
 // service worker. POST the target's posteriors on known members and non-members; get back the
 // threshold and metric attacks' results. Every bad request gets a 4xx JSON error naming the problem.
 import { auditPosteriors, POSTERIOR_ATTACKS, validateAttackInput, type PosteriorAttackName } from "../audit-posteriors.js";
+import { canonicalJson } from "../report/json.js";
+import { summarizeReport } from "../report/summary.js";
 import type { Posteriors } from "../types.js";
 
 export interface LeakageHandlerOptions {
@@ -30,7 +32,8 @@ export class RequestError extends Error {
 const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
 
 function json(status: number, body: unknown, extra: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...extra } });
+  // Canonical JSON: non-finite numbers (an Infinity threshold) spelled out, as the result schema has them.
+  return new Response(canonicalJson(body), { status, headers: { ...JSON_HEADERS, ...extra } });
 }
 
 export const USAGE = {
@@ -75,20 +78,7 @@ export function createLeakageHandler(options: LeakageHandlerOptions = {}): (requ
         throw new RequestError(422, (error as Error).message);
       }
       const report = await auditPosteriors(input);
-      const run = report.runs[0]!;
-      return json(200, {
-        members: input.members.rows,
-        nonMembers: input.nonMembers.rows,
-        classes: input.members.classes,
-        target: run.target,
-        attacks: run.attacks.map((attack) => ({
-          name: attack.name,
-          title: attack.title,
-          ...attack.metrics,
-          ...(input.roc ? { roc: attack.roc } : {}),
-        })),
-        notes: report.notes,
-      });
+      return json(200, summarizeReport(report, { roc: input.roc === true }));
     } catch (error) {
       if (error instanceof RequestError) {
         return json(error.status, { error: error.message }, error.status === 405 ? { Allow: "POST" } : {});

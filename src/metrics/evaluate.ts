@@ -71,7 +71,7 @@ export function evaluateAttack(
     balancedPrecision: tpr + fpr > 0 ? tpr / (tpr + fpr) : 0,
     lowestResolvableFpr: 1 / N,
     auc: roundInterval(delongInterval(analysis.auc, analysis.aucVariance, confidence)),
-    aucStandardError: round(Math.sqrt(analysis.aucVariance)),
+    aucStandardError: Number.isNaN(analysis.aucVariance) ? null : round(Math.sqrt(analysis.aucVariance)),
     precision: roundInterval(clopperPearson(confusion.tp, confusion.tp + confusion.fp, confidence)),
     recall: roundInterval(clopperPearson(confusion.tp, P, confidence)),
     tprAtFpr: { "0.001": tprInterval(0.001), "0.01": tprInterval(0.01) },
@@ -135,8 +135,8 @@ function degenerate(threshold: number, scores: Float64Array, P: number, N: numbe
   return {};
 }
 
-function roundInterval([lo, hi]: Interval): Interval {
-  return [round(lo), round(hi)];
+function roundInterval([lo, hi]: Interval): Interval | null {
+  return Number.isNaN(lo) || Number.isNaN(hi) ? null : [round(lo), round(hi)];
 }
 
 /**

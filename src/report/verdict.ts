@@ -12,7 +12,7 @@ export interface Verdict {
   readonly defence: string;
   readonly risk: RiskLevel;
   readonly sentence: string;
-  readonly worstByAuc?: { readonly attack: string; readonly title: string; readonly auc: number; readonly interval?: Interval };
+  readonly worstByAuc?: { readonly attack: string; readonly title: string; readonly auc: number; readonly interval?: Interval | null };
   /** By TPR at 0.1% FPR, or at 1% when 0.1% is not resolvable with this many non-members. */
   readonly worstAtLowFpr?: { readonly attack: string; readonly title: string; readonly fpr: number; readonly tpr: number; readonly interval?: Interval | null };
   readonly epsilon?: { readonly attack: string; readonly title: string; readonly value: number; readonly delta: number };
@@ -37,7 +37,7 @@ export function verdictOf(report: AuditReport): Verdict {
   const byEpsilon = attacks.reduce((w, a) => ((a.metrics.statistics?.epsilon.value ?? 0) > (w.metrics.statistics?.epsilon.value ?? 0) ? a : w));
   const fprKey = lowFprKey(byLowFpr);
   const fpr = Number(fprKey);
-  const aucLow = byAuc.metrics.statistics?.auc[0] ?? byAuc.metrics.auc;
+  const aucLow = byAuc.metrics.statistics?.auc?.[0] ?? byAuc.metrics.auc;
   const tprInterval = byLowFpr.metrics.statistics?.tprAtFpr[fprKey];
   const tprLow = tprInterval?.[0] ?? byLowFpr.metrics.tprAtFpr[fprKey];
   const epsilon = byEpsilon.metrics.statistics?.epsilon;

@@ -2,6 +2,7 @@
 import { readFileNamed } from "../../adapters/node/fs.js";
 import { parsePosteriorFile, type PosteriorFile } from "../../attacks/posterior-files.js";
 import { auditPosteriors, POSTERIOR_ATTACKS, type PosteriorAttackName } from "../../audit-posteriors.js";
+import { summarizeReport } from "../../report/summary.js";
 import { formatResultsTable } from "../../report/table.js";
 import { UsageError, type CommandSpec } from "../args.js";
 import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
@@ -53,24 +54,7 @@ export const attackCommand: CommandSpec = {
     });
     const paths = options.out !== undefined ? await writeReports(report, options.out as string, {}) : undefined;
     if (options.json) {
-      const run = report.runs[0]!;
-      const summary = {
-        target: run.target,
-        attacks: run.attacks.map((a) => ({
-          name: a.name,
-          auc: a.metrics.auc,
-          precision: a.metrics.precision,
-          recall: a.metrics.recall,
-          accuracy: a.metrics.accuracy,
-          tprAtFpr: a.metrics.tprAtFpr,
-          advantage: a.metrics.advantage,
-          threshold: a.metrics.threshold,
-          thresholdRule: a.metrics.thresholdRule,
-          ...(a.metrics.statistics ? { statistics: a.metrics.statistics } : {}),
-        })),
-        notes: report.notes,
-        ...(paths ? { reports: paths } : {}),
-      };
+      const summary = { ...summarizeReport(report), ...(paths ? { reports: paths } : {}) };
       process.stdout.write(JSON.stringify(summary, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)) + "\n");
     } else {
       process.stdout.write(formatResultsTable(report) + "\n");
