@@ -4,6 +4,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { initKernels, Pcg32, rocAnalysis } from "../src/kernels/index.js";
+import { clopperPearson } from "../src/metrics/intervals.js";
 import { oneRunAuditFromScores, oneRunEpsilon, oneRunPValue, rocEpsilonLowerBound } from "../src/metrics/epsilon.js";
 
 const test = suite("statistics: epsilon lower bounds");
@@ -78,6 +79,23 @@ test("the ROC bound by hand: a perfect separation of 100 members and 100 non-mem
   // Scores that say nothing prove nothing.
   const flat = rocEpsilonLowerBound(rocAnalysis(new Float64Array(200), members).counts);
   assert.is(flat.epsilon, 0);
+});
+
+test("the ROC bound's corner search = the exhaustive maximum over every threshold (seeded samples, ties)", () => {
+  const rng = new Pcg32(12);
+  for (const [n, levels] of [[300, 0], [500, 9], [2000, 0]] as const) {
+    const u = rng.fillNormal(n);
+    const members = Uint8Array.from(rng.fillUint32(n), (b) => b & 1);
+    const scores = Float64Array.from(u, (x, i) => (levels ? Math.round(x * 2) : x) + 1.5 * members[i]!);
+    const counts = rocAnalysis(scores, members).counts;
+    let exhaustive = 0;
+    for (let g = 0; g < counts.tp.length; g++) {
+      const fprHi = clopperPearson(counts.fp[g]!, counts.negatives)[1];
+      const fnrHi = clopperPearson(counts.positives - counts.tp[g]!, counts.positives)[1];
+      for (const [num, den] of [[1 - 1e-5 - fnrHi, fprHi], [1 - 1e-5 - fprHi, fnrHi]]) if (num > 0 && den > 0) exhaustive = Math.max(exhaustive, Math.log(num / den));
+    }
+    assert.is(rocEpsilonLowerBound(counts, 1e-5, 0.95).epsilon, exhaustive, `n = ${n}`);
+  }
 });
 
 test.run();

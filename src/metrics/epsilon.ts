@@ -32,19 +32,31 @@ export interface EpsilonBound {
 /**
  * The (epsilon, delta) lower bound of a ROC over all its thresholds. Both inequalities grow with
  * tp and shrink with fp, so only the ROC's Pareto corners (the most members for a number of
- * non-members, the fewest non-members for a number of members) can attain the maximum; the
- * Clopper-Pearson bounds are computed there only.
+ * non-members, the fewest non-members for a number of members) can attain the maximum. Upper
+ * confidence bounds only lower a corner's epsilon, so corners are visited from the highest
+ * point-estimate epsilon down, and the visit stops once that estimate cannot beat the best bound:
+ * the exact maximum, with Clopper-Pearson bounds at a handful of corners instead of all.
  */
 export function rocEpsilonLowerBound(counts: RocCounts, delta = DEFAULT_DELTA, confidence = 0.95): EpsilonBound {
   checkDelta(delta);
   checkConfidence(confidence);
   const { tp, fp, positives, negatives, thresholds } = counts;
-  let best: EpsilonBound = { epsilon: 0, delta, confidence };
   const groups = tp.length;
+  const corners: { g: number; estimate: number }[] = [];
   for (let g = 0; g < groups; g++) {
     const mostMembers = g === groups - 1 || fp[g + 1]! > fp[g]!;
     const fewestNonMembers = g === 0 || tp[g]! > tp[g - 1]!;
     if (!mostMembers || !fewestNonMembers) continue;
+    const fpr = fp[g]! / negatives;
+    const fnr = (positives - tp[g]!) / positives;
+    // With a zero rate the point estimate is infinite: the bound still needs its interval.
+    const estimate = Math.max(fpr === 0 ? Infinity : boundTerm(1 - delta - fnr, fpr), fnr === 0 ? Infinity : boundTerm(1 - delta - fpr, fnr));
+    if (estimate > 0) corners.push({ g, estimate });
+  }
+  corners.sort((a, b) => b.estimate - a.estimate || a.g - b.g);
+  let best: EpsilonBound = { epsilon: 0, delta, confidence };
+  for (const { g, estimate } of corners) {
+    if (estimate <= best.epsilon) break;
     const fprHi = clopperPearson(fp[g]!, negatives, confidence)[1];
     const fnrHi = clopperPearson(positives - tp[g]!, positives, confidence)[1];
     const epsilon = Math.max(boundTerm(1 - delta - fnrHi, fprHi), boundTerm(1 - delta - fprHi, fnrHi));
