@@ -2,6 +2,7 @@
 // every attack is a strategy that turns the target's posteriors into one membership score per
 // record, higher meaning "more member-like", plus the decision threshold it would act on.
 import type { Confusion } from "../kernels/roc.js";
+import type { SliceResult } from "../metrics/slices.js";
 import type { Posteriors } from "../types.js";
 
 /** The target's posteriors on records known to be members and known to be non-members. */
@@ -37,7 +38,7 @@ export interface StatisticsOptions {
   readonly confidence?: number;
   /** delta of the (epsilon, delta) lower bound (default 1e-5). */
   readonly delta?: number;
-  /** Bootstrap resamples for the advantage's interval (default 1000). */
+  /** Bootstrap resamples for the advantage's interval (default 500). */
   readonly bootstrapResamples?: number;
   /** Subsample the larger of members / non-members to the smaller's size, with the attack's seed. */
   readonly balance?: boolean;
@@ -149,4 +150,6 @@ export interface AttackResult {
   readonly title: string;
   readonly metrics: AttackMetrics;
   readonly roc: RocPoints;
+  /** The figures again by class, by correct / incorrect prediction and by loss quartile (needs labels). */
+  readonly slices?: readonly SliceResult[];
 }

@@ -20,8 +20,8 @@ export function membershipVectors(scores: Pick<AttackScores, "members" | "nonMem
   return { scores: all, isMember };
 }
 
-/** The statistics' defaults: 95% intervals, delta 1e-5, 1000 bootstrap resamples, no balancing. */
-export const STATISTICS_DEFAULTS = { confidence: 0.95, delta: DEFAULT_DELTA, bootstrapResamples: 1000, balance: false } as const;
+/** The statistics' defaults: 95% intervals, delta 1e-5, 500 bootstrap resamples (each is a full ROC sweep; an audit runs dozens of attacks), no balancing. */
+export const STATISTICS_DEFAULTS = { confidence: 0.95, delta: DEFAULT_DELTA, bootstrapResamples: 500, balance: false } as const;
 
 /** Every statistics option filled in and checked; what reports record under config.statistics. */
 export function resolveStatistics(options: StatisticsOptions = {}): Required<StatisticsOptions> {
@@ -135,7 +135,7 @@ function degenerate(threshold: number, scores: Float64Array, P: number, N: numbe
   return {};
 }
 
-function roundInterval([lo, hi]: Interval): Interval | null {
+export function roundInterval([lo, hi]: Interval): Interval | null {
   return Number.isNaN(lo) || Number.isNaN(hi) ? null : [round(lo), round(hi)];
 }
 
@@ -173,7 +173,7 @@ export function downsampleRoc(fpr: ArrayLike<number>, tpr: ArrayLike<number>, li
 }
 
 /** Rounded to 1e-7, to keep reports small and free of last-bit differences between engines' Math. */
-function round(x: number): number {
+export function round(x: number): number {
   if (!Number.isFinite(x)) return x;
   return Math.round(x * 1e7) / 1e7;
 }

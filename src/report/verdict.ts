@@ -3,6 +3,7 @@
 // can act on. Decided on the intervals' conservative ends, so a small sample never reads as a leak
 // or as a clean bill of health it cannot support.
 import type { AttackResult, Interval } from "../attacks/types.js";
+import { worstSlice } from "../metrics/slices.js";
 import type { AuditReport, AuditRun } from "./types.js";
 
 export type RiskLevel = "high" | "measurable" | "not-detected";
@@ -17,6 +18,8 @@ export interface Verdict {
   readonly worstAtLowFpr?: { readonly attack: string; readonly title: string; readonly fpr: number; readonly tpr: number; readonly interval?: Interval | null };
   readonly epsilon?: { readonly attack: string; readonly title: string; readonly value: number; readonly delta: number };
   readonly gap?: number;
+  /** The slice (class, correct/incorrect, loss quartile) where an attack does best, with 10+ members and non-members. */
+  readonly worstSlice?: { readonly attack: string; readonly title: string; readonly by: string; readonly slice: string; readonly auc: number; readonly interval?: Interval | null; readonly members: number; readonly nonMembers: number };
   readonly members: number;
   readonly nonMembers: number;
   readonly confidence?: number;
@@ -69,10 +72,22 @@ export function verdictOf(report: AuditReport): Verdict {
     worstAtLowFpr: { attack: byLowFpr.name, title: byLowFpr.title, fpr, tpr: byLowFpr.metrics.tprAtFpr[fprKey], ...(byLowFpr.metrics.statistics ? { interval: tprInterval ?? null } : {}) },
     ...(epsilon ? { epsilon: { attack: byEpsilon.name, title: byEpsilon.title, value: epsilon.value, delta: epsilon.delta } } : {}),
     ...(run.target.gap !== undefined ? { gap: run.target.gap } : {}),
+    ...worstSliceOf(attacks),
     members,
     nonMembers,
     ...(byAuc.metrics.statistics ? { confidence: byAuc.metrics.statistics.confidence } : {}),
   };
+}
+
+function worstSliceOf(attacks: readonly AttackResult[]): { worstSlice?: NonNullable<Verdict["worstSlice"]> } {
+  let best: NonNullable<Verdict["worstSlice"]> | undefined;
+  for (const a of attacks) {
+    const s = worstSlice(a.slices ?? []);
+    if (s && (!best || s.auc! > best.auc)) {
+      best = { attack: a.name, title: a.title, by: s.by, slice: s.slice, auc: s.auc!, interval: s.aucInterval ?? null, members: s.members, nonMembers: s.nonMembers };
+    }
+  }
+  return best ? { worstSlice: best } : {};
 }
 
 const pctOf = (a: AttackResult) => `${Math.round(100 * (a.metrics.statistics?.confidence ?? 0.95))}%`;
@@ -93,6 +108,10 @@ export function formatVerdict(v: Verdict): string[] {
   }
   if (v.epsilon) lines.push(`  empirical epsilon: >= ${v.epsilon.value.toFixed(2)} at delta ${v.epsilon.delta} (${v.epsilon.title}, ${Math.round(100 * (v.confidence ?? 0.95))}% confidence)`);
   if (v.gap !== undefined) lines.push(`  train-test accuracy gap: ${(100 * v.gap).toFixed(1)} points`);
+  if (v.worstSlice) {
+    const w = v.worstSlice;
+    lines.push(`  worst slice: ${w.by} ${w.slice} (${w.members} members, ${w.nonMembers} non-members), ${w.title}, AUC ${withInterval(w.auc, w.interval)}`);
+  }
   lines.push(`  ${v.sentence}`);
   return lines;
 }
