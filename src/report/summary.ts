@@ -11,7 +11,7 @@ export function summarizeReport(report: AuditReport, options: { readonly roc?: b
     schemaVersion: report.schemaVersion,
     members: (report.config.members as number | undefined) ?? first?.members ?? 0,
     nonMembers: (report.config.nonMembers as number | undefined) ?? first?.nonMembers ?? 0,
-    classes: (report.config.classes as number | undefined) ?? 0,
+    ...(typeof report.config.classes === "number" ? { classes: report.config.classes } : {}),
     target: run.target,
     attacks: run.attacks.map((attack) => ({ name: attack.name, title: attack.title, ...attack.metrics, ...(options.roc ? { roc: attack.roc } : {}) })),
     notes: report.notes,
