@@ -7,7 +7,7 @@ import { DEFAULT_TOP_PERCENTILE } from "./attacks/metric.js";
 import { noiseRecords, type NoiseFeatureKind } from "./attacks/noise.js";
 import { planAttacks, type AttackResources } from "./attacks/registry.js";
 import { runAttack } from "./attacks/run.js";
-import type { AttackInputData, AttackResult, ReferenceModels } from "./attacks/types.js";
+import type { AttackInputData, AttackResult, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
 import {
   attackModelTrainer,
   AUDIT_DEFAULTS,
@@ -30,7 +30,8 @@ import { initKernels, Pcg32 } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
 import { trainSequentially, type TrainingJob, type TrainingResult } from "./models/parallel.js";
 import type { ModelKind } from "./models/types.js";
-import type { AuditReport, TargetSummary } from "./report/types.js";
+import { resolveStatistics } from "./metrics/evaluate.js";
+import { REPORT_SCHEMA_VERSION, type AuditReport, type TargetSummary } from "./report/types.js";
 import type { TargetModel } from "./targets/types.js";
 import type { LabeledData, PosteriorModel, Posteriors } from "./types.js";
 import { concatArrays } from "./util/concat.js";
@@ -65,6 +66,8 @@ export interface ModelAuditOptions {
   /** Adversary 3's noise; default inferred from the records (0/1: binary, within [0, 1]: pixels, else standardized). */
   readonly noiseKind?: NoiseFeatureKind;
   readonly topPercentile?: number;
+  /** Confidence intervals, epsilon bounds and the verdict's settings, as in audit(). */
+  readonly statistics?: StatisticsOptions;
   readonly engine?: EngineChoice;
   /** Records per call to the target (progress is reported between calls); default 500. */
   readonly queryBatchSize?: number;
@@ -166,6 +169,7 @@ export function resolveModelAuditConfig(options: ModelAuditOptions) {
     recordShape: [...members.recordShape],
     classes: target.numClasses,
     seed: options.seed,
+    statistics: resolveStatistics(options.statistics),
     engine: options.engine ?? "auto",
     batchSize: 100,
     learningRate: 0.001,
@@ -343,7 +347,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
   for (const [i, { strategy, context }] of plan.entries()) {
     signal?.throwIfAborted();
     progress(`attack ${strategy.name}`);
-    attacks.push(await runAttack(strategy, targetInput, { seed: seedOf(SLOT.attack, i), ...context }));
+    attacks.push(await runAttack(strategy, targetInput, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }));
   }
   timings.attacks = (performance.now() - t2) / 1000;
   timings.total = (performance.now() - started) / 1000;
@@ -356,6 +360,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
     ...targetAccuracy(targetInput.members, members.labels, targetInput.nonMembers, nonMembers.labels),
   };
   return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
     mode: "model",
     seed: config.seed,
     config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),

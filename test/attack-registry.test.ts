@@ -32,7 +32,12 @@ test("planAttacks: what the resources cannot support is skipped with its reason"
   const noise = { values: new Float32Array([0.5, 0.5]), rows: 1, classes: 2 };
   const { plan, skipped } = planAttacks(["adversary-1", "adversary-3", "loss", "lira", "rmia"], settings, { noise });
   assert.equal(plan.map((p) => p.strategy.name), ["adversary-3-max", "adversary-3-entropy", "loss"]);
-  assert.equal(skipped, ["adversary-1 skipped: it needs shadow", "lira-offline skipped: it needs references", "lira-online skipped: it needs references", "rmia skipped: it needs references and population"]);
+  assert.equal(skipped, [
+    "adversary-1 skipped: it needs a shadow model (trained on population data)",
+    "lira-offline skipped: it needs reference models (trained on population data)",
+    "lira-online skipped: it needs reference models (trained on population data)",
+    "rmia skipped: it needs reference models (trained on population data) and population data",
+  ]);
   assert.equal(plan[0]!.context, { noise });
   const unlabelled = planAttacks(["correctness"], settings, {}, false);
   assert.equal(unlabelled.skipped, ["correctness skipped: it needs the labels of both members and non-members"]);

@@ -116,6 +116,15 @@ export function attackEntry(name: string): AttackEntry {
   return entry;
 }
 
+/** What each need is, in a report's words. */
+const NEED_WORDS: Readonly<Record<AttackNeed, string>> = {
+  labels: "the labels of both members and non-members",
+  shadow: "a shadow model (trained on population data)",
+  noise: "noise queries",
+  references: "reference models (trained on population data)",
+  population: "population data",
+};
+
 export interface PlannedAttack {
   readonly strategy: AttackStrategy;
   readonly context: Omit<AttackContext, "seed">;
@@ -138,8 +147,8 @@ export function planAttacks(
   for (const entry of ATTACKS) {
     if (!wanted.has(entry.selector)) continue;
     const context = entry.context(resources);
-    if (entry.needs.includes("labels") && !hasLabels) skipped.push(`${entry.name} skipped: it needs the labels of both members and non-members`);
-    else if (!context) skipped.push(`${entry.name} skipped: it needs ${entry.needs.filter((n) => n !== "labels").join(" and ")}`);
+    if (entry.needs.includes("labels") && !hasLabels) skipped.push(`${entry.name} skipped: it needs ${NEED_WORDS.labels}`);
+    else if (!context) skipped.push(`${entry.name} skipped: it needs ${entry.needs.filter((n) => n !== "labels").map((n) => NEED_WORDS[n]).join(" and ")}`);
     else plan.push({ strategy: entry.create(settings), context });
   }
   return { plan, skipped };

@@ -6,6 +6,7 @@ import { openModelSpec } from "../../adapters/node/open-model.js";
 import { readRecordsFile } from "../../adapters/node/records.js";
 import { inferNoiseKind, auditModel } from "../../audit-model.js";
 import type { Adversary, ExtraAttack, JobRunner } from "../../audit.js";
+import type { StatisticsOptions } from "../../attacks/types.js";
 import type { Dataset } from "../../datasets/index.js";
 import { toLabeledData } from "../../records/index.js";
 import type { AuditReport } from "../../report/types.js";
@@ -55,7 +56,7 @@ export interface ModelAuditRun {
 /** Opens the model, reads the records, runs auditModel with the CLI's settings. */
 export async function runModelAudit(
   options: OptionValues,
-  settings: { adversaries?: Adversary[]; attacks: ExtraAttack[]; shadowDataset?: Dataset; runJobs: JobRunner },
+  settings: { adversaries?: Adversary[]; attacks: ExtraAttack[]; shadowDataset?: Dataset; runJobs: JobRunner; statistics?: StatisticsOptions },
   stderr: Stderr,
 ): Promise<ModelAuditRun> {
   const spec = options.model as string;
@@ -100,6 +101,7 @@ export async function runModelAudit(
       engine: options.engine as "auto" | "tfjs" | "fused",
       ...(options["batch-size"] ? { queryBatchSize: options["batch-size"] as number } : {}),
       runJobs: settings.runJobs,
+      ...(settings.statistics ? { statistics: settings.statistics } : {}),
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
     });
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);

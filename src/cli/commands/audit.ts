@@ -14,6 +14,7 @@ import { formatResultsTable } from "../../report/table.js";
 import type { AuditReport } from "../../report/types.js";
 import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
 import { createProgress } from "../progress.js";
+import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
 import { looksLikeRecordFile, readUserDataset, runModelAudit } from "./audit-model.js";
 import { writeReports } from "../reports.js";
 
@@ -42,7 +43,7 @@ export const auditCommand: CommandSpec = {
   summary: "audit your model (--model: ONNX, tfjs, mlleaks train, endpoint) on your records, or the ML-Leaks evaluation of a dataset",
   usage:
     "mlleaks audit --model M --members FILE --nonmembers FILE [--population FILE] [--label-column NAME] [options]\n" +
-    "       mlleaks audit --dataset NAME|FILE [--label-column NAME] [--shadow-dataset NAME] [--adversary 1,2,3] [--defence none,dropout,stacking] [--seed S] [--epochs E] [--out DIR] [--json]",
+    "       mlleaks audit --dataset NAME|FILE [--label-column NAME] [--shadow-dataset NAME] [--adversary 1,2,3] [--defence none,dropout,stacking] [--seed S] [--epochs E] [--out DIR] [--json] [--confidence C] [--delta D] [--balance]",
   options: {
     model: { type: "string", valueName: "M", description: "the model to audit: an .onnx file, a tfjs model.json or its folder, a folder `mlleaks train` wrote, an http(s) URL to a model.json, or a model server URL .../v1/models/NAME or .../v2/models/NAME" },
     members: { type: "string", valueName: "FILE", description: "with --model: records the model trained on (CSV/TSV, JSON lines, Parquet, .npz with x and y, .npy)" },
@@ -82,6 +83,7 @@ export const auditCommand: CommandSpec = {
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
+    ...STATISTICS_OPTIONS,
   },
   async run(options) {
     for (const name of ["epochs", "attack-epochs", "part-size", "shadow-part-size", "top-k", "shadows", "noise-queries", "workers"]) positiveInteger(options, name);
@@ -111,7 +113,7 @@ export const auditCommand: CommandSpec = {
       // The user's model: every attack by default; the ones the inputs cannot support are noted.
       const { report, usesTfjs } = await runModelAudit(
         options,
-        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs },
+        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options) },
         stderr,
       );
       return printReports(report, options, usesTfjs || engine === "tfjs");
@@ -143,6 +145,7 @@ export const auditCommand: CommandSpec = {
       noiseQueries: options["noise-queries"] as number,
       topPercentile: t,
       engine,
+      statistics: statisticsFrom("audit", options),
       runJobs,
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
     });
