@@ -125,10 +125,12 @@ function showResults(doc: ReportDocument): void {
   // The ROC curves come from the report's own renderer, so they match report.html exactly.
   const html = renderReportHtml(doc);
   const rendered = new DOMParser().parseFromString(html, "text/html");
+  // The first run's ROC panels (the first .charts in the report), and the report's verdict.
   const charts = $("charts");
-  charts.replaceChildren();
-  const firstRun = rendered.querySelector("section");
-  for (const node of firstRun ? Array.from(firstRun.querySelectorAll(".charts, .legend")) : []) charts.append(document.importNode(node, true));
+  const firstCharts = rendered.querySelector(".charts");
+  charts.replaceChildren(...(firstCharts ? Array.from(firstCharts.children, (node) => document.importNode(node, true)) : []));
+  const verdict = rendered.querySelector("section.verdict");
+  $("verdict").replaceChildren(...(verdict ? [document.importNode(verdict, true)] : []));
   $<HTMLIFrameElement>("report").srcdoc = html;
   const facts = $("facts");
   facts.replaceChildren();
