@@ -11,7 +11,7 @@ export { trainInParallel, trainSequentially, runTrainingJob, serveTrainingJobs, 
 export type { TrainingJob, TrainingResult, WorkerAdapter, WorkerHandle, ParallelOptions, BatchOptions } from "./models/parallel.js";
 export { audit, resolveAuditConfig, trainingJob, attackModelTrainer, defaultModel, engineFor, AUDIT_DEFAULTS, EXTRA_ATTACKS, DEFENCES } from "./audit.js";
 export type { AuditOptions, AuditProgress, AuditConfig, Adversary, Defence, ExtraAttack, EngineChoice, JobRunner, Query } from "./audit.js";
-export { auditPosteriors, posteriorAttack, validateAttackInput, POSTERIOR_ATTACKS, type PosteriorsAuditOptions, type PosteriorAttackName } from "./audit-posteriors.js";
+export { auditPosteriors, auditLosses, normalizePosteriorsInput, posteriorAttack, validateAttackInput, POSTERIOR_ATTACKS, type PosteriorsAuditOptions, type LossesAuditOptions, type PosteriorAttackName } from "./audit-posteriors.js";
 export * from "./attacks/index.js";
 export { liraAttack, rmiaAttack, normalQuantile, scaledLogit } from "./attacks/lira.js";
 export { noiseRecords, DEFAULT_NOISE_QUERIES } from "./attacks/noise.js";
@@ -29,3 +29,5 @@ export { checkRecordShape } from "./targets/shape.js";
 export { openOnnxModel, ONNX_DEFAULT_BATCH_SIZE, type OnnxModelOptions } from "./targets/onnx.js";
 export { openTfjsModel, openTfjsModelUrl, TFJS_DEFAULT_BATCH_SIZE, type TfjsModelOptions, type ModelFileReader } from "./targets/tfjs.js";
 export { LayersTopologyClassifier } from "./models/tfjs/classifier.js";
+export { readRecords, readLabels, recordFormat, toLabeledData, parseCsv, parseNpz, RECORD_FILE_TYPES, type ColumnRef, type LabelsSource, type ReadRecordsOptions, type RecordTable, type RecordFormat } from "./records/index.js";
+export { toPosteriorMatrix, toLabelVector, toNumberVector, type PosteriorsLike, type LabelsLike } from "./attacks/plain-input.js";
