@@ -21,6 +21,8 @@ export { buildReportDocument, canonicalJson, fingerprintReport, serializeReport 
 export { renderReportHtml } from "./report/html.js";
 export { formatResultsTable } from "./report/table.js";
 export type { AuditReport, AuditRun, DatasetSummary, ReportDocument, TargetSummary } from "./report/types.js";
+export { readRecords, readLabels, recordFormat, toLabeledData, parseCsv, parseNpz, RECORD_FILE_TYPES, type ColumnRef, type LabelsSource, type ReadRecordsOptions, type RecordTable, type RecordFormat } from "./records/index.js";
+export { toPosteriorMatrix, toLabelVector, toNumberVector, type PosteriorsLike, type LabelsLike } from "./attacks/plain-input.js";
 // Target models (the user's model to audit): ONNX through onnxruntime-web, tfjs model.json from a
 // reader or a URL. Files (and `mlleaks train` output) open through "mlleaks/node/targets".
 export type { TargetModel, TargetSource, OutputKind, OutputChoice } from "./targets/types.js";
@@ -29,5 +31,20 @@ export { checkRecordShape } from "./targets/shape.js";
 export { openOnnxModel, ONNX_DEFAULT_BATCH_SIZE, type OnnxModelOptions } from "./targets/onnx.js";
 export { openTfjsModel, openTfjsModelUrl, TFJS_DEFAULT_BATCH_SIZE, type TfjsModelOptions, type ModelFileReader } from "./targets/tfjs.js";
 export { LayersTopologyClassifier } from "./models/tfjs/classifier.js";
-export { readRecords, readLabels, recordFormat, toLabeledData, parseCsv, parseNpz, RECORD_FILE_TYPES, type ColumnRef, type LabelsSource, type ReadRecordsOptions, type RecordTable, type RecordFormat } from "./records/index.js";
-export { toPosteriorMatrix, toLabelVector, toNumberVector, type PosteriorsLike, type LabelsLike } from "./attacks/plain-input.js";
+export {
+  openEndpointModel,
+  resolveEndpoint,
+  memoryEndpointCache,
+  parseRetryAfter,
+  ENDPOINT_DEFAULTS,
+  EndpointError,
+  EndpointHttpError,
+  EndpointTimeoutError,
+  EndpointNetworkError,
+  EndpointMalformedError,
+  EndpointShapeError,
+  EndpointInputError,
+  EndpointNonFiniteError,
+  EndpointBudgetError,
+} from "./targets/endpoint.js";
+export type { EndpointOptions, EndpointModel, EndpointCache, EndpointProgress, EndpointProtocol, EndpointAddress } from "./targets/endpoint.js";
