@@ -9,7 +9,7 @@ import { initKernels } from "../../kernels/index.js";
 import { createClassifier } from "../../models/create.js";
 import { initModelBackend } from "../../models/backend.js";
 import "../../models/engines.js";
-import { createStackedClassifier, defaultBaseKinds } from "../../models/stacking.js";
+import { createStackedClassifier, defaultBaseKinds } from "../../defences/stacking.js";
 import { TRAIN_DEFAULTS, type Classifier, type Engine, type ModelKind } from "../../models/types.js";
 import type { PosteriorModel } from "../../types.js";
 import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
@@ -80,6 +80,7 @@ export const trainCommand: CommandSpec = {
     const dataset = await loadNamedDataset(datasetName);
     const kind = (option<string>(options, "model") ?? (isImage(dataset) ? "cnn" : "mlp")) as ModelKind;
     if (kind === "cnn" && !isImage(dataset)) throw new UsageError(`mlleaks train: --model cnn needs images of 16x16 or more; ${datasetName} has records of shape [${dataset.recordShape.join(", ")}]`);
+    if (stacking && dropout) throw new UsageError("mlleaks train: --dropout and --stacking are two defences; stacking's base models train without dropout (as audit --defence stacking measures)");
     if (kind === "logreg" && dropout) throw new UsageError("mlleaks train: --dropout needs a hidden layer; logreg has none");
     const partSize = option<number>(options, "part-size");
     let split;
