@@ -3,6 +3,7 @@
 import { CommandSpec, UsageError, formatHelp, parseOptions } from "./args.js";
 import { attackCommand } from "./commands/attack.js";
 import { auditCommand } from "./commands/audit.js";
+import { dpEpsilonCommand } from "./commands/dp-epsilon.js";
 import { datasetsFetchCommand, datasetsListCommand } from "./commands/datasets.js";
 import { serveCommand } from "./commands/serve.js";
 import { trainCommand } from "./commands/train.js";
@@ -12,6 +13,7 @@ commands.push(auditCommand, attackCommand);
 commands.push(datasetsListCommand, datasetsFetchCommand);
 commands.push(serveCommand);
 commands.push(trainCommand);
+commands.push(dpEpsilonCommand);
 
 function topLevelHelp(): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length)) + 2;
