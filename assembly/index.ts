@@ -7,5 +7,5 @@ export { sortWorkBytes, rocSweep, percentile, confusionCounts } from "./roc";
 export {
   denseGemm, denseBiasActivation, denseTranspose, denseGather, denseDropout, denseSoftmaxCrossEntropy,
   denseColumnSums, denseAddScaled, denseSumSquares, denseActivationBackward, denseAdam, denseGlorotUniform,
-  denseTanh, denseSparseGemm, denseCountNonzero,
+  denseTanh, denseSparseGemm, denseCountNonzero, densePerExampleNormSquares, denseClipFactors, denseScaleRows, denseAddGaussianNoise,
 } from "./dense";

@@ -88,6 +88,7 @@ export class FusedDenseClassifier implements Classifier {
         batchSize,
         seed: options.seed,
         adam: { learningRate, l2, ...ADAM_DEFAULTS },
+        ...(options.dpSgd ? { dpSgd: options.dpSgd } : {}),
         signal: options.signal,
         onEpoch: async (epoch, epochLoss, epochAccuracy) => {
           const t = now();

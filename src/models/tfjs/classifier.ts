@@ -64,6 +64,7 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
 
   /** Trains from scratch: fit() with the same seed and data gives bit-identical weights. */
   async fit(data: LabeledData, options: TrainOptions): Promise<TrainSummary> {
+    if (options.dpSgd) throw new Error(`dpSgd: DP-SGD trains on the fused dense engine only (engine "fused", dense kinds); the tfjs engine (${this.kind}) has no per-example gradients here`);
     const o = resolveTrainOptions(options);
     const rows = checkTrainingData(data, this.inputShape, this.numClasses);
     const signal = options.signal;
