@@ -255,12 +255,15 @@ export function denseDropout(gen: usize, h: usize, out: usize, mask: usize, n: i
 }
 
 /**
- * Mean softmax cross-entropy gradient with respect to the logits: dz = (p - onehot(label)) / rows.
- * Returns the summed loss -ln p[label] (p clamped at 1e-30) and stores the number of rows whose
- * argmax (lowest index on ties) equals the label at stats.
+ * Mean softmax cross-entropy gradient with respect to the logits: dz = (p - t) / rows, with target
+ * t = (1 - smoothing) onehot(label) + smoothing / classes (smoothing 0: exactly onehot). Returns the
+ * summed loss -ln p[label] (p clamped at 1e-30) and stores the number of rows whose argmax (lowest
+ * index on ties) equals the label at stats.
  */
-export function denseSoftmaxCrossEntropy(probs: usize, labels: usize, dz: usize, rows: i32, classes: i32, stats: usize): f64 {
+export function denseSoftmaxCrossEntropy(probs: usize, labels: usize, dz: usize, rows: i32, classes: i32, stats: usize, smoothing: f32): f64 {
   const inv: f32 = <f32>1 / <f32>rows;
+  const off: f32 = smoothing / <f32>classes;
+  const on: f32 = <f32>1 - smoothing + off;
   let loss: f64 = 0;
   let correct = 0;
   for (let r = 0; r < rows; r++) {
@@ -275,7 +278,7 @@ export function denseSoftmaxCrossEntropy(probs: usize, labels: usize, dz: usize,
         bestP = p;
         best = j;
       }
-      store<f32>(drow + (<usize>j << 2), (j == label ? p - 1 : p) * inv);
+      store<f32>(drow + (<usize>j << 2), (p - (j == label ? on : off)) * inv);
     }
     if (best == label) correct++;
     loss -= Math.log(<f64>Mathf.max(load<f32>(row + (<usize>label << 2)), 1e-30));
@@ -525,4 +528,20 @@ export function denseAddGaussianNoise(gen: usize, g: usize, n: i32, std: f64, sc
     const p = g + (<usize>i << 2);
     store<f32>(p, load<f32>(p) + <f32>(std * load<f64>(scratch + (<usize>i << 3))));
   }
+}
+
+/**
+ * Poisson sampling of a batch: row i joins when its uniform double (pcg32FillFloat64 into scratch,
+ * n f64, in row order) is below q; the joining rows go to order[0 ..) ascending. Returns the count.
+ */
+export function densePoissonSample(gen: usize, order: usize, n: i32, q: f64, scratch: usize): i32 {
+  pcg32FillFloat64(gen, scratch, n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (load<f64>(scratch + (<usize>i << 3)) < q) {
+      store<i32>(order + (<usize>count << 2), i);
+      count++;
+    }
+  }
+  return count;
 }

@@ -24,6 +24,7 @@ import { sha256Hex } from "./util/sha256.js";
 import { concatArrays } from "./util/concat.js";
 import { defenceNamed, DEFENCES, type DefenceName } from "./defences/registry.js";
 import type { DefendedTarget, DefenceSettings, Query, TargetPlan } from "./defences/types.js";
+import { DP_SGD_DEFAULTS, type DpSgdDefenceSettings } from "./defences/dp-sgd.js";
 
 export type Adversary = 1 | 2 | 3;
 /** Attacks beyond the three adversaries. */
@@ -40,8 +41,11 @@ export const AUDIT_DEFAULTS = {
   topK: DEFAULT_TOP_K,
   shadows: 10,
   dropout: 0.5,
-  outputTopK: 1,
+  // Top-1 renormalised is label-only; three classes is Shokri et al.'s restricted output.
+  outputTopK: 3,
   outputDecimals: 2,
+  l2Penalty: 1e-3,
+  labelSmoothing: 0.1,
   noiseQueries: DEFAULT_NOISE_QUERIES,
   topPercentile: DEFAULT_TOP_PERCENTILE,
   attacks: ["loss", "modified-entropy", "correctness"] as readonly ExtraAttack[],
@@ -89,10 +93,16 @@ export interface AuditOptions {
   readonly shadows?: number;
   /** Dropout rate of the dropout defence. */
   readonly dropout?: number;
-  /** Classes the output-top-k defence releases (default 1). */
+  /** Classes the output-top-k defence releases (default 3). */
   readonly outputTopK?: number;
   /** Decimals the output-rounding defence keeps (default 2). */
   readonly outputDecimals?: number;
+  /** The dp-sgd defence: clip norm, noise multiplier (or target epsilon), delta; default DP_SGD_DEFAULTS. */
+  readonly dpSgd?: Partial<DpSgdDefenceSettings>;
+  /** The l2 defence's penalty (default 1e-3, against the usual 1e-7). */
+  readonly l2Penalty?: number;
+  /** The label-smoothing defence's epsilon (default 0.1). */
+  readonly labelSmoothing?: number;
   readonly noiseQueries?: number;
   readonly topPercentile?: number;
   readonly engine?: EngineChoice;
@@ -138,6 +148,15 @@ export function resolveAuditConfig(options: AuditOptions) {
   const outputTopK = options.outputTopK ?? AUDIT_DEFAULTS.outputTopK;
   const outputDecimals = options.outputDecimals ?? AUDIT_DEFAULTS.outputDecimals;
   check(Number.isInteger(outputTopK) && outputTopK >= 1 && outputTopK <= dataset.numClasses, `outputTopK: expected an integer from 1 to ${dataset.numClasses} (${dataset.name}'s classes), got ${outputTopK}`);
+  const dpSgd = { ...DP_SGD_DEFAULTS, ...options.dpSgd };
+  check(dpSgd.clipNorm > 0, `dpSgd.clipNorm: expected a number > 0, got ${dpSgd.clipNorm}`);
+  check(dpSgd.noiseMultiplier >= 0 && Number.isFinite(dpSgd.noiseMultiplier), `dpSgd.noiseMultiplier: expected a finite number >= 0, got ${dpSgd.noiseMultiplier}`);
+  check(dpSgd.delta > 0 && dpSgd.delta < 1, `dpSgd.delta: expected a number between 0 and 1 (exclusive), got ${dpSgd.delta}`);
+  check(dpSgd.targetEpsilon === undefined || dpSgd.targetEpsilon > 0, `dpSgd.targetEpsilon: expected a number > 0, got ${dpSgd.targetEpsilon}`);
+  const l2Penalty = options.l2Penalty ?? AUDIT_DEFAULTS.l2Penalty;
+  check(l2Penalty >= 0 && Number.isFinite(l2Penalty), `l2Penalty: expected a finite number >= 0, got ${l2Penalty}`);
+  const labelSmoothing = options.labelSmoothing ?? AUDIT_DEFAULTS.labelSmoothing;
+  check(labelSmoothing > 0 && labelSmoothing < 1, `labelSmoothing: expected a number between 0 and 1 (exclusive), got ${labelSmoothing}`);
   check(Number.isInteger(outputDecimals) && outputDecimals >= 0 && outputDecimals <= 6, `outputDecimals: expected an integer from 0 to 6, got ${outputDecimals}`);
   check(Number.isInteger(topK) && topK >= 1, `topK: expected a positive integer, got ${topK}`);
   check(topK <= dataset.numClasses, `topK: ${topK} exceeds ${dataset.name}'s ${dataset.numClasses} classes`);
@@ -159,6 +178,7 @@ export function resolveAuditConfig(options: AuditOptions) {
   const target = options.target ?? defaultModel(dataset);
   check(target !== "attack-mlp", "target: attack-mlp is the attack model, not a target architecture");
   const engine = options.engine ?? "auto";
+  check(!defences.includes("dp-sgd") || engineFor(target, engine) === "fused", `defences: dp-sgd trains on the fused dense engine only; the ${target} target trains on ${engineFor(target, engine)}`);
   const partSize = options.partSize ?? Math.floor(rowsOf(dataset) / 4);
   check(Number.isInteger(partSize) && partSize >= 2 && 4 * partSize <= rowsOf(dataset), `partSize: ${dataset.name} has ${rowsOf(dataset)} records, so a part holds 2 to ${Math.floor(rowsOf(dataset) / 4)}; got ${partSize}`);
   return {
@@ -182,6 +202,9 @@ export function resolveAuditConfig(options: AuditOptions) {
     // A defence's parameters are part of the config only when it runs (older reports stay as they were).
     outputTopK: defences.includes("output-top-k") ? outputTopK : undefined,
     outputDecimals: defences.includes("output-rounding") ? outputDecimals : undefined,
+    dpSgd: defences.includes("dp-sgd") ? dpSgd : undefined,
+    l2Penalty: defences.includes("l2") ? l2Penalty : undefined,
+    labelSmoothing: defences.includes("label-smoothing") ? labelSmoothing : undefined,
     noiseQueries,
     noiseKind: dataset.featureKind,
     topPercentile,
@@ -293,6 +316,9 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     stackingModels: config.stackingModels,
     outputTopK: config.outputTopK ?? AUDIT_DEFAULTS.outputTopK,
     outputDecimals: config.outputDecimals ?? AUDIT_DEFAULTS.outputDecimals,
+    dpSgd: config.dpSgd ?? DP_SGD_DEFAULTS,
+    l2Penalty: config.l2Penalty ?? AUDIT_DEFAULTS.l2Penalty,
+    labelSmoothing: config.labelSmoothing ?? AUDIT_DEFAULTS.labelSmoothing,
   };
   let plainTarget: number | undefined;
   const targets = config.defences.map((name) => {
@@ -305,6 +331,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       settings,
       train: split.targetTrain,
       queries: targetQueries,
+      training: { epochs: config.epochs, batchSize: config.batchSize },
       seeds: { target: seedOf(SLOT.target), defence: seedOf(SLOT.defence) },
       job: (kind, train, seed, predict, change) => trainingJob(config, kind, train, train, seed, predict, change),
     });
@@ -419,7 +446,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   const runs: AuditRun[] = [];
   for (const [d, defence] of config.defences.entries()) {
     const { defence: chosen } = targets[d]!;
-    const { kind, weightsSha256 } = defended[d]!;
+    const { kind, weightsSha256, privacy } = defended[d]!;
     // The defence's release: what every attack (and the accuracy) sees.
     const answers = chosen.answer ? defended[d]!.answers.map((p) => chosen.answer!(p, settings)) : defended[d]!.answers;
     const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
@@ -463,6 +490,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       defence: chosen.label(settings),
       target: { kind, ...targetAccuracy(target.members, target.membersLabels!, target.nonMembers, target.nonMembersLabels!), weightsSha256 },
       attacks,
+      ...(privacy ? { privacy } : {}),
     });
   }
   timings.total = (performance.now() - started) / 1000;

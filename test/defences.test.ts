@@ -37,7 +37,7 @@ function randomPosteriors(rows: number, classes: number, seed: number): Posterio
 
 test("the registry names every defence once, and unknown names are refused", () => {
   assert.equal(new Set(DEFENCES).size, DEFENCES.length);
-  for (const name of ["none", "dropout", "stacking", "output-top-k", "output-rounding", "label-only"]) assert.is(defenceNamed(name).name, name);
+  for (const name of ["none", "dropout", "stacking", "dp-sgd", "label-smoothing", "l2", "output-top-k", "output-rounding", "label-only"]) assert.is(defenceNamed(name).name, name);
   assert.throws(() => defenceNamed("armour"), /expected some of none, dropout, stacking/);
 });
 
@@ -51,9 +51,10 @@ test("stacking: train's StackedClassifier and the audit's job plan give the same
   const fromTrain = await model.predict(query.features, query.rows);
   const config = { engine: "fused" as const, epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate, l2: options.l2 };
   const plan = stackingDefence.plan!({
-    settings: { target: "mlp", dropout: 0.5, stackingModels: ["mlp", "logreg"], outputTopK: 1, outputDecimals: 2 },
+    settings: { target: "mlp", dropout: 0.5, stackingModels: ["mlp", "logreg"], outputTopK: 1, outputDecimals: 2, l2Penalty: 1e-3, labelSmoothing: 0.1 },
     train: data,
     queries: [query],
+    training: { epochs: options.epochs, batchSize: options.batchSize },
     seeds: { target: 1, defence: seed },
     job: (kind, train, s, predict, change) => trainingJob(config, kind, train, train, s, predict, change),
   });

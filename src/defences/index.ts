@@ -4,3 +4,6 @@ export { DEFENCE_REGISTRY, DEFENCES, defenceNamed, type DefenceName } from "./re
 export { noDefence, dropoutDefence } from "./basic.js";
 export { labelOnly, roundedTo, topKOnly, labelOnlyDefence, outputRoundingDefence, outputTopKDefence } from "./output.js";
 export { createStackedClassifier, defaultBaseKinds, stackPosteriorModels, StackedClassifier, stackingDefence, stackingFeatures, stackingPlan, STACKING_META_LEARNING_RATE, type StackingSpec } from "./stacking.js";
+export { dpSgdDefence, DP_SGD_DEFAULTS, type DpSgdDefenceSettings } from "./dp-sgd.js";
+export { l2Defence, labelSmoothingDefence } from "./regularisation.js";
+export * from "./dp-accountant.js";

@@ -1,10 +1,22 @@
 // Every defence by name: audit(), `mlleaks audit --defence`, `mlleaks train` and the docs list them from here.
 import { dropoutDefence, noDefence } from "./basic.js";
 import { labelOnlyDefence, outputRoundingDefence, outputTopKDefence } from "./output.js";
+import { dpSgdDefence } from "./dp-sgd.js";
+import { l2Defence, labelSmoothingDefence } from "./regularisation.js";
 import { stackingDefence } from "./stacking.js";
 import type { Defence } from "./types.js";
 
-export const DEFENCE_REGISTRY = [noDefence, dropoutDefence, stackingDefence, outputTopKDefence, outputRoundingDefence, labelOnlyDefence] as const satisfies readonly Defence[];
+export const DEFENCE_REGISTRY = [
+  noDefence,
+  dropoutDefence,
+  stackingDefence,
+  dpSgdDefence,
+  labelSmoothingDefence,
+  l2Defence,
+  outputTopKDefence,
+  outputRoundingDefence,
+  labelOnlyDefence,
+] as const satisfies readonly Defence[];
 export type DefenceName = (typeof DEFENCE_REGISTRY)[number]["name"];
 export const DEFENCES = DEFENCE_REGISTRY.map((d) => d.name) as readonly DefenceName[];
 

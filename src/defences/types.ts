@@ -5,6 +5,7 @@
 import type { TrainingJob, TrainingResult } from "../models/parallel.js";
 import type { ModelKind, ModelSpec, TrainOptions } from "../models/types.js";
 import type { LabeledData, Posteriors } from "../types.js";
+import type { DpSgdDefenceSettings } from "./dp-sgd.js";
 
 /** Records to put to a trained model. */
 export interface Query {
@@ -24,6 +25,12 @@ export interface DefenceSettings {
   readonly outputTopK: number;
   /** Decimals the output-rounding defence keeps. */
   readonly outputDecimals: number;
+  /** The dp-sgd defence's settings (default DP_SGD_DEFAULTS). */
+  readonly dpSgd?: DpSgdDefenceSettings;
+  /** The l2 defence's penalty on the kernels. */
+  readonly l2Penalty: number;
+  /** The label-smoothing defence's epsilon. */
+  readonly labelSmoothing: number;
 }
 
 export interface TargetTrainingContext {
@@ -32,6 +39,8 @@ export interface TargetTrainingContext {
   readonly train: LabeledData;
   /** What the target is asked, in order (members, non-members, then noise / population). */
   readonly queries: readonly Query[];
+  /** The audit's training schedule (what the DP accountant counts). */
+  readonly training: { readonly epochs: number; readonly batchSize: number };
   /** Seeds the audit reserves: the undefended target's, and one for a defence's own streams. */
   readonly seeds: { readonly target: number; readonly defence: number };
   /** A job with the audit's training settings; `change` alters the model spec or training options. */
@@ -45,6 +54,21 @@ export interface DefendedTarget {
   /** What the report calls the target ("mlp", "stacked (mlp + logreg -> logreg)"). */
   readonly kind: string;
   readonly weightsSha256: string;
+  /** A formal guarantee the training gives (DP-SGD's accountant). */
+  readonly privacy?: PrivacySpent;
+}
+
+/** (epsilon, delta) spent, by the RDP accountant of the Poisson-subsampled Gaussian. */
+export interface PrivacySpent {
+  readonly accountant: "rdp";
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly noiseMultiplier: number;
+  readonly clipNorm: number;
+  readonly steps: number;
+  readonly samplingRate: number;
+  /** The RDP order that gave epsilon. */
+  readonly order: number;
 }
 
 export interface TargetPlan {

@@ -44,6 +44,8 @@ export interface TrainOptions {
   readonly learningRate?: number;
   /** L2 penalty on kernels (not biases), default 1e-7. */
   readonly l2?: number;
+  /** Label smoothing e of the training targets: (1 - e) onehot + e / classes; default 0. */
+  readonly labelSmoothing?: number;
   /** DP-SGD (per-example clipping and Gaussian noise; the fused dense engine only). */
   readonly dpSgd?: DpSgdSettings;
   onEpoch?(info: EpochInfo): void;

@@ -6,6 +6,7 @@ import { loadNamedDataset } from "../../adapters/node/datasets.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
 import type { Dataset } from "../../datasets/index.js";
+import { DP_SGD_DEFAULTS } from "../../defences/dp-sgd.js";
 import { DEFENCE_REGISTRY } from "../../defences/registry.js";
 import { initModelBackend } from "../../models/backend.js";
 import { trainInParallel, trainSequentially } from "../../models/parallel.js";
@@ -54,6 +55,12 @@ export const auditCommand: CommandSpec = {
     "top-k": { type: "integer", valueName: "K", description: `top posteriors the attack model sees (ablation; default ${AUDIT_DEFAULTS.topK}, or the smaller class count)` },
     shadows: { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.shadows, description: "Shokri's shadow models (ablation)" },
     dropout: { type: "number", valueName: "RATE", default: AUDIT_DEFAULTS.dropout, description: "dropout rate of the dropout defence" },
+    "clip-norm": { type: "number", valueName: "C", default: DP_SGD_DEFAULTS.clipNorm, description: "dp-sgd: per-example gradient clip norm" },
+    "noise-multiplier": { type: "number", valueName: "S", default: DP_SGD_DEFAULTS.noiseMultiplier, description: "dp-sgd: noise standard deviation over the clip norm" },
+    "target-epsilon": { type: "number", valueName: "E", description: "dp-sgd: pick the smallest noise multiplier whose epsilon at --delta is at most E (overrides --noise-multiplier)" },
+    delta: { type: "number", valueName: "D", default: DP_SGD_DEFAULTS.delta, description: "dp-sgd: the accountant's delta" },
+    "l2-penalty": { type: "number", valueName: "L", default: AUDIT_DEFAULTS.l2Penalty, description: "l2: the defence's L2 penalty on the kernels" },
+    "label-smoothing": { type: "number", valueName: "E", default: AUDIT_DEFAULTS.labelSmoothing, description: "label-smoothing: the targets' smoothing" },
     "output-top-k": { type: "integer", valueName: "K", default: AUDIT_DEFAULTS.outputTopK, description: "posteriors the output-top-k defence releases" },
     "output-decimals": { type: "integer", valueName: "D", default: AUDIT_DEFAULTS.outputDecimals, description: "decimals the output-rounding defence keeps" },
     "noise-queries": { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.noiseQueries, description: "adversary 3's random noise queries" },
@@ -107,6 +114,14 @@ export const auditCommand: CommandSpec = {
       ...(options["top-k"] !== undefined ? { topK: options["top-k"] as number } : {}),
       shadows: options.shadows as number,
       dropout,
+      dpSgd: {
+        clipNorm: options["clip-norm"] as number,
+        noiseMultiplier: options["noise-multiplier"] as number,
+        delta: options.delta as number,
+        ...(options["target-epsilon"] !== undefined ? { targetEpsilon: options["target-epsilon"] as number } : {}),
+      },
+      l2Penalty: options["l2-penalty"] as number,
+      labelSmoothing: options["label-smoothing"] as number,
       outputTopK: options["output-top-k"] as number,
       outputDecimals: options["output-decimals"] as number,
       noiseQueries: options["noise-queries"] as number,

@@ -3,7 +3,6 @@
 // state between calls. TypeScript only lays out memory and sequences about a dozen calls a step.
 import { instantiateKernels } from "../../kernels/wasm.js";
 import { ACTIVATION_CODES, type DenseLayerSpec } from "./architecture.js";
-import { Pcg32 } from "../../kernels/random.js";
 import { STREAM_DROPOUT, STREAM_INIT, STREAM_NOISE, STREAM_ORDER, STREAM_SAMPLE, type AdamSettings, type DenseTrainer, type DpStepSettings, type StepResult } from "./trainer.js";
 
 interface DenseKernels {
@@ -16,7 +15,7 @@ interface DenseKernels {
   denseTranspose(src: number, rows: number, cols: number, dst: number): void;
   denseGather(features: number, labels: number, cols: number, indices: number, count: number, batchFeatures: number, batchLabels: number): void;
   denseDropout(gen: number, h: number, out: number, mask: number, n: number, threshold: number, scale: number): void;
-  denseSoftmaxCrossEntropy(probs: number, labels: number, dz: number, rows: number, classes: number, stats: number): number;
+  denseSoftmaxCrossEntropy(probs: number, labels: number, dz: number, rows: number, classes: number, stats: number, smoothing: number): number;
   denseColumnSums(dz: number, rows: number, cols: number, out: number): void;
   denseAddScaled(g: number, w: number, n: number, alpha: number): void;
   denseSumSquares(w: number, n: number): number;
@@ -29,6 +28,7 @@ interface DenseKernels {
   denseClipFactors(normSquares: number, rows: number, clip: number, gradScale: number, outScale: number, factors: number): void;
   denseScaleRows(x: number, rows: number, cols: number, factors: number): void;
   denseAddGaussianNoise(gen: number, g: number, n: number, std: number, scratch: number): void;
+  densePoissonSample(gen: number, order: number, n: number, q: number, scratch: number): number;
 }
 
 /** Inputs at most this dense (fraction of non-zero features) take the sparse first-layer path:
@@ -82,6 +82,7 @@ export class FusedDenseTrainer implements DenseTrainer {
   private readonly dropoutGen: number;
   private readonly initGen: number;
   private readonly noiseGen: number;
+  private readonly sampleGen: number;
   /** f64 scratch for one normal per weight (DP-SGD's noise). */
   private readonly noiseScratch: number;
   private readonly slot: number;
@@ -90,9 +91,8 @@ export class FusedDenseTrainer implements DenseTrainer {
   // Training state.
   private adam: AdamSettings | undefined;
   private dp: DpStepSettings | undefined;
-  private sampler: Pcg32 | undefined;
   private stepCount = 0;
-  private data: { features: number; labels: number; order: number; rows: number; work: Workspace } | undefined;
+  private data: { features: number; labels: number; order: number; uniforms: number; rows: number; work: Workspace } | undefined;
   /** Whether the first layer's input is sparse enough for denseSparseGemm. */
   private sparseInput = false;
 
@@ -132,6 +132,7 @@ export class FusedDenseTrainer implements DenseTrainer {
     this.orderGen = take(16);
     this.dropoutGen = take(16);
     this.noiseGen = take(16);
+    this.sampleGen = take(16);
     this.noiseScratch = take(floats * 8);
     this.slot = take(8);
     this.stats = take(4);
@@ -157,13 +158,13 @@ export class FusedDenseTrainer implements DenseTrainer {
   initialize(seed: number, adam: AdamSettings, dp?: DpStepSettings): void {
     this.adam = adam;
     this.dp = dp;
-    this.sampler = dp ? new Pcg32(seed, STREAM_SAMPLE) : undefined;
     this.stepCount = 0;
     new Uint8Array(this.k.memory.buffer, this.params, this.persistentEnd - this.params).fill(0);
     this.seed(this.initGen, seed, STREAM_INIT);
     this.seed(this.orderGen, seed, STREAM_ORDER);
     this.seed(this.dropoutGen, seed, STREAM_DROPOUT);
     this.seed(this.noiseGen, seed, STREAM_NOISE);
+    this.seed(this.sampleGen, seed, STREAM_SAMPLE);
     this.layers.forEach(({ inputs, units }, l) => {
       const limit = Math.sqrt(6 / (inputs + units));
       this.k.denseGlorotUniform(this.initGen, this.params + this.slots[l]!.kernel, inputs * units, limit, this.slot);
@@ -209,12 +210,15 @@ export class FusedDenseTrainer implements DenseTrainer {
     next += align16(rows * 4);
     const orderAt = next;
     next += align16(rows * 4);
+    // Poisson sampling's uniforms (only a Poisson batch fills the whole workspace: maxBatch = rows).
+    const uniformsAt = maxBatch >= rows ? next : 0;
+    if (uniformsAt) next += align16(rows * 8);
     const { work, end } = this.workspace(next, Math.max(1, maxBatch), true);
     this.ensure(end);
     const buffer = this.k.memory.buffer;
     new Float32Array(buffer, featuresAt, rows * inputs).set(features.subarray(0, rows * inputs));
     new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
-    this.data = { features: featuresAt, labels: labelsAt, order: orderAt, rows, work };
+    this.data = { features: featuresAt, labels: labelsAt, order: orderAt, uniforms: uniformsAt, rows, work };
     this.sparseInput = this.k.denseCountNonzero(featuresAt, rows * inputs) <= SPARSE_MAX_DENSITY * rows * inputs;
   }
 
@@ -227,12 +231,8 @@ export class FusedDenseTrainer implements DenseTrainer {
 
   samplePoisson(q: number): number {
     const data = this.requireData();
-    if (!this.sampler) throw new Error("fused dense trainer: Poisson batches need DP-SGD settings in initialize()");
-    const u = this.sampler.fillFloat64(data.rows);
-    const order = new Int32Array(this.k.memory.buffer, data.order, data.rows);
-    let count = 0;
-    for (let i = 0; i < data.rows; i++) if (u[i]! < q) order[count++] = i;
-    return count;
+    if (!this.dp || !data.uniforms) throw new Error("fused dense trainer: Poisson batches need DP-SGD settings in initialize() and setData() with maxBatch = rows");
+    return this.k.densePoissonSample(this.sampleGen, data.order, data.rows, q, data.uniforms);
   }
 
   private requireData() {
@@ -275,7 +275,7 @@ export class FusedDenseTrainer implements DenseTrainer {
     const k = this.k;
     const last = this.layers.length - 1;
     const classes = this.layers[last]!.units;
-    const lossSum = k.denseSoftmaxCrossEntropy(work.out[last]!, work.batchLabels, work.delta[last]!, count, classes, this.stats);
+    const lossSum = k.denseSoftmaxCrossEntropy(work.out[last]!, work.batchLabels, work.delta[last]!, count, classes, this.stats, this.adam!.labelSmoothing ?? 0);
     const correct = new Int32Array(k.memory.buffer, this.stats, 1)[0]!;
     for (let l = last; l > 0; l--) {
       const { inputs, units } = this.layers[l]!;

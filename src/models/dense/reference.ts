@@ -167,6 +167,9 @@ export class ReferenceDenseTrainer implements DenseTrainer {
     let lossSum = 0;
     let correct = 0;
     const inv = f(1 / rows);
+    const smoothing = f(this.adam!.labelSmoothing ?? 0);
+    const off = f(smoothing / classes);
+    const on = f(f(1 - smoothing) + off);
     let delta: Float32Array = new Float32Array(rows * classes);
     for (let r = 0; r < rows; r++) {
       const label = labels[r]!;
@@ -174,7 +177,7 @@ export class ReferenceDenseTrainer implements DenseTrainer {
       for (let j = 0; j < classes; j++) {
         const p = probs[r * classes + j]!;
         if (p > probs[r * classes + best]!) best = j;
-        delta[r * classes + j] = f((j === label ? f(p - 1) : p) * inv);
+        delta[r * classes + j] = f(f(p - (j === label ? on : off)) * inv);
       }
       if (best === label) correct++;
       lossSum -= Math.log(Math.max(probs[r * classes + label]!, 1e-30));

@@ -8,6 +8,8 @@ export interface AdamSettings {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
+  /** Label smoothing of the cross-entropy targets (0 or absent: one-hot). */
+  readonly labelSmoothing?: number;
 }
 
 /** tfjs's Adam defaults (epsilon is tfjs's backend epsilon, 1e-7). */
