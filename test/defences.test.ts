@@ -4,7 +4,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { audit, trainingJob } from "../src/audit.js";
 import type { Dataset } from "../src/datasets/index.js";
-import { createStackedClassifier, DEFENCES, defenceNamed, labelOnly, roundedTo, stackingDefence, topKOnly } from "../src/defences/index.js";
+import { createStackedClassifier, DEFENCES, defenceNamed, dpSgdEpsilon, labelOnly, roundedTo, stackingDefence, topKOnly } from "../src/defences/index.js";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import { accuracy } from "../src/metrics/accuracy.js";
 import "../src/models/engines.js";
@@ -107,6 +107,27 @@ test("audit: masking defences share the undefended target, keep its accuracy and
   const lossAuc = (i: number) => report.runs[i]!.attacks.find((a) => a.name === "loss")!.metrics.auc;
   assert.is.not(lossAuc(3), lossAuc(0), "the loss attack sees one-hot answers");
   assert.is(report.config.outputTopK, 1);
+});
+
+test("audit: dp-sgd reports the accountant's epsilon for its schedule; --target-epsilon picks the noise; cheap defences train their own target", async () => {
+  const dataset = synthetic(400, 30, 4, 21);
+  const base = { dataset, seed: 5, epochs: 3, attackEpochs: 2, engine: "fused" as const, attacks: ["loss" as const] };
+  const report = await audit({ ...base, defences: ["none", "dp-sgd", "label-smoothing", "l2"], dpSgd: { clipNorm: 1, noiseMultiplier: 1.3, delta: 1e-5 } });
+  const [none, dp, smoothing, l2] = report.runs;
+  const expected = dpSgdEpsilon({ records: 100, batchSize: 100, noiseMultiplier: 1.3, epochs: 3, delta: 1e-5 });
+  assert.equal(dp!.privacy, { accountant: "rdp", epsilon: expected.epsilon, delta: 1e-5, noiseMultiplier: 1.3, clipNorm: 1, steps: expected.steps, samplingRate: 1, order: expected.order });
+  assert.is(none!.privacy, undefined);
+  for (const run of [dp!, smoothing!, l2!]) assert.is.not(run.target.weightsSha256, none!.target.weightsSha256, run.defence);
+  assert.equal(report.runs.map((r) => r.defence), ["none", "dp-sgd (noise 1.3, clip 1)", "label-smoothing 0.1", "l2 0.001"]);
+  const targeted = await audit({ ...base, defences: ["dp-sgd"], partSize: 100, dpSgd: { targetEpsilon: 8 } });
+  const privacy = targeted.runs[0]!.privacy!;
+  assert.ok(privacy.epsilon <= 8 && privacy.epsilon > 7.9, `epsilon ${privacy.epsilon} meets the target 8 closely`);
+  try {
+    await audit({ ...base, defences: ["dp-sgd"], engine: "tfjs" });
+    assert.unreachable();
+  } catch (error) {
+    assert.match((error as Error).message, /dp-sgd trains on the fused dense engine only/);
+  }
 });
 
 test.run();
