@@ -60,7 +60,8 @@ test("stacking: train's StackedClassifier and the audit's job plan give the same
   });
   const results = await trainSequentially(plan.jobs.map((j) => j.job));
   const defended = await plan.finish(results, async (_, job) => (await trainSequentially([job]))[0]!);
-  assert.is(defended.weightsSha256, await model.weightsSha256(), "same weights");
+  assert.is(defended.weightsSha256, await model.partsSha256(), "same weights (the audit's hash of the parts)");
+  assert.equal(results.flatMap((r) => r.weights).map((w) => Array.from(w)), model.bases.flatMap((b) => b.weights()).map((w) => Array.from(w)), "same base weights");
   assert.equal(Array.from(defended.answers[0]!.values), Array.from(fromTrain.values), "same answers");
   model.dispose();
 });

@@ -135,8 +135,13 @@ export class StackedClassifier implements Classifier {
     return [...this.bases.flatMap((b) => b.weights()), ...this.meta.weights()];
   }
 
-  /** The same hash the audit reports for its stacking defence. */
+  /** SHA-256 of weights() concatenated, as every Classifier (meta.json's weightsSha256). */
   async weightsSha256(): Promise<string> {
+    return sha256OfArrays(this.weights());
+  }
+
+  /** The hash the audit reports for its stacking defence: of the parts' own hashes, bases first. */
+  async partsSha256(): Promise<string> {
     const parts: string[] = [];
     for (const m of [...this.bases, this.meta]) parts.push(await m.weightsSha256());
     return stackedWeightsSha256(parts);
