@@ -113,12 +113,19 @@ test("audit: masking defences share the undefended target, keep its accuracy and
 test("audit: dp-sgd reports the accountant's epsilon for its schedule; --target-epsilon picks the noise; cheap defences train their own target", async () => {
   const dataset = synthetic(400, 30, 4, 21);
   const base = { dataset, seed: 5, epochs: 3, attackEpochs: 2, engine: "fused" as const, attacks: ["loss" as const] };
-  const report = await audit({ ...base, defences: ["none", "dp-sgd", "label-smoothing", "l2"], dpSgd: { clipNorm: 1, noiseMultiplier: 1.3, delta: 1e-5 } });
+  const report = await audit({ ...base, defences: ["none", "dp-sgd", "label-smoothing", "l2"], dpSgd: { clipNorm: 1, noiseMultiplier: 1.3, delta: 1e-5 }, statistics: { delta: 1e-5 } });
   const [none, dp, smoothing, l2] = report.runs;
   const expected = dpSgdEpsilon({ records: 100, batchSize: 100, noiseMultiplier: 1.3, epochs: 3, delta: 1e-5 });
   assert.equal(dp!.privacy, { accountant: "rdp", epsilon: expected.epsilon, delta: 1e-5, noiseMultiplier: 1.3, clipNorm: 1, steps: expected.steps, samplingRate: 1, order: expected.order });
   assert.is(none!.privacy, undefined);
   for (const run of [dp!, smoothing!, l2!]) assert.is.not(run.target.weightsSha256, none!.target.weightsSha256, run.defence);
+  // The accountant's epsilon is an upper bound: no attack's empirical lower bound (same delta) exceeds it.
+  for (const attack of dp!.attacks) {
+    const bound = attack.metrics.statistics?.epsilon;
+    assert.ok(bound !== undefined, `${attack.name} reports an empirical epsilon lower bound`);
+    assert.is(bound!.delta, 1e-5);
+    assert.ok(bound!.value <= dp!.privacy!.epsilon, `${attack.name}: empirical ${bound!.value} <= accountant ${dp!.privacy!.epsilon}`);
+  }
   assert.equal(report.runs.map((r) => r.defence), ["none", "dp-sgd (noise 1.3, clip 1)", "label-smoothing 0.1", "l2 0.001"]);
   const targeted = await audit({ ...base, defences: ["dp-sgd"], partSize: 100, dpSgd: { targetEpsilon: 8 } });
   const privacy = targeted.runs[0]!.privacy!;

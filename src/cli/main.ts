@@ -5,6 +5,7 @@ import { attackCommand } from "./commands/attack.js";
 import { auditCommand } from "./commands/audit.js";
 import { dpEpsilonCommand } from "./commands/dp-epsilon.js";
 import { datasetsFetchCommand, datasetsListCommand } from "./commands/datasets.js";
+import { epsilonCommand } from "./commands/epsilon.js";
 import { serveCommand } from "./commands/serve.js";
 import { trainCommand } from "./commands/train.js";
 
@@ -13,6 +14,7 @@ commands.push(auditCommand, attackCommand);
 commands.push(datasetsListCommand, datasetsFetchCommand);
 commands.push(serveCommand);
 commands.push(trainCommand);
+commands.push(epsilonCommand);
 commands.push(dpEpsilonCommand);
 
 function topLevelHelp(): string {

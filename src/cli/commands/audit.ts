@@ -14,6 +14,7 @@ import { MODEL_KINDS, type ModelKind } from "../../models/types.js";
 import { formatResultsTable } from "../../report/table.js";
 import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
 import { createProgress } from "../progress.js";
+import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
 import { writeReports } from "../reports.js";
 
 const TARGET_KINDS = MODEL_KINDS.filter((k: ModelKind) => k !== "attack-mlp");
@@ -33,7 +34,7 @@ export const auditCommand: CommandSpec = {
   name: "audit",
   summary: "ML-Leaks audit of a dataset: target, shadow models, adversaries 1-3, defences, reports",
   usage:
-    `mlleaks audit --dataset NAME [--shadow-dataset NAME] [--adversary 1,2,3] [--defence ${DEFENCES.join(",")}] [--seed S] [--epochs E] [--out DIR] [--json]`,
+    `mlleaks audit --dataset NAME [--shadow-dataset NAME] [--adversary 1,2,3] [--defence ${DEFENCES.join(",")}] [--seed S] [--epochs E] [--out DIR] [--json] [--confidence C] [--delta D] [--balance]`,
   options: {
     dataset: { type: "string", valueName: "NAME", required: true, description: "the target's dataset (digits, fashion-mnist, census, purchase, dna, mail, faces, ...)" },
     "shadow-dataset": { type: "string", valueName: "NAME", description: "adversary 2's shadow data: another dataset (required with --adversary 2)" },
@@ -57,8 +58,8 @@ export const auditCommand: CommandSpec = {
     dropout: { type: "number", valueName: "RATE", default: AUDIT_DEFAULTS.dropout, description: "dropout rate of the dropout defence" },
     "clip-norm": { type: "number", valueName: "C", default: DP_SGD_DEFAULTS.clipNorm, description: "dp-sgd: per-example gradient clip norm" },
     "noise-multiplier": { type: "number", valueName: "S", default: DP_SGD_DEFAULTS.noiseMultiplier, description: "dp-sgd: noise standard deviation over the clip norm" },
-    "target-epsilon": { type: "number", valueName: "E", description: "dp-sgd: pick the smallest noise multiplier whose epsilon at --delta is at most E (overrides --noise-multiplier)" },
-    delta: { type: "number", valueName: "D", default: DP_SGD_DEFAULTS.delta, description: "dp-sgd: the accountant's delta" },
+    "target-epsilon": { type: "number", valueName: "E", description: "dp-sgd: pick the smallest noise multiplier whose epsilon at --dp-delta is at most E (overrides --noise-multiplier)" },
+    "dp-delta": { type: "number", valueName: "D", default: DP_SGD_DEFAULTS.delta, description: "dp-sgd: the accountant's delta" },
     "l2-penalty": { type: "number", valueName: "L", default: AUDIT_DEFAULTS.l2Penalty, description: "l2: the defence's L2 penalty on the kernels" },
     "label-smoothing": { type: "number", valueName: "E", default: AUDIT_DEFAULTS.labelSmoothing, description: "label-smoothing: the targets' smoothing" },
     "output-top-k": { type: "integer", valueName: "K", default: AUDIT_DEFAULTS.outputTopK, description: "posteriors the output-top-k defence releases" },
@@ -70,6 +71,7 @@ export const auditCommand: CommandSpec = {
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
+    ...STATISTICS_OPTIONS,
   },
   async run(options) {
     for (const name of ["epochs", "attack-epochs", "part-size", "shadow-part-size", "top-k", "shadows", "noise-queries", "workers"]) positiveInteger(options, name);
@@ -117,7 +119,7 @@ export const auditCommand: CommandSpec = {
       dpSgd: {
         clipNorm: options["clip-norm"] as number,
         noiseMultiplier: options["noise-multiplier"] as number,
-        delta: options.delta as number,
+        delta: options["dp-delta"] as number,
         ...(options["target-epsilon"] !== undefined ? { targetEpsilon: options["target-epsilon"] as number } : {}),
       },
       l2Penalty: options["l2-penalty"] as number,
@@ -127,6 +129,7 @@ export const auditCommand: CommandSpec = {
       noiseQueries: options["noise-queries"] as number,
       topPercentile: t,
       engine,
+      statistics: statisticsFrom("audit", options),
       runJobs,
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
     });
