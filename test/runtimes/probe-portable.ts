@@ -76,3 +76,15 @@ export async function portableHashes(source: KernelsSource = {}): Promise<Record
   await initKernels(source);
   return { pcg32: await pcg32Hash(), kernels: await kernelsHash(), posteriorsReport: await posteriorsReportFingerprint() };
 }
+
+/** What an edge runtime's probe worker answers: its name, the portable hashes, and whether it compiles wasm from bytes. */
+export async function edgeProbe(kernels: WebAssembly.Module): Promise<{ runtime: string; hashes: Record<string, string>; facts: Record<string, string> }> {
+  let compileFromBytes = "allowed";
+  try {
+    // The smallest valid module: the header alone.
+    await WebAssembly.compile(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00));
+  } catch (error) {
+    compileFromBytes = `refused: ${(error as Error).message}`;
+  }
+  return { runtime: runtimeName(), hashes: await portableHashes({ module: kernels }), facts: { compileFromBytes } };
+}
