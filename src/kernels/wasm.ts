@@ -79,15 +79,17 @@ export async function instantiateKernels(): Promise<WebAssembly.Instance> {
  * the same instance. The module given first is the one every instance is made from.
  */
 export function initKernels(source: KernelsSource = {}): Promise<KernelExports> {
-  if (exportsReady) return Promise.resolve(exportsReady);
   if (source.module !== undefined) {
     // By tag, not instanceof: a module binding may come from another realm (Edge Runtime's VM).
     const tag = Object.prototype.toString.call(source.module);
     if (tag !== "[object WebAssembly.Module]" || !WebAssembly.Module.exports(source.module).some((e) => e.name === "heapBase")) {
-      throw new TypeError(`initKernels: module must be build/kernels.wasm as a WebAssembly.Module, got ${tag === "[object WebAssembly.Module]" ? "a module without the kernels' exports" : tag}`);
+      return Promise.reject(
+        new TypeError(`initKernels: module must be build/kernels.wasm as a WebAssembly.Module, got ${tag === "[object WebAssembly.Module]" ? "a module without the kernels' exports" : tag}`),
+      );
     }
-    compiling ??= Promise.resolve(source.module);
   }
+  if (exportsReady) return Promise.resolve(exportsReady);
+  if (source.module !== undefined) compiling ??= Promise.resolve(source.module);
   loading ??= compileKernels()
     .then((module) => WebAssembly.instantiate(module, {}))
     .then(
