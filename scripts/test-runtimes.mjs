@@ -54,16 +54,18 @@ const short = (hash) => String(hash).slice(0, 16);
 const started = Date.now();
 const elapsed = () => `[${((Date.now() - started) / 1000).toFixed(0)} s]`;
 
-/** A free TCP port on 127.0.0.1 (for workerd, which takes its address from the command line). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+/** `n` distinct free TCP ports on 127.0.0.1 (for workerd, which takes its addresses from its config). */
+async function freePorts(n) {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => server.address().port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 /** Waits until `url` answers at all (the server is up), or fails after START_TIMEOUT_MS. */
@@ -187,7 +189,7 @@ try {
   // workerd: the deployable bundle and a probe worker, both with the kernels as a module binding.
   const built = await buildWorker();
   await esbuild.build({ ...workerBundle, entryPoints: [join(root, "test", "runtimes", "workerd-probe.mjs")], outfile: join(built, "probe.js") });
-  const [edgePort, probePort] = [await freePort(), await freePort()];
+  const [edgePort, probePort, shippedPort] = await freePorts(3);
   const bindings = Object.entries(EDGE_TEST_ENV).map(([name, value]) => `(name = "${name}", text = "${value}")`).join(", ");
   const worker = (main) => `(modules = [(name = "${main}", esModule = embed "${main}"), (name = "kernels.wasm", wasm = embed "kernels.wasm")], compatibilityDate = "${COMPATIBILITY_DATE}"`;
   const testConfig = join(built, "test.capnp");
@@ -226,7 +228,6 @@ const probe :Workerd.Worker = ${worker("probe.js")});
   const shippedLimit = Number(/MLLEAKS_MAX_BODY_BYTES", text = "(\d+)"/.exec(readFileSync(join(workerDir, "config.capnp"), "utf8"))?.[1]);
   const wranglerLimit = Number(/MLLEAKS_MAX_BODY_BYTES = "(\d+)"/.exec(readFileSync(join(workerDir, "wrangler.toml"), "utf8"))?.[1]);
   report(shippedLimit > 0 && shippedLimit === wranglerLimit, "deploy/workerd: config.capnp and wrangler.toml set the same body limit", `${shippedLimit} and ${wranglerLimit} bytes`);
-  const shippedPort = await freePort();
   const shipped = startWorkerd(join(workerDir, "config.capnp"), ["--socket-addr", `http=127.0.0.1:${shippedPort}`]);
   stops.push(shipped.stop);
   try {
