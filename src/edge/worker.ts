@@ -16,11 +16,12 @@ const LIMIT_VARIABLES = {
   MLLEAKS_MAX_ROWS: "maxRows",
   MLLEAKS_MAX_CLASSES: "maxClasses",
 } as const satisfies Record<keyof EdgeWorkerEnv, keyof LeakageHandlerOptions>;
+type NumericLimits = { -readonly [K in (typeof LIMIT_VARIABLES)[keyof EdgeWorkerEnv]]?: number };
 
 /** The handler's limits from the deployment's variables; an error names a variable that is not a positive integer. */
 export function limitsFromEnv(env: EdgeWorkerEnv = {}): LeakageHandlerOptions {
-  const limits: { -readonly [K in keyof LeakageHandlerOptions]: number } = {};
-  for (const [variable, option] of Object.entries(LIMIT_VARIABLES) as Array<[keyof EdgeWorkerEnv, keyof LeakageHandlerOptions]>) {
+  const limits: NumericLimits = {};
+  for (const [variable, option] of Object.entries(LIMIT_VARIABLES) as Array<[keyof EdgeWorkerEnv, keyof NumericLimits]>) {
     const text = env[variable];
     if (text === undefined) continue;
     const value = Number(text);
