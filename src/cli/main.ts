@@ -6,12 +6,14 @@ import { auditCommand } from "./commands/audit.js";
 import { datasetsFetchCommand, datasetsListCommand } from "./commands/datasets.js";
 import { serveCommand } from "./commands/serve.js";
 import { trainCommand } from "./commands/train.js";
+import { workerCommand } from "./commands/worker.js";
 
 const commands: CommandSpec[] = [];
 commands.push(auditCommand, attackCommand);
 commands.push(datasetsListCommand, datasetsFetchCommand);
 commands.push(serveCommand);
 commands.push(trainCommand);
+commands.push(workerCommand);
 
 function topLevelHelp(): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length)) + 2;

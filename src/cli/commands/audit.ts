@@ -3,6 +3,8 @@
 // prints the results table.
 import { resolve } from "node:path";
 import { loadNamedDataset } from "../../adapters/node/datasets.js";
+import { createQueueRunner, type QueueRunner } from "../../adapters/node/queue.js";
+import { parseRedisUrl, redactRedisUrl } from "../../adapters/node/redis-client.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
 import type { Dataset } from "../../datasets/index.js";
@@ -25,6 +27,16 @@ function positiveInteger(options: OptionValues, name: string): number | undefine
 /** Bundled sets from the package; the others from where `mlleaks datasets fetch` put them. */
 function load(name: string, dataDir: string | undefined): Promise<Dataset> {
   return loadNamedDataset(name, dataDir === undefined ? {} : { dataDir });
+}
+
+/** The --queue runner; a malformed URL is a usage error, an unreachable server a failure. */
+async function openQueue(url: string, stderr: { write(s: string): void }): Promise<QueueRunner> {
+  try {
+    parseRedisUrl(url, "--queue");
+  } catch (error) {
+    throw new UsageError(`mlleaks audit: ${(error as Error).message}`);
+  }
+  return createQueueRunner(url, { log: (message) => stderr.write(`mlleaks audit: ${message}\n`) });
 }
 
 export const auditCommand: CommandSpec = {
@@ -57,6 +69,7 @@ export const auditCommand: CommandSpec = {
     "top-percentile": { type: "number", valueName: "T", default: AUDIT_DEFAULTS.topPercentile, description: "adversary 3's threshold: top-T percentile of the noise queries' scores" },
     engine: { type: "string", valueName: "NAME", choices: ["auto", "tfjs", "fused"], default: "auto", description: "training engine: auto = fused AssemblyScript trainer for dense models, tfjs for the CNN" },
     workers: { type: "integer", valueName: "N", description: "train models in N worker threads (default: one per core; 1 trains in this thread)" },
+    queue: { type: "string", valueName: "URL", description: "train models on `mlleaks worker` processes through Redis: redis://[:password@]host:port (rediss:// for TLS); results already there are reused" },
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
@@ -81,12 +94,18 @@ export const auditCommand: CommandSpec = {
     const engine = options.engine as EngineChoice;
     const usesTfjs = engine === "tfjs" || [dataset, shadowDataset].some((d) => d?.kind === "image" && d.recordShape[0]! >= 16) || options.target === "cnn";
     const workers = (options.workers as number | undefined) ?? nodeWorkers.defaultWorkers();
-    const runJobs: JobRunner = workers === 1 ? (jobs, hooks) => trainSequentially(jobs, hooks) : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
+    const queue = options.queue === undefined ? undefined : await openQueue(options.queue as string, stderr);
+    const runJobs: JobRunner = queue
+      ? queue.runJobs
+      : workers === 1
+        ? (jobs, hooks) => trainSequentially(jobs, hooks)
+        : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
     const partSize = (options["part-size"] as number | undefined) ?? Math.floor(dataset.labels.length / 4);
     stderr.write(
       `mlleaks audit: ${dataset.name} (${dataset.labels.length} records, 4 parts of ${partSize})` +
         (shadowDataset ? `, adversary 2 shadow data ${shadowDataset.name}` : "") +
-        `; ${options.epochs} epochs; defences ${(options.defence as string[]).join(", ")}; seed ${options.seed}; ${workers} worker${workers === 1 ? "" : "s"}\n`,
+        `; ${options.epochs} epochs; defences ${(options.defence as string[]).join(", ")}; seed ${options.seed}; ` +
+        (queue ? `queue ${redactRedisUrl(options.queue as string)}\n` : `${workers} worker${workers === 1 ? "" : "s"}\n`),
     );
     const bar = createProgress("audit", stderr);
     const report = await audit({
@@ -109,7 +128,8 @@ export const auditCommand: CommandSpec = {
       engine,
       runJobs,
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
-    });
+    }).finally(() => queue?.close());
+    if (queue) stderr.write(`mlleaks audit: queue: ${queue.stats.enqueued} models trained by workers, ${queue.stats.reused} reused from earlier runs\n`);
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);
     const out = resolve(options.out as string);
     const versions: Record<string, string> = {};
