@@ -5,7 +5,7 @@ import * as assert from "uvu/assert";
 import { createQueueRunner } from "../src/adapters/node/queue.js";
 import { audit } from "../src/audit.js";
 import { fingerprintReport } from "../src/report/json.js";
-import { smallAuditOptions, spawnWorker, startRedis, type TestRedis } from "./queue-redis.js";
+import { killWorkers, smallAuditOptions, spawnWorker, startRedis, type TestRedis } from "./queue-redis.js";
 
 const queue = suite("queue: same fingerprint");
 const MODELS = 6; // target, adversary 1's shadow, 4 reference models
@@ -18,6 +18,7 @@ queue.before(async () => {
   inProcess = await fingerprintReport(await audit(await options()));
 });
 queue.after(async () => {
+  killWorkers();
   await redis.stop();
 });
 

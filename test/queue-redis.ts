@@ -94,9 +94,18 @@ export interface WorkerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+const spawned = new Set<ChildProcess>();
+
+/** SIGKILLs every worker process still running (a test's `after`), so the test process can exit. */
+export function killWorkers(): void {
+  for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  spawned.clear();
+}
+
 /** An `mlleaks worker` process on the queue at `url`, resolved once it serves the queue. */
 export async function spawnWorker(url: string, args: readonly string[] = []): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [cli, "worker", "--queue", url, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  spawned.add(child);
   let log = "";
   child.stderr!.setEncoding("utf8");
   const ready = new Promise<void>((resolve, reject) => {
@@ -118,6 +127,8 @@ export async function spawnWorker(url: string, args: readonly string[] = []): Pr
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill(signal);
+        // A worker finishes its jobs in hand on SIGTERM; one that takes too long is killed.
+        if (signal !== "SIGKILL") setTimeout(() => child.kill("SIGKILL"), 10000).unref();
       }),
   };
 }

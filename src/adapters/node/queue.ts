@@ -53,7 +53,10 @@ export interface QueueRunner {
 /** A raw client and BullMQ's adapter over it; the adapter reconnects on its own. */
 function connection(url: string) {
   const raw = new RedisSocketClient(url);
-  return { raw, client: createBunRedisClient(raw) };
+  const client = createBunRedisClient(raw);
+  // A lost connection is reported here and retried by the adapter; the callers see failed commands.
+  client.on("error", () => {});
+  return { raw, client };
 }
 
 /** Blobs and results go through a plain connection, opened again after Redis restarts. */
