@@ -96,10 +96,14 @@ export interface WorkerProcess {
 
 const spawned = new Set<ChildProcess>();
 
-/** SIGKILLs every worker process still running (a test's `after`), so the test process can exit. */
+/**
+ * SIGKILLs every worker process still running (a test's `after`), and makes sure the test process
+ * ends once uvu has reported: a connection of BullMQ's that outlives Redis keeps trying to reconnect.
+ */
 export function killWorkers(): void {
   for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   spawned.clear();
+  setTimeout(() => process.exit(), 2000).unref();
 }
 
 /** An `mlleaks worker` process on the queue at `url`, resolved once it serves the queue. */

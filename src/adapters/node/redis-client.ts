@@ -178,7 +178,9 @@ export class RedisSocketClient {
         this.buffered = 0;
         this.needed = 0;
         for (const p of this.pending.splice(0)) p.reject(new Error("Connection closed"));
-        if (wasConnected) this.onclose?.(this.closing ? undefined : new Error("Connection closed"));
+        // No error argument: BullMQ's adapter then reconnects without emitting 'error' (an adapter
+        // that BullMQ has already let go of would otherwise crash the process with it).
+        if (wasConnected) this.onclose?.();
       });
     });
   }
