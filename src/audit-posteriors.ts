@@ -9,6 +9,9 @@ import { initKernels } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
 import type { AuditReport, TargetSummary } from "./report/types.js";
 import type { Posteriors } from "./types.js";
+import { toLabelVector, toNumberVector, toPosteriorMatrix, type LabelsLike, type PosteriorsLike } from "./attacks/plain-input.js";
+import { evaluateAttack } from "./metrics/evaluate.js";
+import { percentile } from "./kernels/index.js";
 
 /** The attacks that need nothing but the target's answers. */
 export const POSTERIOR_ATTACKS = ["adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness"] as const;
@@ -29,9 +32,15 @@ export function posteriorAttack(name: PosteriorAttackName, topPercentile = DEFAU
   }
 }
 
-export interface PosteriorsAuditOptions extends AttackInputData {
+export interface PosteriorsAuditOptions {
+  /** The target's posteriors on known members: Posteriors or plain rows ([[0.9, 0.1], ...]). */
+  readonly members: PosteriorsLike;
+  readonly nonMembers: PosteriorsLike;
+  /** True class labels (Int32Array or number[]), needed by the label-aware attacks. */
+  readonly membersLabels?: LabelsLike;
+  readonly nonMembersLabels?: LabelsLike;
   /** The target's posteriors on random noise queries, for adversary 3's threshold. */
-  readonly noise?: Posteriors;
+  readonly noise?: PosteriorsLike;
   /** Default: every attack the inputs allow (label-aware ones need both label vectors). */
   readonly attacks?: readonly PosteriorAttackName[];
   /** t of the top-t percentile thresholds (default 10). */
@@ -60,12 +69,30 @@ export function validateAttackInput(input: AttackInputData): void {
   }
 }
 
-export async function auditPosteriors(options: PosteriorsAuditOptions): Promise<AuditReport> {
+/** The options' posteriors and labels as typed arrays, checked; errors name the option. */
+export function normalizePosteriorsInput(options: PosteriorsAuditOptions): AttackInputData & { readonly noise?: Posteriors } {
+  if (typeof options !== "object" || options === null) throw new TypeError("auditPosteriors: expected an options object {members, nonMembers, ...}");
+  const input = {
+    members: toPosteriorMatrix(options.members, "members"),
+    nonMembers: toPosteriorMatrix(options.nonMembers, "nonMembers"),
+    ...(options.membersLabels !== undefined ? { membersLabels: toLabelVector(options.membersLabels, "membersLabels") } : {}),
+    ...(options.nonMembersLabels !== undefined ? { nonMembersLabels: toLabelVector(options.nonMembersLabels, "nonMembersLabels") } : {}),
+    ...(options.noise !== undefined ? { noise: toPosteriorMatrix(options.noise, "noise") } : {}),
+  };
+  validateAttackInput(input);
+  if (input.noise) {
+    checkPosteriors(input.noise, "noise", (r) => `row ${r}`);
+    if (input.noise.classes !== input.members.classes) throw new Error(`noise has ${input.noise.classes} classes but members have ${input.members.classes}`);
+  }
+  return input;
+}
+
+export async function auditPosteriors(plainOptions: PosteriorsAuditOptions): Promise<AuditReport> {
   await initKernels();
-  validateAttackInput(options);
+  const input = normalizePosteriorsInput(plainOptions);
+  const options = { ...plainOptions, ...input, membersLabels: input.membersLabels, nonMembersLabels: input.nonMembersLabels, noise: input.noise };
   const topPercentile = options.topPercentile ?? DEFAULT_TOP_PERCENTILE;
   if (!(topPercentile > 0 && topPercentile < 100)) throw new RangeError(`topPercentile must lie strictly between 0 and 100, got ${topPercentile}`);
-  if (options.noise) checkPosteriors(options.noise, "noise", (r) => `row ${r}`);
   const hasLabels = options.membersLabels !== undefined && options.nonMembersLabels !== undefined;
   const requested = options.attacks ?? POSTERIOR_ATTACKS;
   const notes: string[] = [];
@@ -76,7 +103,7 @@ export async function auditPosteriors(options: PosteriorsAuditOptions): Promise<
       notes.push(`${name} skipped: it needs the labels of both members and non-members`);
       continue;
     }
-    results.push(await runAttack(strategy, options, { seed: options.seed ?? 0, ...(options.noise ? { noise: options.noise } : {}) }));
+    results.push(await runAttack(strategy, input, { seed: options.seed ?? 0, ...(options.noise ? { noise: options.noise } : {}) }));
   }
   const target: TargetSummary = hasLabels
     ? { kind: "external", ...targetAccuracy(options.members, options.membersLabels!, options.nonMembers, options.nonMembersLabels!) }
@@ -94,5 +121,41 @@ export async function auditPosteriors(options: PosteriorsAuditOptions): Promise<
     },
     runs: [{ defence: "external", target, attacks: results }],
     notes,
+  };
+}
+
+export interface LossesAuditOptions {
+  /** The target's loss on each known member (number[] or a typed array). */
+  readonly members: ArrayLike<number>;
+  readonly nonMembers: ArrayLike<number>;
+  /** t of the top-t percentile threshold (default 10). */
+  readonly topPercentile?: number;
+  readonly seed?: number;
+}
+
+/**
+ * The audit for per-record losses alone (no posteriors): only the loss attack (Yeom et al.) can run;
+ * score = -loss, threshold at the top-t percentile of the known non-members, as lossAttack.
+ */
+export async function auditLosses(options: LossesAuditOptions): Promise<AuditReport> {
+  await initKernels();
+  const members = toNumberVector(options.members, "members");
+  const nonMembers = toNumberVector(options.nonMembers, "nonMembers");
+  const topPercentile = options.topPercentile ?? DEFAULT_TOP_PERCENTILE;
+  if (!(topPercentile > 0 && topPercentile < 100)) throw new RangeError(`topPercentile must lie strictly between 0 and 100, got ${topPercentile}`);
+  const reference = lossAttack(topPercentile);
+  const scores = {
+    members: members.map((v) => -v),
+    nonMembers: nonMembers.map((v) => -v),
+    threshold: percentile(nonMembers.map((v) => -v), 100 - topPercentile),
+    thresholdRule: `top ${topPercentile}% of the known non-members`,
+  };
+  const { metrics, roc } = evaluateAttack(reference.name, scores);
+  return {
+    mode: "posteriors",
+    seed: options.seed ?? 0,
+    config: { attacks: [reference.name], topPercentile, members: members.length, nonMembers: nonMembers.length, input: "losses" },
+    runs: [{ defence: "external", target: { kind: "external" }, attacks: [{ name: reference.name, title: reference.title, metrics, roc }] }],
+    notes: ["per-record losses given: only the loss attack runs (the other attacks need the full posteriors)"],
   };
 }

@@ -2,7 +2,7 @@
 export * from "./kernels/index.js";
 export type { Posteriors, LabeledData, PosteriorModel } from "./types.js";
 export { sha256Hex, sha256OfArrays } from "./util/sha256.js";
-export type { Classifier, ClassifierFactory, Engine, EpochInfo, ModelKind, ModelSpec, TrainOptions, TrainSummary } from "./models/types.js";
+export type { BuiltInModelKind, Classifier, ClassifierFactory, Engine, EpochInfo, ModelKind, ModelSpec, TrainOptions, TrainSummary } from "./models/types.js";
 export { createClassifier, registerEngine } from "./models/create.js";
 export * from "./datasets/index.js";
 import "./models/engines.js";
@@ -11,7 +11,7 @@ export { trainInParallel, trainSequentially, runTrainingJob, serveTrainingJobs, 
 export type { TrainingJob, TrainingResult, WorkerAdapter, WorkerHandle, ParallelOptions, BatchOptions } from "./models/parallel.js";
 export { audit, resolveAuditConfig, trainingJob, attackModelTrainer, defaultModel, engineFor, AUDIT_DEFAULTS, EXTRA_ATTACKS, DEFENCES } from "./audit.js";
 export type { AuditOptions, AuditProgress, AuditConfig, Adversary, Defence, ExtraAttack, EngineChoice, JobRunner, Query } from "./audit.js";
-export { auditPosteriors, posteriorAttack, validateAttackInput, POSTERIOR_ATTACKS, type PosteriorsAuditOptions, type PosteriorAttackName } from "./audit-posteriors.js";
+export { auditPosteriors, auditLosses, normalizePosteriorsInput, posteriorAttack, validateAttackInput, POSTERIOR_ATTACKS, type PosteriorsAuditOptions, type LossesAuditOptions, type PosteriorAttackName } from "./audit-posteriors.js";
 export * from "./attacks/index.js";
 export { liraAttack, rmiaAttack, normalQuantile, scaledLogit } from "./attacks/lira.js";
 export { noiseRecords, DEFAULT_NOISE_QUERIES } from "./attacks/noise.js";
@@ -21,3 +21,30 @@ export { buildReportDocument, canonicalJson, fingerprintReport, serializeReport 
 export { renderReportHtml } from "./report/html.js";
 export { formatResultsTable } from "./report/table.js";
 export type { AuditReport, AuditRun, DatasetSummary, ReportDocument, TargetSummary } from "./report/types.js";
+export { readRecords, readLabels, recordFormat, toLabeledData, parseCsv, parseNpz, RECORD_FILE_TYPES, type ColumnRef, type LabelsSource, type ReadRecordsOptions, type RecordTable, type RecordFormat } from "./records/index.js";
+export { toPosteriorMatrix, toLabelVector, toNumberVector, type PosteriorsLike, type LabelsLike } from "./attacks/plain-input.js";
+// Target models (the user's model to audit): ONNX through onnxruntime-web, tfjs model.json from a
+// reader or a URL. Files (and `mlleaks train` output) open through "mlleaks/node/targets".
+export type { TargetModel, TargetSource, OutputKind, OutputChoice } from "./targets/types.js";
+export { toPosteriors, looksLikeProbabilities } from "./targets/output.js";
+export { checkRecordShape } from "./targets/shape.js";
+export { openOnnxModel, ONNX_DEFAULT_BATCH_SIZE, type OnnxModelOptions } from "./targets/onnx.js";
+export { openTfjsModel, openTfjsModelUrl, TFJS_DEFAULT_BATCH_SIZE, type TfjsModelOptions, type ModelFileReader } from "./targets/tfjs.js";
+export { LayersTopologyClassifier } from "./models/tfjs/classifier.js";
+export {
+  openEndpointModel,
+  resolveEndpoint,
+  memoryEndpointCache,
+  parseRetryAfter,
+  ENDPOINT_DEFAULTS,
+  EndpointError,
+  EndpointHttpError,
+  EndpointTimeoutError,
+  EndpointNetworkError,
+  EndpointMalformedError,
+  EndpointShapeError,
+  EndpointInputError,
+  EndpointNonFiniteError,
+  EndpointBudgetError,
+} from "./targets/endpoint.js";
+export type { EndpointOptions, EndpointModel, EndpointCache, EndpointProgress, EndpointProtocol, EndpointAddress } from "./targets/endpoint.js";

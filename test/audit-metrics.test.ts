@@ -131,7 +131,7 @@ test("CSV posteriors: header, optional label, errors with line and field", () =>
   assert.equal(Array.from(ok.posteriors.values), [0.75, 0.25, 0.5, 0.5]);
   assert.equal(Array.from(ok.labels!), [0, 1]);
   assert.is(parsePosteriorCsv("p0,p1\n1,0\n", "b.csv").labels, undefined);
-  assert.throws(() => parsePosteriorCsv("p0,p1\n0.5,abc\n", "c.csv"), /c\.csv: line 2, field p1: expected a number, got 'abc'/);
+  assert.throws(() => parsePosteriorCsv("p0,p1\n0.5,abc\n", "c.csv"), /c\.csv: line 2, field p1: expected a decimal number, got 'abc'/);
   assert.throws(() => parsePosteriorCsv("p0,p2\n0.5,0.5\n", "d.csv"), /d\.csv: line 1: column p1 is missing/);
   assert.throws(() => parsePosteriorCsv("p0,p1,x\n", "e.csv"), /e\.csv: line 1, column 3: unexpected header 'x'/);
   assert.throws(() => parsePosteriorCsv("p0,p1\n0.5\n", "f.csv"), /f\.csv: line 2: expected 2 fields, got 1/);

@@ -3,7 +3,12 @@
 // serves from Deno.serve, Node (src/adapters/node/http.ts), Cloudflare-style workers or a browser
 // service worker. POST the target's posteriors on known members and non-members; get back the
 // threshold and metric attacks' results. Every bad request gets a 4xx JSON error naming the problem.
+// The other request form names a deployed model's URL (TF Serving/KServe v1 or Open Inference v2)
+// and sends the records themselves: the handler queries the model for their posteriors, then runs
+// the same audit. Servers opt in to it with allowModelUrl (it makes the handler fetch URLs).
 import { auditPosteriors, POSTERIOR_ATTACKS, validateAttackInput, type PosteriorAttackName } from "../audit-posteriors.js";
+import { EndpointError, EndpointInputError, openEndpointModel, type EndpointOptions, type EndpointProtocol } from "../targets/endpoint.js";
+import type { OutputChoice } from "../targets/types.js";
 import type { Posteriors } from "../types.js";
 
 export interface LeakageHandlerOptions {
@@ -13,9 +18,23 @@ export interface LeakageHandlerOptions {
   readonly maxRows?: number;
   /** Most classes per posterior row (default 1,000). */
   readonly maxClasses?: number;
+  /** Most feature values per record in the model-URL form (default 100,000). */
+  readonly maxFeatures?: number;
+  /**
+   * Which model URLs the model-URL form may query. Absent: the form is refused (403), since it
+   * makes this server send requests wherever a caller points it.
+   */
+  readonly allowModelUrl?: (url: URL) => boolean;
+  /** Batching, timeouts, retries and so on for model queries (the request may set batchSize only). */
+  readonly endpoint?: Omit<EndpointOptions, "protocol" | "modelName" | "output" | "inputShape" | "inputName" | "outputName" | "headers">;
 }
 
-export const DEFAULT_LIMITS = { maxBodyBytes: 8 * 1024 * 1024, maxRows: 100_000, maxClasses: 1_000 } as const;
+export const DEFAULT_LIMITS = { maxBodyBytes: 8 * 1024 * 1024, maxRows: 100_000, maxClasses: 1_000, maxFeatures: 100_000 } as const;
+
+/** Model URLs starting with one of these prefixes (for `mlleaks serve --allow-model-url`). */
+export function allowModelUrlPrefixes(prefixes: readonly string[]): (url: URL) => boolean {
+  return (url) => prefixes.some((prefix) => url.href.startsWith(prefix));
+}
 
 /** A request the handler refuses: status and a message that names the field and what was expected. */
 export class RequestError extends Error {
@@ -44,11 +63,24 @@ export const USAGE = {
     topPercentile: "optional number in (0, 100): threshold at this top percentile (default 10)",
     roc: "optional boolean: include each attack's ROC points",
   },
+  modelForm: {
+    model: { url: "string: .../v1/models/NAME:predict or .../v2/models/NAME/infer (the server must allow it)", protocol: "optional v1 | v2 (with a server-root url and modelName)", modelName: "optional string", output: "optional auto | probabilities | logits", inputShape: "optional integer[]: one record's shape", inputName: "optional string (v2)", outputName: "optional string", headers: "optional object of strings, e.g. Authorization", batchSize: "optional integer" },
+    members: { features: "number[][] (rows x features, as the model takes them)", labels: "integer[] (optional)" },
+    nonMembers: { features: "number[][]", labels: "integer[] (optional)" },
+    attacks: "as above",
+    topPercentile: "as above",
+    roc: "as above",
+  },
 };
 
 /** Builds a handler with the given limits. */
 export function createLeakageHandler(options: LeakageHandlerOptions = {}): (request: Request) => Promise<Response> {
-  const limits = { ...DEFAULT_LIMITS, ...options };
+  const limits: Limits = {
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
+    maxRows: options.maxRows ?? DEFAULT_LIMITS.maxRows,
+    maxClasses: options.maxClasses ?? DEFAULT_LIMITS.maxClasses,
+    maxFeatures: options.maxFeatures ?? DEFAULT_LIMITS.maxFeatures,
+  };
   return async (request: Request): Promise<Response> => {
     try {
       if (request.method === "GET" || request.method === "HEAD") {
@@ -66,7 +98,17 @@ export function createLeakageHandler(options: LeakageHandlerOptions = {}): (requ
       } catch (error) {
         throw new RequestError(400, `body is not valid JSON: ${(error as Error).message}`);
       }
-      const input = parseLeakageRequest(body, limits);
+      let model: ModelAnswer | undefined;
+      let input: LeakageRequest;
+      if (isObject(body) && body.model !== undefined) {
+        const modelRequest = parseModelRequest(body, limits);
+        if (!options.allowModelUrl?.(modelRequest.url)) {
+          throw new RequestError(403, `model.url ${modelRequest.url.href} is not allowed by this server (it queries only the model URLs it was configured for)`);
+        }
+        ({ input, model } = await queryModel(modelRequest, options.endpoint ?? {}));
+      } else {
+        input = parseLeakageRequest(body, limits);
+      }
       try {
         // What the shape checks above let through but the audit's own checks refuse (rows that
         // do not sum to about 1, say) is still the caller's to fix.
@@ -80,6 +122,7 @@ export function createLeakageHandler(options: LeakageHandlerOptions = {}): (requ
         members: input.members.rows,
         nonMembers: input.nonMembers.rows,
         classes: input.members.classes,
+        ...(model ? { model } : {}),
         target: run.target,
         attacks: run.attacks.map((attack) => ({
           name: attack.name,
@@ -134,6 +177,148 @@ async function readBodyText(request: Request, maxBytes: number): Promise<string>
   }
 }
 
+type Limits = Required<Pick<LeakageHandlerOptions, "maxBodyBytes" | "maxRows" | "maxClasses" | "maxFeatures">>;
+
+/** What the response says about the queried model. */
+interface ModelAnswer {
+  url: string;
+  protocol: EndpointProtocol;
+  outputKind: OutputChoice;
+  queries: number;
+}
+
+export interface ModelLeakageRequest {
+  url: URL;
+  endpoint: Pick<EndpointOptions, "protocol" | "modelName" | "output" | "inputShape" | "inputName" | "outputName" | "headers" | "batchSize">;
+  members: { features: Float32Array; rows: number; labels?: Int32Array };
+  nonMembers: { features: Float32Array; rows: number; labels?: Int32Array };
+  auditOptions: Pick<LeakageRequest, "attacks" | "topPercentile" | "roc">;
+}
+
+const MODEL_FIELDS = new Set(["url", "protocol", "modelName", "output", "inputShape", "inputName", "outputName", "headers", "batchSize"]);
+
+/** The model-URL form: {model, members: {features, labels?}, nonMembers: {...}, attacks?, topPercentile?, roc?}. */
+export function parseModelRequest(body: Record<string, unknown>, limits: Limits): ModelLeakageRequest {
+  for (const key of Object.keys(body)) {
+    if (!["model", "members", "nonMembers", "attacks", "topPercentile", "roc"].includes(key)) {
+      throw new RequestError(422, `unknown field '${key}' in the model form: expected model, members, nonMembers, attacks, topPercentile, roc`);
+    }
+  }
+  const spec = body.model;
+  if (!isObject(spec)) throw new RequestError(422, `model must be an object {"url": string, ...}, got ${describe(spec)}`);
+  for (const key of Object.keys(spec)) {
+    if (!MODEL_FIELDS.has(key)) throw new RequestError(422, `model: unknown field '${key}': expected ${[...MODEL_FIELDS].join(", ")}`);
+  }
+  if (typeof spec.url !== "string") throw new RequestError(422, `model.url must be a string, got ${describe(spec.url)}`);
+  let url: URL;
+  try {
+    url = new URL(spec.url);
+  } catch {
+    throw new RequestError(422, `model.url is not a URL: ${JSON.stringify(spec.url.slice(0, 200))}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new RequestError(422, `model.url must be http: or https:, got ${url.protocol}`);
+  const endpoint: ModelLeakageRequest["endpoint"] = {};
+  const choice = (name: string, allowed: readonly string[]) => {
+    const v = spec[name];
+    if (v === undefined) return undefined;
+    if (typeof v !== "string" || !allowed.includes(v)) throw new RequestError(422, `model.${name} is ${describe(v)}: expected one of ${allowed.join(", ")}`);
+    return v;
+  };
+  const text = (name: string) => {
+    const v = spec[name];
+    if (v !== undefined && typeof v !== "string") throw new RequestError(422, `model.${name} must be a string, got ${describe(v)}`);
+    return v as string | undefined;
+  };
+  const protocol = choice("protocol", ["v1", "v2"]);
+  if (protocol) Object.assign(endpoint, { protocol });
+  const output = choice("output", ["auto", "probabilities", "logits"]);
+  if (output) Object.assign(endpoint, { output });
+  for (const name of ["modelName", "inputName", "outputName"] as const) {
+    const v = text(name);
+    if (v !== undefined) Object.assign(endpoint, { [name]: v });
+  }
+  if (spec.inputShape !== undefined) {
+    const shape = spec.inputShape;
+    if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new RequestError(422, `model.inputShape must be a non-empty array of positive integers, got ${describe(shape)}`);
+    }
+    Object.assign(endpoint, { inputShape: shape as number[] });
+  }
+  if (spec.headers !== undefined) {
+    if (!isObject(spec.headers) || !Object.values(spec.headers).every((v) => typeof v === "string")) {
+      throw new RequestError(422, `model.headers must be an object of strings, got ${describe(spec.headers)}`);
+    }
+    Object.assign(endpoint, { headers: spec.headers as Record<string, string> });
+  }
+  if (spec.batchSize !== undefined) {
+    const b = spec.batchSize;
+    if (typeof b !== "number" || !Number.isInteger(b) || b < 1 || b > limits.maxRows) throw new RequestError(422, `model.batchSize must be an integer from 1 to ${limits.maxRows}, got ${describe(b)}`);
+    Object.assign(endpoint, { batchSize: b });
+  }
+  const members = parseRecords(body.members, "members", limits);
+  const nonMembers = parseRecords(body.nonMembers, "nonMembers", limits);
+  if (members.features.length / members.rows !== nonMembers.features.length / nonMembers.rows) {
+    throw new RequestError(422, `members have ${members.features.length / members.rows} features per record but nonMembers have ${nonMembers.features.length / nonMembers.rows}`);
+  }
+  if ((members.labels === undefined) !== (nonMembers.labels === undefined)) {
+    throw new RequestError(422, `labels given for ${members.labels ? "members" : "nonMembers"} only: give both sides' labels or neither`);
+  }
+  return { url, endpoint, members, nonMembers, auditOptions: parseAuditOptions(body) };
+}
+
+function parseRecords(value: unknown, side: string, limits: Limits): { features: Float32Array; rows: number; labels?: Int32Array } {
+  if (!isObject(value)) throw new RequestError(422, `${side} must be an object {"features": number[][], "labels"?: integer[]}, got ${describe(value)}`);
+  for (const key of Object.keys(value)) {
+    if (key !== "features" && key !== "labels") throw new RequestError(422, `${side}: unknown field '${key}' (the model form takes features and labels)`);
+  }
+  const table = value.features;
+  if (!Array.isArray(table) || table.length === 0) throw new RequestError(422, `${side}.features must be a non-empty array of records, got ${describe(table)}`);
+  const rows = table.length;
+  if (rows > limits.maxRows) throw new RequestError(422, `${side}.features has ${rows} records, more than the limit of ${limits.maxRows}`);
+  const first = table[0];
+  if (!Array.isArray(first) || first.length === 0) throw new RequestError(422, `${side}.features[0] must be a non-empty array of numbers, got ${describe(first)}`);
+  const width = first.length;
+  if (width > limits.maxFeatures) throw new RequestError(422, `${side}.features[0] has ${width} values, more than the limit of ${limits.maxFeatures}`);
+  const features = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    const row = table[r];
+    if (!Array.isArray(row) || row.length !== width) throw new RequestError(422, `${side}.features[${r}] must be an array of ${width} numbers like record 0, got ${describe(row)}`);
+    for (let c = 0; c < width; c++) {
+      const v = row[c];
+      if (typeof v !== "number") throw new RequestError(422, `${side}.features[${r}][${c}] is ${describe(v)}: expected a number`);
+      features[r * width + c] = v;
+    }
+  }
+  if (value.labels === undefined) return { features, rows };
+  const labelsValue = value.labels;
+  if (!Array.isArray(labelsValue) || labelsValue.length !== rows) throw new RequestError(422, `${side}.labels must be an array of ${rows} class indices (one per record), got ${describe(labelsValue)}`);
+  const labels = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const y = labelsValue[r];
+    if (typeof y !== "number" || !Number.isInteger(y) || y < 0) throw new RequestError(422, `${side}.labels[${r}] is ${describe(y)}: expected a class index`);
+    labels[r] = y;
+  }
+  return { features, rows, labels };
+}
+
+/** Queries the model for both sides' posteriors; its failures are a 502 naming the model URL. */
+async function queryModel(request: ModelLeakageRequest, defaults: NonNullable<LeakageHandlerOptions["endpoint"]>): Promise<{ input: LeakageRequest; model: ModelAnswer }> {
+  try {
+    const model = await openEndpointModel(request.url.href, { ...defaults, ...request.endpoint });
+    const members = await model.predict(request.members.features, request.members.rows);
+    const nonMembers = await model.predict(request.nonMembers.features, request.nonMembers.rows);
+    const input: LeakageRequest = { ...request.auditOptions, members, nonMembers };
+    if (request.members.labels) input.membersLabels = request.members.labels;
+    if (request.nonMembers.labels) input.nonMembersLabels = request.nonMembers.labels;
+    return { input, model: { url: model.location, protocol: model.protocol, outputKind: model.outputKind, queries: model.queries } };
+  } catch (error) {
+    if (error instanceof EndpointInputError) throw new RequestError(422, `model: ${error.message}`);
+    if (error instanceof EndpointError) throw new RequestError(502, `model endpoint: ${error.message}`);
+    // Everything else openEndpointModel refuses is the request's own options.
+    throw new RequestError(422, `model: ${(error as Error).message}`);
+  }
+}
+
 export interface LeakageRequest {
   members: Posteriors;
   nonMembers: Posteriors;
@@ -148,7 +333,7 @@ export interface LeakageRequest {
 const KNOWN_FIELDS = new Set(["members", "nonMembers", "noise", "attacks", "topPercentile", "roc"]);
 
 /** Checks the parsed body's shape field by field; errors (422) name the JSON path. */
-export function parseLeakageRequest(body: unknown, limits: Required<LeakageHandlerOptions>): LeakageRequest {
+export function parseLeakageRequest(body: unknown, limits: Pick<Limits, "maxRows" | "maxClasses">): LeakageRequest {
   if (!isObject(body)) throw new RequestError(422, `body must be a JSON object with members and nonMembers, got ${describe(body)}`);
   for (const key of Object.keys(body)) {
     if (!KNOWN_FIELDS.has(key)) throw new RequestError(422, `unknown field '${key}': expected ${[...KNOWN_FIELDS].join(", ")}`);
@@ -171,6 +356,13 @@ export function parseLeakageRequest(body: unknown, limits: Required<LeakageHandl
     }
     request.noise = noise;
   }
+  Object.assign(request, parseAuditOptions(body));
+  return request;
+}
+
+/** The options both request forms share: attacks, topPercentile, roc. */
+function parseAuditOptions(body: Record<string, unknown>): Pick<LeakageRequest, "attacks" | "topPercentile" | "roc"> {
+  const request: Pick<LeakageRequest, "attacks" | "topPercentile" | "roc"> = { roc: false };
   if (body.attacks !== undefined) {
     if (!Array.isArray(body.attacks) || body.attacks.length === 0) {
       throw new RequestError(422, `attacks must be a non-empty array of names, got ${describe(body.attacks)}`);
@@ -194,9 +386,10 @@ export function parseLeakageRequest(body: unknown, limits: Required<LeakageHandl
   return request;
 }
 
-function parseSide(value: unknown, side: string, limits: Required<LeakageHandlerOptions>, labelsAllowed: boolean): { posteriors: Posteriors; labels?: Int32Array } {
+function parseSide(value: unknown, side: string, limits: Pick<Limits, "maxRows" | "maxClasses">, labelsAllowed: boolean): { posteriors: Posteriors; labels?: Int32Array } {
   if (!isObject(value)) throw new RequestError(422, `${side} must be an object {"posteriors": number[][]${labelsAllowed ? ', "labels"?: integer[]' : ""}}, got ${describe(value)}`);
   for (const key of Object.keys(value)) {
+    if (key === "features" && labelsAllowed) throw new RequestError(422, `${side}.features belongs to the model form: add "model": {"url": ...}, or send posteriors`);
     if (key !== "posteriors" && !(labelsAllowed && key === "labels")) throw new RequestError(422, `${side}: unknown field '${key}'`);
   }
   const rowsValue = value.posteriors;

@@ -2,8 +2,8 @@
 // take as is; createLeakageHandler() sets other limits.
 import { createLeakageHandler } from "./handler.js";
 
-export { createLeakageHandler, parseLeakageRequest, RequestError, DEFAULT_LIMITS, USAGE } from "./handler.js";
-export type { LeakageHandlerOptions, LeakageRequest } from "./handler.js";
+export { createLeakageHandler, parseLeakageRequest, parseModelRequest, allowModelUrlPrefixes, RequestError, DEFAULT_LIMITS, USAGE } from "./handler.js";
+export type { LeakageHandlerOptions, LeakageRequest, ModelLeakageRequest } from "./handler.js";
 
 export const fetch: (request: Request) => Promise<Response> = createLeakageHandler();
 export default { fetch };

@@ -1,6 +1,6 @@
 // The layer stacks of every model kind, as plain data, so each engine (tfjs, fused) builds the
 // same networks. Sizes follow the ML-Leaks authors' code (../shared/ML-LEAKS.md).
-import type { ModelKind } from "./types.js";
+import type { BuiltInModelKind } from "./types.js";
 
 export type LayerSpec =
   /** 5x5-style convolution, stride 1, "valid" padding, ReLU. */
@@ -12,7 +12,7 @@ export type LayerSpec =
   | { readonly type: "dense"; readonly units: number; readonly activation: "tanh" | "softmax" };
 
 /** Hidden dense sizes of the dense kinds (all tanh, as in the authors' code). */
-export const HIDDEN_UNITS: Readonly<Record<Exclude<ModelKind, "cnn">, readonly number[]>> = {
+export const HIDDEN_UNITS: Readonly<Record<Exclude<BuiltInModelKind, "cnn">, readonly number[]>> = {
   mlp: [128],
   logreg: [],
   "deep-mlp": [256, 128, 64],
@@ -21,7 +21,7 @@ export const HIDDEN_UNITS: Readonly<Record<Exclude<ModelKind, "cnn">, readonly n
 
 /** The layers of a model kind for this record shape and class count. Dropout (a training-time
  *  defence) goes after every hidden dense layer; it is not a layer here. */
-export function architecture(kind: ModelKind, inputShape: readonly number[], numClasses: number): LayerSpec[] {
+export function architecture(kind: BuiltInModelKind, inputShape: readonly number[], numClasses: number): LayerSpec[] {
   const layers: LayerSpec[] = [];
   if (kind === "cnn") {
     if (inputShape.length !== 3) throw new Error(`cnn: inputShape must be [height, width, channels], got ${JSON.stringify(inputShape)}`);

@@ -12,7 +12,8 @@ export function registerEngine(engine: Engine, factory: ClassifierFactory): void
 
 /** An untrained classifier of this kind; call fit() next. Initialises the engine's backend. */
 export async function createClassifier(kind: ModelKind, spec: ModelSpec): Promise<Classifier> {
-  if (!MODEL_KINDS.includes(kind)) throw new Error(`model kind: expected one of ${MODEL_KINDS.join(", ")}, got '${String(kind)}'`);
+  if (kind !== "layers" && !MODEL_KINDS.includes(kind)) throw new Error(`model kind: expected one of ${[...MODEL_KINDS, "layers"].join(", ")}, got '${String(kind)}'`);
+  if ((kind === "layers") !== (spec.topology !== undefined)) throw new Error(kind === "layers" ? "topology: model kind 'layers' needs spec.topology (a tfjs model.json's modelTopology)" : `topology: only model kind 'layers' takes a topology, not '${kind}'`);
   checkSpec(spec);
   const engine = spec.engine ?? "tfjs";
   const factory = engines.get(engine);

@@ -3,9 +3,12 @@
 import type { LabeledData, PosteriorModel } from "../types.js";
 
 /** The paper's target/shadow models (cnn, mlp), the attack model, and more kinds for the
- *  model-independence experiments (logreg, deep-mlp). */
-export type ModelKind = "cnn" | "mlp" | "logreg" | "deep-mlp" | "attack-mlp";
-export const MODEL_KINDS: readonly ModelKind[] = ["cnn", "mlp", "logreg", "deep-mlp", "attack-mlp"];
+ *  model-independence experiments (logreg, deep-mlp); "layers": the architecture of a tfjs
+ *  LayersModel (ModelSpec.topology), rebuilt with fresh seeded weights (shadows of a user's model). */
+export type ModelKind = BuiltInModelKind | "layers";
+export type BuiltInModelKind = "cnn" | "mlp" | "logreg" | "deep-mlp" | "attack-mlp";
+/** The kinds with a built-in architecture (src/models/architectures.ts). */
+export const MODEL_KINDS: readonly BuiltInModelKind[] = ["cnn", "mlp", "logreg", "deep-mlp", "attack-mlp"];
 
 /** Who trains the model: tfjs on tfjs-backend-wasm, or the fused AssemblyScript dense trainer
  *  (dense kinds only: mlp, logreg, deep-mlp, attack-mlp). */
@@ -19,6 +22,8 @@ export interface ModelSpec {
   readonly dropout?: number;
   /** Default "tfjs". */
   readonly engine?: Engine;
+  /** Kind "layers" only: a tfjs LayersModel's topology (model.json's `modelTopology`, plain JSON). */
+  readonly topology?: unknown;
 }
 
 export interface EpochInfo {

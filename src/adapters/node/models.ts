@@ -8,9 +8,9 @@ import { StackedClassifier, stackPosteriorModels } from "../../models/stacking.j
 import type { TfjsPosteriorModel } from "../../models/tfjs/classifier.js";
 import type { Classifier } from "../../models/types.js";
 import type { PosteriorModel } from "../../types.js";
+import { MAX_MODEL_JSON_BYTES } from "../../targets/tfjs.js";
 import { readFileNamed, writeFileAtomic } from "./fs.js";
 
-const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 
 async function writeLayersModel(dir: string, classifier: Classifier): Promise<void> {
   const files = await layersModelFiles(classifier);
@@ -34,14 +34,31 @@ export async function saveModel(dir: string, classifier: Classifier, meta: objec
 /** Loads a model saved by `mlleaks train` (single or stacked), or any tfjs LayersModel: `path`
  *  is its directory or its model.json. */
 export async function loadModel(path: string): Promise<PosteriorModel> {
+  return (await loadModelParts(path)).model;
+}
+
+/** A loaded model and the LayersModels it is made of (one, or the bases then the meta model), in
+ *  the order of Classifier.weights(); `dir` is the model's directory. */
+export interface LoadedModelParts {
+  readonly model: PosteriorModel & { readonly inputShape: readonly number[] };
+  readonly parts: readonly TfjsPosteriorModel[];
+  readonly dir: string;
+  readonly stacked: boolean;
+}
+
+export async function loadModelParts(path: string): Promise<LoadedModelParts> {
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new Error(`${path}: no such file or directory (expected a model directory or a model.json)`);
   const dir = info.isDirectory() ? path : join(path, "..");
   if (info.isDirectory()) {
     const stack = await readFile(join(dir, "stack.json"), "utf8").catch(() => undefined);
-    if (stack !== undefined) return loadStacked(dir, stack);
+    if (stack !== undefined) {
+      const parts = await loadStackedParts(dir, stack);
+      return { model: stackPosteriorModels(parts.slice(0, -1), parts[parts.length - 1]!), parts, dir, stacked: true };
+    }
   }
-  return loadLayers(info.isDirectory() ? join(dir, "model.json") : path);
+  const model = await loadLayers(info.isDirectory() ? join(dir, "model.json") : path);
+  return { model, parts: [model], dir, stacked: false };
 }
 
 async function loadLayers(modelJsonPath: string): Promise<TfjsPosteriorModel> {
@@ -51,7 +68,7 @@ async function loadLayers(modelJsonPath: string): Promise<TfjsPosteriorModel> {
   return loadLayersPosteriorModel(new TextDecoder().decode(bytes), (file) => readFileNamed(join(dir, file)), modelJsonPath);
 }
 
-async function loadStacked(dir: string, text: string): Promise<PosteriorModel> {
+async function loadStackedParts(dir: string, text: string): Promise<TfjsPosteriorModel[]> {
   const where = join(dir, "stack.json");
   let stack: { bases?: Array<{ dir?: unknown }>; meta?: { dir?: unknown } };
   try {
@@ -65,5 +82,5 @@ async function loadStacked(dir: string, text: string): Promise<PosteriorModel> {
   }
   const models = [];
   for (const d of dirs as string[]) models.push(await loadLayers(join(dir, d, "model.json")));
-  return stackPosteriorModels(models.slice(0, -1), models[models.length - 1]!);
+  return models;
 }

@@ -1,22 +1,84 @@
-// `mlleaks attack`: a posteriors-only audit of a model trained anywhere.
+// `mlleaks attack`: a posteriors-only audit of a model trained anywhere. Takes the model's outputs
+// (probabilities, logits or per-record losses) in any record file kind of src/records/.
 import { readFileNamed } from "../../adapters/node/fs.js";
-import { parsePosteriorFile, type PosteriorFile } from "../../attacks/posterior-files.js";
-import { auditPosteriors, POSTERIOR_ATTACKS, type PosteriorAttackName } from "../../audit-posteriors.js";
+import { readOutputFile, type ModelOutputFile, type OutputFileOptions } from "../../attacks/posterior-files.js";
+import { auditLosses, auditPosteriors, POSTERIOR_ATTACKS, type PosteriorAttackName } from "../../audit-posteriors.js";
+import { RECORD_FILE_TYPES } from "../../records/read.js";
+import type { AuditReport } from "../../report/types.js";
 import { formatResultsTable } from "../../report/table.js";
-import { UsageError, type CommandSpec } from "../args.js";
+import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
 import { writeReports } from "../reports.js";
 
-async function load(path: string): Promise<PosteriorFile> {
-  return parsePosteriorFile(await readFileNamed(path), path);
+const OUTPUT_CHOICES = ["auto", "probabilities", "logits", "losses"] as const;
+
+async function load(path: string, labelsPath: string | undefined, options: OptionValues): Promise<ModelOutputFile> {
+  const read: OutputFileOptions = {
+    output: options.output as (typeof OUTPUT_CHOICES)[number],
+    header: options.header as "auto" | "present" | "absent",
+    ...(options["label-column"] !== undefined ? { labelColumn: options["label-column"] as string } : {}),
+    ...(labelsPath !== undefined ? { labels: { bytes: await readFileNamed(labelsPath), fileName: labelsPath } } : {}),
+  };
+  const file = await readOutputFile(await readFileNamed(path), path, read);
+  for (const warning of file.warnings) process.stderr.write(`mlleaks attack: warning: ${warning}\n`);
+  return file;
+}
+
+async function attackOnLosses(members: ModelOutputFile, nonMembers: ModelOutputFile, options: OptionValues): Promise<AuditReport> {
+  if (members.kind !== "losses" || nonMembers.kind !== "losses") {
+    const [losses, other] = members.kind === "losses" ? [options.members, options.nonmembers] : [options.nonmembers, options.members];
+    throw new Error(`${losses} holds one loss per record but ${other} holds ${members.kind === "losses" ? nonMembers.kind : members.kind}; give both as losses or both as model outputs`);
+  }
+  if (options.noise !== undefined) throw new UsageError("mlleaks attack: --noise needs posteriors; with per-record losses only the loss attack runs");
+  process.stderr.write("mlleaks attack: per-record losses given: only the loss attack runs (the other attacks need the full posteriors)\n");
+  return auditLosses({ members: members.losses!, nonMembers: nonMembers.losses!, topPercentile: options["top-percentile"] as number });
+}
+
+async function attackOnPosteriors(members: ModelOutputFile, nonMembers: ModelOutputFile, options: OptionValues): Promise<AuditReport> {
+  const m = members.posteriors!;
+  const n = nonMembers.posteriors!;
+  if (m.classes !== n.classes) {
+    throw new Error(`${options.members}: ${m.classes} classes, but ${options.nonmembers}: ${n.classes}; both must come from the same model`);
+  }
+  if (members.kind !== nonMembers.kind) {
+    throw new Error(`${options.members} reads as ${members.kind} but ${options.nonmembers} as ${nonMembers.kind}; say which with --output probabilities or --output logits`);
+  }
+  if (options.output === "auto" && members.kind === "logits") {
+    process.stderr.write("mlleaks attack: rows do not sum to 1, so the outputs are read as logits and softmaxed (say --output to override)\n");
+  }
+  if ((members.labels === undefined) !== (nonMembers.labels === undefined)) {
+    const without = members.labels ? options.nonmembers : options.members;
+    process.stderr.write(`mlleaks attack: ${without} has no labels, so the label-aware attacks (loss, modified entropy, correctness) are skipped\n`);
+  }
+  let noise;
+  if (options.noise !== undefined) {
+    const file = await load(options.noise as string, undefined, { ...options, "label-column": undefined });
+    if (!file.posteriors) throw new Error(`${options.noise}: holds losses; the noise queries' answers must be posteriors`);
+    noise = file.posteriors;
+    if (noise.classes !== m.classes) throw new Error(`${options.noise}: ${noise.classes} classes, but the members' file has ${m.classes}`);
+  }
+  const both = members.labels !== undefined && nonMembers.labels !== undefined;
+  return auditPosteriors({
+    members: m,
+    nonMembers: n,
+    ...(both ? { membersLabels: members.labels!, nonMembersLabels: nonMembers.labels! } : {}),
+    ...(noise ? { noise } : {}),
+    attacks: options.attacks as PosteriorAttackName[],
+    topPercentile: options["top-percentile"] as number,
+  });
 }
 
 export const attackCommand: CommandSpec = {
   name: "attack",
   summary: "posteriors-only audit: threshold and metric attacks on a model trained anywhere",
-  usage: "mlleaks attack --members FILE --nonmembers FILE [--noise FILE] [--json] [--out DIR]",
+  usage: "mlleaks attack --members FILE --nonmembers FILE [--label-column NAME | --members-labels FILE --nonmembers-labels FILE] [--output auto|probabilities|logits|losses] [--noise FILE] [--json] [--out DIR]",
   options: {
-    members: { type: "string", valueName: "FILE", required: true, description: "the target's posteriors on known members (training records): .csv with header p0..p{C-1}[,label], .json {posteriors, labels?} or 2-D .npy" },
-    nonmembers: { type: "string", valueName: "FILE", required: true, description: "the target's posteriors on known non-members, same format" },
+    members: { type: "string", valueName: "FILE", required: true, description: `the target's outputs on known members (training records): posteriors, logits or one loss per record, as ${RECORD_FILE_TYPES} (.csv with header p0..p{C-1}[,label] and .json {posteriors|logits|losses, labels?} as before)` },
+    nonmembers: { type: "string", valueName: "FILE", required: true, description: "the target's outputs on known non-members, same format" },
+    "label-column": { type: "string", valueName: "NAME", description: "the column holding each record's true class (name, or index for a file without header); default: a column named 'label'" },
+    "members-labels": { type: "string", valueName: "FILE", description: "the members' true classes in a separate file (.npy, or a one-column .csv/.txt/.json)" },
+    "nonmembers-labels": { type: "string", valueName: "FILE", description: "the non-members' true classes in a separate file" },
+    output: { type: "string", valueName: "KIND", choices: OUTPUT_CHOICES, default: "auto", description: "what the values are: probabilities, logits (softmaxed in float64) or losses; auto: one value per record is a loss, rows summing to 1 are probabilities, anything else logits" },
+    header: { type: "string", valueName: "WHEN", choices: ["auto", "present", "absent"], default: "auto", description: "CSV: whether line 1 is a header (auto: an all-numeric line 1 is data, except pandas' 0,1,...)" },
     noise: { type: "string", valueName: "FILE", description: "the target's posteriors on random noise queries, for adversary 3's threshold (without it, the top percentile of the non-members)" },
     attacks: { type: "list", valueName: "LIST", choices: POSTERIOR_ATTACKS, default: [...POSTERIOR_ATTACKS], description: "attacks to run (label-aware ones are skipped without labels)" },
     "top-percentile": { type: "number", valueName: "T", default: 10, description: "threshold at the top-T percentile of the reference scores" },
@@ -26,28 +88,15 @@ export const attackCommand: CommandSpec = {
   async run(options) {
     const t = options["top-percentile"] as number;
     if (!(t > 0 && t < 100)) throw new UsageError(`mlleaks attack: --top-percentile expects a number between 0 and 100 (exclusive), got ${t}`);
-    const members = await load(options.members as string);
-    const nonMembers = await load(options.nonmembers as string);
-    if (members.posteriors.classes !== nonMembers.posteriors.classes) {
-      throw new Error(`${options.members}: ${members.posteriors.classes} classes, but ${options.nonmembers}: ${nonMembers.posteriors.classes}; both must come from the same model`);
+    if ((options["members-labels"] === undefined) !== (options["nonmembers-labels"] === undefined)) {
+      throw new UsageError("mlleaks attack: give --members-labels and --nonmembers-labels together");
     }
-    if ((members.labels === undefined) !== (nonMembers.labels === undefined)) {
-      const without = members.labels ? options.nonmembers : options.members;
-      process.stderr.write(`mlleaks attack: ${without} has no labels, so the label-aware attacks (loss, modified entropy, correctness) are skipped\n`);
+    if (options["label-column"] !== undefined && options["members-labels"] !== undefined) {
+      throw new UsageError("mlleaks attack: give either --label-column or labels files, not both");
     }
-    const noise = options.noise !== undefined ? (await load(options.noise as string)).posteriors : undefined;
-    if (noise && noise.classes !== members.posteriors.classes) {
-      throw new Error(`${options.noise}: ${noise.classes} classes, but the members' file has ${members.posteriors.classes}`);
-    }
-    const both = members.labels !== undefined && nonMembers.labels !== undefined;
-    const report = await auditPosteriors({
-      members: members.posteriors,
-      nonMembers: nonMembers.posteriors,
-      ...(both ? { membersLabels: members.labels!, nonMembersLabels: nonMembers.labels! } : {}),
-      ...(noise ? { noise } : {}),
-      attacks: options.attacks as PosteriorAttackName[],
-      topPercentile: t,
-    });
+    const members = await load(options.members as string, options["members-labels"] as string | undefined, options);
+    const nonMembers = await load(options.nonmembers as string, options["nonmembers-labels"] as string | undefined, options);
+    const report = members.kind === "losses" || nonMembers.kind === "losses" ? await attackOnLosses(members, nonMembers, options) : await attackOnPosteriors(members, nonMembers, options);
     const paths = options.out !== undefined ? await writeReports(report, options.out as string, {}) : undefined;
     if (options.json) {
       const run = report.runs[0]!;

@@ -1,18 +1,19 @@
 // `mlleaks serve`: the edge leakage check (src/edge/) as a local HTTP service, through the Node
 // adapter. Under Deno, `deno serve` takes dist/src/edge/index.js as it is.
 import { serveFetch } from "../../adapters/node/http.js";
-import { createLeakageHandler, DEFAULT_LIMITS } from "../../edge/index.js";
+import { allowModelUrlPrefixes, createLeakageHandler, DEFAULT_LIMITS } from "../../edge/index.js";
 import { UsageError, type CommandSpec } from "../args.js";
 
 export const serveCommand: CommandSpec = {
   name: "serve",
   summary: "serve the edge leakage check over HTTP: POST posteriors as JSON, get the attacks' results",
-  usage: "mlleaks serve [--port 8787] [--host 127.0.0.1] [--max-body-bytes N] [--max-rows N]",
+  usage: "mlleaks serve [--port 8787] [--host 127.0.0.1] [--max-body-bytes N] [--max-rows N] [--allow-model-url PREFIX,...]",
   options: {
     port: { type: "integer", valueName: "PORT", default: 8787, description: "TCP port (0 picks a free one)" },
     host: { type: "string", valueName: "HOST", default: "127.0.0.1", description: "address to listen on (127.0.0.1: this machine only)" },
     "max-body-bytes": { type: "integer", valueName: "N", default: DEFAULT_LIMITS.maxBodyBytes, description: "largest request body accepted (413 beyond it)" },
     "max-rows": { type: "integer", valueName: "N", default: DEFAULT_LIMITS.maxRows, description: "most posterior rows accepted per side" },
+    "allow-model-url": { type: "list", valueName: "PREFIX,...", description: "accept the model-URL request form for model URLs starting with these prefixes (default: refused)" },
   },
   async run(options) {
     const port = options.port as number;
@@ -20,7 +21,15 @@ export const serveCommand: CommandSpec = {
     for (const name of ["max-body-bytes", "max-rows"]) {
       if ((options[name] as number) < 1) throw new UsageError(`mlleaks serve: --${name} expects a positive integer, got ${options[name]}`);
     }
-    const handler = createLeakageHandler({ maxBodyBytes: options["max-body-bytes"] as number, maxRows: options["max-rows"] as number });
+    const prefixes = options["allow-model-url"] as string[] | undefined;
+    for (const prefix of prefixes ?? []) {
+      if (!/^https?:\/\/[^/]+\//.test(prefix)) throw new UsageError(`mlleaks serve: --allow-model-url expects http(s)://host/... prefixes (ending the host with /), got '${prefix}'`);
+    }
+    const handler = createLeakageHandler({
+      maxBodyBytes: options["max-body-bytes"] as number,
+      maxRows: options["max-rows"] as number,
+      ...(prefixes ? { allowModelUrl: allowModelUrlPrefixes(prefixes) } : {}),
+    });
     const server = await serveFetch(handler, { hostname: options.host as string, port });
     process.stdout.write(`mlleaks leakage check listening on ${server.url} (POST JSON; Ctrl-C stops)\n`);
     await new Promise<void>((resolve) => {

@@ -12,6 +12,8 @@ import { architecture, type LayerSpec } from "../architectures.js";
 import { initModelBackend } from "../backend.js";
 import { dropoutMask, glorotUniform, RNG_STREAM } from "../init.js";
 import type { Classifier, EpochInfo, ModelKind, ModelSpec, TrainOptions, TrainSummary } from "../types.js";
+import { rebuildLayersModel } from "./layers.js";
+import { toPosteriors } from "../../targets/output.js";
 import { abortError, checkPredictInput, checkTrainingData, recordSize, resolveTrainOptions } from "../validate.js";
 
 const PREDICT_BATCH = 1000;
@@ -49,9 +51,11 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
   private readonly layers: LayerSpec[];
   private trained = false;
 
-  constructor(kind: ModelKind, spec: ModelSpec) {
-    const layers = architecture(kind, spec.inputShape, spec.numClasses);
-    super(kind, buildLayersModel(layers, spec.inputShape), spec.inputShape, spec.numClasses);
+  /** `rebuilt`: kind "layers" passes the model it rebuilt from a topology (its forward() is the
+   *  model's own); the built-in kinds build theirs from architecture(). */
+  constructor(kind: ModelKind, spec: ModelSpec, rebuilt?: tf.LayersModel) {
+    const layers = kind === "layers" ? [] : architecture(kind, spec.inputShape, spec.numClasses);
+    super(kind, rebuilt ?? buildLayersModel(layers, spec.inputShape), spec.inputShape, spec.numClasses);
     this.kind = kind;
     this.layers = layers;
     this.dropout = spec.dropout ?? 0;
@@ -156,7 +160,7 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
   }
 
   /** Logits of the training forward pass (dropout masks after hidden dense layers). */
-  private forward(x: tf.Tensor, variables: tf.Variable[], masks: tf.Tensor2D[]): tf.Tensor2D {
+  protected forward(x: tf.Tensor, variables: tf.Variable[], masks: tf.Tensor2D[]): tf.Tensor2D {
     let h: tf.Tensor = x;
     let v = 0;
     let hidden = 0;
@@ -208,7 +212,8 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
         values.push(tf.zeros(shape));
         continue;
       }
-      const receptive = shape.length === 4 ? shape[0]! * shape[1]! : 1;
+      // Keras's fans: a kernel's leading axes are its receptive field ([kh, kw, in, out], [k, in, out]).
+      const receptive = recordSize(shape.slice(0, -2));
       const fanIn = receptive * shape[shape.length - 2]!;
       const fanOut = receptive * shape[shape.length - 1]!;
       values.push(tf.tensor(glorotUniform(rng, count, fanIn, fanOut), shape));
@@ -251,6 +256,37 @@ function countCorrect(logits: Float32Array, labels: Int32Array, classes: number)
   return correct;
 }
 
+/**
+ * Kind "layers": a tfjs LayersModel's architecture (spec.topology) with fresh seeded weights,
+ * trained by the same loop; its forward pass is the rebuilt model's own (logits output, dropout
+ * layers as identity), predict() softmaxes the logits in float64.
+ */
+export class LayersTopologyClassifier extends TfjsClassifier {
+  protected override forward(x: tf.Tensor): tf.Tensor2D {
+    return this.model.apply(x, { training: false }) as tf.Tensor2D;
+  }
+
+  override async predict(features: Float32Array, rows: number): Promise<Posteriors> {
+    const logits = await super.predict(features, rows);
+    return toPosteriors(logits.values, rows, this.numClasses, "logits", "layers model").posteriors;
+  }
+}
+
+async function createLayersClassifier(spec: ModelSpec): Promise<Classifier> {
+  if (spec.dropout) throw new Error("dropout: model kind 'layers' keeps the topology's own layers; the dropout defence applies to the built-in kinds");
+  const model = await rebuildLayersModel(spec.topology);
+  const input = model.inputs.length === 1 ? model.inputs[0]!.shape.slice(1) : [];
+  const output = model.outputs.length === 1 ? model.outputs[0]!.shape : [];
+  const fail = (message: string) => {
+    model.dispose();
+    return new Error(`topology: ${message}`);
+  };
+  if (input.length === 0 || !input.every((d): d is number => typeof d === "number" && d > 0)) throw fail(`expected one input of fixed record shape, got ${JSON.stringify(model.inputs.map((i) => i.shape))}`);
+  if (output.length !== 2 || output[1] !== spec.numClasses) throw fail(`expected one output [batch, ${spec.numClasses}], got ${JSON.stringify(model.outputs.map((o) => o.shape))}`);
+  if (recordSize(input) !== recordSize(spec.inputShape)) throw fail(`its input takes records of shape ${JSON.stringify(input)}, spec.inputShape is ${JSON.stringify(spec.inputShape)}`);
+  return new LayersTopologyClassifier("layers", { ...spec, inputShape: input }, model);
+}
+
 /** The inference model: the same layers with zero initializers (weights are set from Pcg32). */
 export function buildLayersModel(layers: LayerSpec[], inputShape: readonly number[]): tf.Sequential {
   const model = tf.sequential();
@@ -278,6 +314,7 @@ export function buildLayersModel(layers: LayerSpec[], inputShape: readonly numbe
 /** createClassifier() for engine "tfjs". */
 export async function createTfjsClassifier(kind: ModelKind, spec: ModelSpec): Promise<Classifier> {
   await initModelBackend();
+  if (kind === "layers") return createLayersClassifier(spec);
   if (spec.dropout && kind === "logreg") throw new Error("dropout: logreg has no hidden layer to apply dropout after");
   return new TfjsClassifier(kind, spec);
 }

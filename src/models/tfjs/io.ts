@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { architecture } from "../architectures.js";
 import { initModelBackend } from "../backend.js";
-import type { Classifier, ModelKind } from "../types.js";
+import type { BuiltInModelKind, Classifier } from "../types.js";
 import { MODEL_KINDS } from "../types.js";
 import { buildLayersModel, TfjsPosteriorModel } from "./classifier.js";
 
@@ -18,9 +18,9 @@ export interface SavedModelFiles {
 
 /** A trained classifier (of one of MODEL_KINDS) as tfjs LayersModel files. */
 export async function layersModelFiles(classifier: Classifier): Promise<SavedModelFiles> {
-  if (!MODEL_KINDS.includes(classifier.kind as ModelKind)) throw new Error(`model: cannot save a '${classifier.kind}' model as one tfjs LayersModel`);
+  if (!MODEL_KINDS.includes(classifier.kind as BuiltInModelKind)) throw new Error(`model: cannot save a '${classifier.kind}' model as one tfjs LayersModel`);
   await initModelBackend();
-  const model = buildLayersModel(architecture(classifier.kind as ModelKind, classifier.inputShape, classifier.numClasses), classifier.inputShape);
+  const model = buildLayersModel(architecture(classifier.kind as BuiltInModelKind, classifier.inputShape, classifier.numClasses), classifier.inputShape);
   try {
     const weights = classifier.weights();
     const variables = model.getWeights();
@@ -55,22 +55,30 @@ interface ModelJson {
   format?: string;
 }
 
-/** Loads a tfjs LayersModel (ours or saved elsewhere) as a PosteriorModel. `readWeights(path)`
- *  returns a weights file named in the manifest; `where` names the model in errors. The model's
- *  output must be a softmax: posteriors, as the attacks expect. */
-export async function loadLayersPosteriorModel(
-  modelJsonText: string,
-  readWeights: (path: string) => Promise<Uint8Array>,
-  where: string,
-): Promise<TfjsPosteriorModel> {
+/** model.json's contents with its weights joined, ready for tf.io.fromMemory. */
+export interface ModelArtifactsRead {
+  /** "layers-model" (model.save) or "graph-model" (tfjs's converter), from `format` or the topology. */
+  readonly format: "layers-model" | "graph-model";
+  readonly modelTopology: object;
+  readonly weightSpecs: tf.io.WeightsManifestEntry[];
+  readonly weightData: ArrayBuffer;
+}
+
+/** Parses a model.json and reads the weight files its manifest names, with `readWeights(path)`
+ *  (paths relative to model.json's folder); `where` names the model in errors. */
+export async function readModelArtifacts(modelJsonText: string, readWeights: (path: string) => Promise<Uint8Array>, where: string): Promise<ModelArtifactsRead> {
   let json: ModelJson;
   try {
     json = JSON.parse(modelJsonText) as ModelJson;
   } catch (error) {
     throw new Error(`${where}: not JSON (${(error as Error).message})`);
   }
-  if (!json || typeof json !== "object" || !json.modelTopology) throw new Error(`${where}: no modelTopology; expected a tfjs LayersModel model.json`);
-  if (json.format !== undefined && json.format !== "layers-model") throw new Error(`${where}: format is '${json.format}', expected 'layers-model' (graph models are not supported)`);
+  if (!json || typeof json !== "object" || !json.modelTopology || typeof json.modelTopology !== "object") {
+    throw new Error(`${where}: no modelTopology; expected a tfjs model.json (LayersModel or GraphModel)`);
+  }
+  const isGraph = Array.isArray((json.modelTopology as { node?: unknown }).node);
+  const format = json.format ?? (isGraph ? "graph-model" : "layers-model");
+  if (format !== "layers-model" && format !== "graph-model") throw new Error(`${where}: format is '${format}', expected 'layers-model' or 'graph-model'`);
   if (!Array.isArray(json.weightsManifest)) throw new Error(`${where}: weightsManifest missing or not a list`);
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
@@ -89,10 +97,23 @@ export async function loadLayersPosteriorModel(
     weightData.set(b, offset);
     offset += b.byteLength;
   }
+  return { format, modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer };
+}
+
+/** Loads a tfjs LayersModel (ours or saved elsewhere) as a PosteriorModel. `readWeights(path)`
+ *  returns a weights file named in the manifest; `where` names the model in errors. The model's
+ *  output must be a softmax: posteriors, as the attacks expect. */
+export async function loadLayersPosteriorModel(
+  modelJsonText: string,
+  readWeights: (path: string) => Promise<Uint8Array>,
+  where: string,
+): Promise<TfjsPosteriorModel> {
+  const { format, modelTopology, weightSpecs, weightData } = await readModelArtifacts(modelJsonText, readWeights, where);
+  if (format !== "layers-model") throw new Error(`${where}: format is '${format}', expected 'layers-model' (graph models are not supported here)`);
   await initModelBackend();
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs, weightData: weightData.buffer }));
+    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology, weightSpecs, weightData }));
   } catch (error) {
     throw new Error(`${where}: tfjs cannot load this LayersModel: ${(error as Error).message}`);
   }
