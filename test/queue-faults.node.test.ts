@@ -110,7 +110,7 @@ faults("a worker refuses a payload that does not validate (InvalidJobError, no r
     for (let i = 0; i < 200 && !(await job.isFailed()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     const failed = (await queue.getJob("not-a-key"))!;
     assert.ok(await failed.isFailed());
-    assert.match(failed.failedReason, /^InvalidJobError: job payload: kind: expected cnn, mlp/);
+    assert.match(failed.failedReason, /^InvalidJobError: job payload: kind: expected one of cnn, mlp/);
     assert.is(failed.attemptsMade, 1);
     assert.is(worker.trained(), 0);
   } finally {

@@ -7,7 +7,7 @@ import { canonicalJson } from "../report/json.js";
 import type { LabeledData, Posteriors } from "../types.js";
 import { sha256Hex } from "../util/sha256.js";
 import type { TrainingJob, TrainingResult } from "./parallel.js";
-import { MODEL_KINDS, type ModelKind, type TrainSummary } from "./types.js";
+import { MODEL_KINDS, type BuiltInModelKind, type ModelKind, type TrainSummary } from "./types.js";
 
 export const JOB_FORMAT = "mlleaks-job/1";
 const RESULT_FORMAT = "mlleaks-result/1";
@@ -96,7 +96,7 @@ function checkOptional(options: Record<string, unknown>, name: string, ok: (v: n
 export function validateJobPayload(value: unknown): JobPayload {
   if (!isObject(value)) fail("(payload)", "an object", value);
   if (value.format !== JOB_FORMAT) fail("format", `'${JOB_FORMAT}'`, value.format);
-  if (typeof value.kind !== "string" || !MODEL_KINDS.includes(value.kind as ModelKind)) fail("kind", MODEL_KINDS.join(", "), value.kind);
+  if (typeof value.kind !== "string" || !MODEL_KINDS.includes(value.kind as BuiltInModelKind)) fail("kind", `one of ${MODEL_KINDS.join(", ")} (queued jobs take the built-in architectures)`, value.kind);
   const spec = value.spec;
   if (!isObject(spec)) fail("spec", "an object", spec);
   const inputShape = checkShape(spec.inputShape, "spec.inputShape");
