@@ -56,10 +56,12 @@ try {
   const worker = await spawnWorker(redis.url);
   const runner = await createQueueRunner(redis.url);
   try {
-    const part = { features: dataset.features.subarray(0, 1156 * 600), recordShape: dataset.recordShape, labels: dataset.labels.subarray(0, 1156), numClasses: dataset.numClasses };
+    const rows = Math.floor(dataset.labels.length / 4);
+    const width = dataset.recordShape.reduce((a, b) => a * b, 1);
+    const part = { features: dataset.features.subarray(0, rows * width), recordShape: dataset.recordShape, labels: dataset.labels.subarray(0, rows), numClasses: dataset.numClasses };
     const config = { engine: "auto" as const, epochs: EPOCHS, batchSize: 100, learningRate: 0.001, l2: 1e-7 };
     for (let i = 0; i <= OVERHEAD_JOBS; i++) {
-      await runner.runJobs([trainingJob(config, "mlp", dataset, part, 1000 + i, [{ features: part.features, rows: 1156 }])], {});
+      await runner.runJobs([trainingJob(config, "mlp", dataset, part, 1000 + i, [{ features: part.features, rows }])], {});
       // The first job also starts the worker's training thread: left out.
       if (i === 0) for (const xs of [runner.stats.waitMs, runner.stats.mergeMs, runner.stats.trainMs]) xs.splice(0);
     }
