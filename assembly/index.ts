@@ -3,7 +3,7 @@
 export { heapBase } from "./memory";
 export { pcg32Seed, pcg32FillUint32, pcg32FillFloat64, pcg32Shuffle, pcg32FillNormal } from "./random";
 export { topK, maxPosterior, entropy, modifiedEntropy, crossEntropyLoss, correctness } from "./posteriors";
-export { sortWorkBytes, rocSweep, percentile, confusionCounts } from "./roc";
+export { sortWorkBytes, rocSweep, percentile, confusionCounts, aucVariance } from "./roc";
 export {
   denseGemm, denseBiasActivation, denseTranspose, denseGather, denseDropout, denseSoftmaxCrossEntropy,
   denseColumnSums, denseAddScaled, denseSumSquares, denseActivationBackward, denseAdam, denseGlorotUniform,

@@ -157,3 +157,42 @@ export function confusionCounts(scores: usize, scoresAreF64: bool, members: usiz
   store<u32>(out, tn, 8);
   store<u32>(out, fn, 12);
 }
+
+/**
+ * DeLong's AUC and its variance from a ROC sweep's grouped counts (rocSweep's tpOut/fpOut, highest
+ * score first). Every member of a group has the same structural component V10 (the share of
+ * non-members it beats, ties counting one half) and every non-member the same V01 (the share of
+ * members that beat it), so the sums run over groups, not records. out = [auc, variance]; the
+ * variance is NaN with fewer than two members or two non-members (its sample variances need both).
+ */
+export function aucVariance(tp: usize, fp: usize, groups: i32, positives: i32, negatives: i32, out: usize): void {
+  const p = <f64>positives;
+  const q = <f64>negatives;
+  let wins: f64 = 0;
+  let tpBefore: u32 = 0, fpBefore: u32 = 0;
+  for (let g = 0; g < groups; g++) {
+    const tpHere = load<u32>(tp + (<usize>g << 2));
+    const fpHere = load<u32>(fp + (<usize>g << 2));
+    wins += <f64>(tpHere - tpBefore) * (<f64>(<u32>negatives - fpHere) + 0.5 * <f64>(fpHere - fpBefore));
+    tpBefore = tpHere;
+    fpBefore = fpHere;
+  }
+  const auc = wins / (p * q);
+  let s10: f64 = 0, s01: f64 = 0;
+  tpBefore = 0;
+  fpBefore = 0;
+  for (let g = 0; g < groups; g++) {
+    const tpHere = load<u32>(tp + (<usize>g << 2));
+    const fpHere = load<u32>(fp + (<usize>g << 2));
+    const a = <f64>(tpHere - tpBefore);
+    const b = <f64>(fpHere - fpBefore);
+    const v10 = (<f64>(<u32>negatives - fpHere) + 0.5 * b) / q - auc;
+    const v01 = (<f64>tpBefore + 0.5 * a) / p - auc;
+    s10 += a * v10 * v10;
+    s01 += b * v01 * v01;
+    tpBefore = tpHere;
+    fpBefore = fpHere;
+  }
+  store<f64>(out, auc);
+  store<f64>(out, positives > 1 && negatives > 1 ? s10 / (p - 1) / p + s01 / (q - 1) / q : NaN, 8);
+}

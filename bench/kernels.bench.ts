@@ -5,7 +5,8 @@
 // The machine may be shared, so each kernel is timed in rounds that run every contender once, back
 // to back (baseline, wasm, wasm in place, reference, naive): ratios are taken within a round, where
 // the load is about the same for all, and the table shows medians over rounds.
-// Environment: MLLEAKS_BENCH_ROWS (default 1000000), MLLEAKS_BENCH_ROUNDS (default 5).
+// Environment: MLLEAKS_BENCH_ROWS (default 1000000), MLLEAKS_BENCH_ROUNDS (default 5),
+// MLLEAKS_BENCH_ONLY=statistics (only the statistics section: DeLong and the epsilon bound on 2M scores).
 import { loadavg } from "node:os";
 import {
   allocatePosteriors,
@@ -17,9 +18,12 @@ import {
   maxPosterior,
   modifiedEntropy,
   Pcg32,
+  aucWithVariance,
+  rocAnalysis,
   rocCurve,
   topK,
 } from "../src/kernels/index.js";
+import { rocEpsilonLowerBound } from "../src/metrics/epsilon.js";
 import {
   referenceCorrectness,
   referenceCrossEntropyLoss,
@@ -262,4 +266,44 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join("\n") + "\n");
 }
 
-await main();
+/**
+ * The statistics on 2M scores (two shifted normals, half members): DeLong's AUC variance against the
+ * plain AUC sweep (same sort, one more pass over the score groups: target within 2x), and the
+ * (epsilon, delta) bound over every threshold on the same sweep's counts.
+ */
+function statistics(): void {
+  const n = 2_000_000;
+  log("statistics: 2M scores");
+  const rng = new Pcg32(21);
+  const members = Uint8Array.from(rng.fillUint32(n), (x) => x & 1);
+  const scores = Float64Array.from(rng.fillNormal(n), (x, i) => x + 0.5 * members[i]!);
+  const small = scores.subarray(0, WARM_ROWS);
+  const smallMembers = members.subarray(0, WARM_ROWS);
+  const counts = rocAnalysis(scores, members).counts;
+  const smallCounts = rocAnalysis(small, smallMembers).counts;
+  const times = rounds({
+    auc: { run: () => auc(scores, members), warm: () => auc(small, smallMembers) },
+    delong: { run: () => aucWithVariance(scores, members), warm: () => aucWithVariance(small, smallMembers) },
+    epsilon: { run: () => rocEpsilonLowerBound(counts), warm: () => rocEpsilonLowerBound(smallCounts) },
+  });
+  const perRound = (a: string, b: string) => median(times[a]!.map((t, i) => t / times[b]![i]!));
+  const delongRatio = perRound("delong", "auc");
+  const bound = rocEpsilonLowerBound(counts);
+  process.stdout.write(
+    [
+      "",
+      `Statistics on ${n.toLocaleString("en")} f64 scores (${counts.tp.length.toLocaleString("en")} distinct), medians of ${ROUNDS} interleaved rounds:`,
+      `| computation | median ms | / plain AUC sweep |`,
+      `|---|---:|---:|`,
+      `| auc (plain sweep) | ${fmtMs(median(times.auc!))} | 1.00x |`,
+      `| aucWithVariance (DeLong) | ${fmtMs(median(times.delong!))} | ${delongRatio.toFixed(2)}x |`,
+      `| (epsilon, delta) bound over all thresholds, on the sweep's counts | ${fmtMs(median(times.epsilon!))} | ${perRound("epsilon", "auc").toFixed(2)}x |`,
+      "",
+      `Target: DeLong within 2x of the plain AUC sweep: ${delongRatio.toFixed(2)}x (${delongRatio <= 2 ? "met" : "NOT met"}). Epsilon bound found: ${bound.epsilon.toFixed(3)} at delta ${bound.delta}.`,
+    ].join("\n") + "\n",
+  );
+}
+
+await initKernels();
+if (process.env.MLLEAKS_BENCH_ONLY !== "statistics") await main();
+statistics();

@@ -5,6 +5,8 @@
 //   2. runs the cross-runtime probe in the page and in this Node process: every hash must match;
 //   3. clicks through the audit page like a user, checks its fingerprints against Node's, and
 //      saves screenshots in test-output/;
+//   4. renders report.html of a real small audit (three defences), checks that no two chart labels
+//      overlap and that it opens on the verdict, and saves test-output/report.png;
 // Any request the pages make outside the server's origin fails the run.
 // Prints one closing line: "chromium: N passed, N failed".
 import { chromium } from "playwright-core";
@@ -33,8 +35,8 @@ const TEST_TIMEOUT_MS = 10 * 60 * 1000;
 // --only tests|probe|page runs one part (for iterating); the default runs all three.
 const onlyAt = process.argv.indexOf("--only");
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-if (only !== undefined && !["tests", "probe", "page"].includes(only)) {
-  console.error(`test:browser: --only expects tests, probe or page, got ${only}`);
+if (only !== undefined && !["tests", "probe", "page", "report"].includes(only)) {
+  console.error(`test:browser: --only expects tests, probe, page or report, got ${only}`);
   process.exit(2);
 }
 const part = (name) => only === undefined || only === name;
@@ -207,6 +209,48 @@ async function testAuditPage(nodeAuditFingerprint) {
   }
 }
 
+/** report.html of a real audit in Chromium: verdict first, no overlapping chart labels, a screenshot. */
+async function testReportHtml() {
+  const dist = (path) => import(pathToFileURL(join(root, "dist", "src", ...path.split("/"))).href);
+  const [{ audit }, { loadDataset }, { bundledDataSource }, { buildReportDocument }, { renderReportHtml }, { initKernels }] = await Promise.all(
+    ["audit.js", "datasets/index.js", "adapters/node/dataset-source.js", "report/json.js", "report/html.js", "kernels/index.js"].map(dist),
+  );
+  await initKernels();
+  const dna = await loadDataset("dna", { source: bundledDataSource() });
+  const result = await audit({ dataset: dna, seed: 1, partSize: 200, epochs: 10, attackEpochs: 10, noiseQueries: 200, engine: "fused", defences: ["none", "dropout", "stacking"] });
+  const html = renderReportHtml(await buildReportDocument(result, { version: "test", versions: {}, timings: {} }));
+  const page = await context.newPage();
+  try {
+    await page.setViewportSize({ width: 1200, height: 900 });
+    await page.setContent(html);
+    mkdirSync(outputDir, { recursive: true });
+    await page.screenshot({ path: join(outputDir, "report.png"), fullPage: true });
+    const firstSection = await page.evaluate(() => document.querySelector("section")?.className ?? "");
+    report(/\bverdict\b/.test(firstSection), "report.html opens on the verdict", firstSection);
+    // Every text label in each chart, as boxes; two that intersect by more than a pixel overlap.
+    const overlaps = await page.evaluate(() => {
+      const found = [];
+      document.querySelectorAll("svg").forEach((svg, chart) => {
+        const boxes = [...svg.querySelectorAll("text")].map((t) => ({ text: t.textContent, box: t.getBoundingClientRect() })).filter((b) => b.box.width > 0);
+        for (let i = 0; i < boxes.length; i++) {
+          for (let j = i + 1; j < boxes.length; j++) {
+            const a = boxes[i].box;
+            const b = boxes[j].box;
+            const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+            const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+            if (w > 1 && h > 1) found.push(`chart ${chart}: '${boxes[i].text}' and '${boxes[j].text}'`);
+          }
+        }
+      });
+      return found;
+    });
+    const charts = await page.evaluate(() => document.querySelectorAll("svg").length);
+    report(charts > 0 && overlaps.length === 0, `report.html: no two labels overlap in ${charts} charts`, overlaps.slice(0, 5).join("; "));
+  } finally {
+    await page.close();
+  }
+}
+
 try {
   const browserVersion = browser.version();
   console.log(`chromium ${browserVersion} (${CHROMIUM}), server ${origin}`);
@@ -248,6 +292,7 @@ try {
     report(binaries.includes("/wasm/tfjs-backend-wasm-threaded-simd.wasm"), "cross-origin isolated pages load the threaded SIMD binary", binaries.join(", "));
   }
   if (part("page")) await testAuditPage(nodeProbe?.hashes.auditFingerprint);
+  if (part("report")) await testReportHtml();
 
   report(foreign.length === 0, "no request left the page's origin", foreign.length ? foreign.join(", ") : "");
 } catch (error) {

@@ -4,13 +4,13 @@
 import { correctnessAttack, DEFAULT_TOP_PERCENTILE, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./attacks/metric.js";
 import { checkPosteriors } from "./attacks/posterior-files.js";
 import { runAttack } from "./attacks/run.js";
-import type { AttackInputData, AttackResult, AttackStrategy } from "./attacks/types.js";
+import type { AttackInputData, AttackResult, AttackStrategy, StatisticsOptions } from "./attacks/types.js";
 import { initKernels } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
-import type { AuditReport, TargetSummary } from "./report/types.js";
+import { REPORT_SCHEMA_VERSION, type AuditReport, type TargetSummary } from "./report/types.js";
 import type { Posteriors } from "./types.js";
 import { toLabelVector, toNumberVector, toPosteriorMatrix, type LabelsLike, type PosteriorsLike } from "./attacks/plain-input.js";
-import { evaluateAttack } from "./metrics/evaluate.js";
+import { evaluateAttack, resolveStatistics } from "./metrics/evaluate.js";
 import { percentile } from "./kernels/index.js";
 
 /** The attacks that need nothing but the target's answers. */
@@ -46,6 +46,8 @@ export interface PosteriorsAuditOptions {
   /** t of the top-t percentile thresholds (default 10). */
   readonly topPercentile?: number;
   readonly seed?: number;
+  /** Confidence level, delta, bootstrap size and balancing of every attack's figures. */
+  readonly statistics?: StatisticsOptions;
 }
 
 /** Checks shapes, probabilities and labels; errors name the side ("members", "non-members"). */
@@ -93,6 +95,7 @@ export async function auditPosteriors(plainOptions: PosteriorsAuditOptions): Pro
   const options = { ...plainOptions, ...input, membersLabels: input.membersLabels, nonMembersLabels: input.nonMembersLabels, noise: input.noise };
   const topPercentile = options.topPercentile ?? DEFAULT_TOP_PERCENTILE;
   if (!(topPercentile > 0 && topPercentile < 100)) throw new RangeError(`topPercentile must lie strictly between 0 and 100, got ${topPercentile}`);
+  const statistics = resolveStatistics(options.statistics);
   const hasLabels = options.membersLabels !== undefined && options.nonMembersLabels !== undefined;
   const requested = options.attacks ?? POSTERIOR_ATTACKS;
   const notes: string[] = [];
@@ -103,12 +106,13 @@ export async function auditPosteriors(plainOptions: PosteriorsAuditOptions): Pro
       notes.push(`${name} skipped: it needs the labels of both members and non-members`);
       continue;
     }
-    results.push(await runAttack(strategy, input, { seed: options.seed ?? 0, ...(options.noise ? { noise: options.noise } : {}) }));
+    results.push(await runAttack(strategy, input, { seed: options.seed ?? 0, statistics, ...(options.noise ? { noise: options.noise } : {}) }));
   }
   const target: TargetSummary = hasLabels
     ? { kind: "external", ...targetAccuracy(options.members, options.membersLabels!, options.nonMembers, options.nonMembersLabels!) }
     : { kind: "external" };
   return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
     mode: "posteriors",
     seed: options.seed ?? 0,
     config: {
@@ -118,6 +122,7 @@ export async function auditPosteriors(plainOptions: PosteriorsAuditOptions): Pro
       nonMembers: options.nonMembers.rows,
       classes: options.members.classes,
       noiseQueries: options.noise?.rows ?? 0,
+      statistics,
     },
     runs: [{ defence: "external", target, attacks: results }],
     notes,
@@ -131,6 +136,8 @@ export interface LossesAuditOptions {
   /** t of the top-t percentile threshold (default 10). */
   readonly topPercentile?: number;
   readonly seed?: number;
+  /** Confidence level, delta, bootstrap size and balancing of the figures. */
+  readonly statistics?: StatisticsOptions;
 }
 
 /**
@@ -150,11 +157,13 @@ export async function auditLosses(options: LossesAuditOptions): Promise<AuditRep
     threshold: percentile(nonMembers.map((v) => -v), 100 - topPercentile),
     thresholdRule: `top ${topPercentile}% of the known non-members`,
   };
-  const { metrics, roc } = evaluateAttack(reference.name, scores);
+  const statistics = resolveStatistics(options.statistics);
+  const { metrics, roc } = evaluateAttack(reference.name, scores, { ...statistics, seed: options.seed ?? 0 });
   return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
     mode: "posteriors",
     seed: options.seed ?? 0,
-    config: { attacks: [reference.name], topPercentile, members: members.length, nonMembers: nonMembers.length, input: "losses" },
+    config: { attacks: [reference.name], topPercentile, members: members.length, nonMembers: nonMembers.length, input: "losses", statistics },
     runs: [{ defence: "external", target: { kind: "external" }, attacks: [{ name: reference.name, title: reference.title, metrics, roc }] }],
     notes: ["per-record losses given: only the loss attack runs (the other attacks need the full posteriors)"],
   };

@@ -9,8 +9,9 @@ import { liraAttack, rmiaAttack } from "./attacks/lira.js";
 import { correctnessAttack, DEFAULT_TOP_PERCENTILE, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./attacks/metric.js";
 import { DEFAULT_NOISE_QUERIES, noiseRecords } from "./attacks/noise.js";
 import { runAttack } from "./attacks/run.js";
+import { resolveStatistics } from "./metrics/evaluate.js";
 import { DEFAULT_TOP_K, shokriAttack, topKShadowAttack } from "./attacks/shadow.js";
-import type { AttackContext, AttackInputData, AttackModel, AttackModelTrainer, AttackResult, AttackStrategy, ReferenceModels } from "./attacks/types.js";
+import type { AttackContext, AttackInputData, AttackModel, AttackModelTrainer, AttackResult, AttackStrategy, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
 import { mlLeaksSplit, subsetDataset, type Dataset } from "./datasets/index.js";
 import { initKernels, Pcg32 } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
@@ -18,7 +19,7 @@ import { createClassifier } from "./models/create.js";
 import "./models/engines.js";
 import { trainSequentially, type TrainingJob, type TrainingResult } from "./models/parallel.js";
 import type { Engine, EpochInfo, ModelKind } from "./models/types.js";
-import type { AuditReport, AuditRun, DatasetSummary } from "./report/types.js";
+import { REPORT_SCHEMA_VERSION, type AuditReport, type AuditRun, type DatasetSummary } from "./report/types.js";
 import type { LabeledData, Posteriors } from "./types.js";
 import { sha256Hex } from "./util/sha256.js";
 import { concatArrays } from "./util/concat.js";
@@ -92,6 +93,8 @@ export interface AuditOptions {
   readonly runJobs?: JobRunner;
   readonly onProgress?: (progress: AuditProgress) => void;
   readonly signal?: AbortSignal;
+  /** Confidence level, delta, bootstrap size and balancing of every attack's figures. */
+  readonly statistics?: StatisticsOptions;
 }
 
 /** The paper's CNN pools twice after 5x5 convolutions: it needs images of at least 16x16. */
@@ -172,6 +175,7 @@ export function resolveAuditConfig(options: AuditOptions) {
     topPercentile,
     seed: options.seed,
     engine,
+    statistics: resolveStatistics(options.statistics),
     batchSize: 100,
     learningRate: 0.001,
     l2: 1e-7,
@@ -481,7 +485,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       signal?.throwIfAborted();
       progress(`attack ${strategy.name} (${defence})`);
       const t0 = performance.now();
-      attacks.push(await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context }));
+      attacks.push(await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }));
       lap("attacks", t0);
     }
     runs.push({
@@ -492,6 +496,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   }
   timings.total = (performance.now() - started) / 1000;
   return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
     mode: "audit",
     seed: config.seed,
     config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),

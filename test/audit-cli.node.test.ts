@@ -52,7 +52,7 @@ test("bad files exit 1 with file, line and field", () => {
   writeFileSync(bad, "p0,p1\n0.9,0.1\n0.5,oops\n");
   const result = run("attack", "--members", good, "--nonmembers", bad);
   assert.is(result.status, 1);
-  assert.match(result.stderr, /bad\.csv: line 3, field p1: expected a number, got 'oops'/);
+  assert.match(result.stderr, /bad\.csv: line 3, field p1: expected a decimal number, got 'oops'/);
   const absent = run("attack", "--members", good, "--nonmembers", join(dir, "absent.json"));
   assert.is(absent.status, 1);
   assert.match(absent.stderr, /absent\.json: no such file/);

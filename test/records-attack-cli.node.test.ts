@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { readRecordsFile } from "../src/adapters/node/records.js";
 import { encodeNpy } from "../src/datasets/npy.js";
 import { crossEntropyLoss, initKernels, Pcg32 } from "../src/kernels/index.js";
 import { toPosteriors } from "../src/targets/output.js";
@@ -90,6 +91,18 @@ test("bad files exit 1 with the file and field named; mixed kinds and half-given
   const hexLabel = run("--members", write("hex.csv", "p0,p1,label\n0.5,0.5,0x1\n"), "--nonmembers", good);
   assert.is(hexLabel.status, 1);
   assert.match(hexLabel.stderr, /hex\.csv: line 2, field label: expected a class index from 0 to 1, got '0x1'/);
+});
+
+test("readRecordsFile: a .npy of features with a labels file from disk; a missing file is named", async () => {
+  const x = write("x.npy", encodeNpy(Float32Array.of(1, 2, 3, 4), [2, 2]));
+  const table = await readRecordsFile(x, { labelsPath: write("y.csv", "label\n1\n0\n") });
+  assert.equal([table.rows, Array.from(table.labels!)], [2, [1, 0]]);
+  try {
+    await readRecordsFile(join(dir, "absent.csv"));
+    assert.unreachable("a missing file must be an error");
+  } catch (error) {
+    assert.match((error as Error).message, /absent\.csv: no such file/);
+  }
 });
 
 test.run();

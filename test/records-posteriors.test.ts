@@ -50,6 +50,8 @@ test("readOutputFile: logits are detected (or declared) and softmaxed in float64
   assert.equal([npy.kind, Array.from(npy.labels!)], ["logits", [0, 2]]);
   const probs = await readOutputFile(text("0,1,label\n0.25,0.75,1\n0.5,0.5,0\n"), "pandas.csv");
   assert.equal([probs.kind, Array.from(probs.posteriors!.values), Array.from(probs.labels!)], ["probabilities", [0.25, 0.75, 0.5, 0.5], [1, 0]]);
+  const oneRecord = await readOutputFile(text('{"out": [0.25, 0.75], "label": 1}'), "one.json");
+  assert.equal([oneRecord.kind, Array.from(oneRecord.labels!)], ["probabilities", [1]]);
   const declared = await readOutputFile(text("p0,p1\n0.25,0.75\n"), "p.csv", { output: "logits" });
   assert.is(declared.kind, "logits");
   await assertRejects(readOutputFile(text("a,b\n2,-1\n"), "bad.csv", { output: "probabilities" }), /bad\.csv: row 0, class 0 is 2; probabilities lie in \[0, 1\] \(are these logits\? say --output logits\)/);

@@ -233,7 +233,9 @@ export async function readOutputFile(bytes: Uint8Array, fileName: string, option
       } catch {
         document = undefined; // JSON lines: read as a table below
       }
-      if (document !== undefined) raw = rawPosteriorJson(document, fileName);
+      // One object with "posteriors", "logits" or "losses" is the strict format; any other object, a record.
+      const strict = typeof document === "object" && document !== null && JSON_VALUE_FIELDS.some((k) => k in document);
+      if (strict) raw = rawPosteriorJson(document, fileName);
     }
   }
   let labels = raw?.labels;

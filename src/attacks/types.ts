@@ -2,6 +2,7 @@
 // every attack is a strategy that turns the target's posteriors into one membership score per
 // record, higher meaning "more member-like", plus the decision threshold it would act on.
 import type { Confusion } from "../kernels/roc.js";
+import type { SliceResult } from "../metrics/slices.js";
 import type { Posteriors } from "../types.js";
 
 /** The target's posteriors on records known to be members and known to be non-members. */
@@ -28,6 +29,19 @@ export interface AttackContext {
   readonly references?: ReferenceModels;
   /** Trains an attack classifier; supplied by the orchestration (it owns the model backend). */
   readonly trainAttackModel?: AttackModelTrainer;
+  /** Confidence level, delta, bootstrap size and balancing of the figures (defaults: STATISTICS_DEFAULTS). */
+  readonly statistics?: StatisticsOptions;
+}
+
+export interface StatisticsOptions {
+  /** Confidence level of every interval and of the epsilon bounds (default 0.95). */
+  readonly confidence?: number;
+  /** delta of the (epsilon, delta) lower bound (default 1e-5). */
+  readonly delta?: number;
+  /** Bootstrap resamples for the advantage's interval (default 500). */
+  readonly bootstrapResamples?: number;
+  /** Subsample the larger of members / non-members to the smaller's size, with the attack's seed. */
+  readonly balance?: boolean;
 }
 
 /**
@@ -91,6 +105,38 @@ export interface AttackMetrics extends Confusion {
   readonly tprAtFpr: { readonly "0.001": number; readonly "0.01": number };
   /** max(TPR - FPR) over the ROC curve (Yeom et al.'s membership advantage). */
   readonly advantage: number;
+  /** Intervals, sample honesty and the epsilon lower bound (absent from reports made before them). */
+  readonly statistics?: AttackStatistics;
+}
+
+/** [lo, hi] at the report's confidence level (null in reports when the sample cannot give one). */
+export type Interval = readonly [lo: number, hi: number];
+
+export interface AttackStatistics {
+  readonly confidence: number;
+  /** members / (members + non-members): the prior that precision is measured at. */
+  readonly baseRate: number;
+  /** Precision at the attack's threshold had members and non-members been equally many: TPR / (TPR + FPR). */
+  readonly balancedPrecision: number;
+  /** The smallest FPR the non-members can resolve: 1 / non-members. */
+  readonly lowestResolvableFpr: number;
+  /** DeLong's interval of the AUC and its standard error (null with fewer than two members or non-members). */
+  readonly auc: Interval | null;
+  readonly aucStandardError: number | null;
+  /** Clopper-Pearson intervals at the attack's threshold (precision: null when nothing is predicted a member). */
+  readonly precision: Interval | null;
+  readonly recall: Interval | null;
+  /** Clopper-Pearson interval of the TPR at each fixed FPR; null when that FPR is below 1 / non-members. */
+  readonly tprAtFpr: { readonly "0.001": Interval | null; readonly "0.01": Interval | null };
+  /** Percentile bootstrap of the advantage (members and non-members resampled separately, seeded). */
+  readonly advantage: Interval | null;
+  readonly bootstrapResamples: number;
+  /** The (epsilon, delta) lower bound the ROC proves at this confidence (Clopper-Pearson over all thresholds). */
+  readonly epsilon: { readonly value: number; readonly delta: number; readonly threshold?: number };
+  /** Set when the attack's own threshold lies above or below every record: what that means, in words. */
+  readonly degenerateThreshold?: string;
+  /** Set when --balance subsampled one side: how many records were dropped from which. */
+  readonly balanced?: { readonly side: "members" | "non-members"; readonly from: number; readonly to: number };
 }
 
 /** ROC points (FPR ascending), downsampled for reports but exact at low FPR. */
@@ -104,4 +150,6 @@ export interface AttackResult {
   readonly title: string;
   readonly metrics: AttackMetrics;
   readonly roc: RocPoints;
+  /** The figures again by class, by correct / incorrect prediction and by loss quartile (needs labels). */
+  readonly slices?: readonly SliceResult[];
 }

@@ -4,6 +4,7 @@ import { CommandSpec, UsageError, formatHelp, parseOptions } from "./args.js";
 import { attackCommand } from "./commands/attack.js";
 import { auditCommand } from "./commands/audit.js";
 import { datasetsFetchCommand, datasetsListCommand } from "./commands/datasets.js";
+import { epsilonCommand } from "./commands/epsilon.js";
 import { serveCommand } from "./commands/serve.js";
 import { trainCommand } from "./commands/train.js";
 import { workerCommand } from "./commands/worker.js";
@@ -14,6 +15,7 @@ commands.push(datasetsListCommand, datasetsFetchCommand);
 commands.push(serveCommand);
 commands.push(trainCommand);
 commands.push(workerCommand);
+commands.push(epsilonCommand);
 
 function topLevelHelp(): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length)) + 2;

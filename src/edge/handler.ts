@@ -7,6 +7,8 @@
 // and sends the records themselves: the handler queries the model for their posteriors, then runs
 // the same audit. Servers opt in to it with allowModelUrl (it makes the handler fetch URLs).
 import { auditPosteriors, POSTERIOR_ATTACKS, validateAttackInput, type PosteriorAttackName } from "../audit-posteriors.js";
+import { canonicalJson } from "../report/json.js";
+import { summarizeReport } from "../report/summary.js";
 import { EndpointError, EndpointInputError, openEndpointModel, type EndpointOptions, type EndpointProtocol } from "../targets/endpoint.js";
 import type { OutputChoice } from "../targets/types.js";
 import type { Posteriors } from "../types.js";
@@ -49,7 +51,8 @@ export class RequestError extends Error {
 const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
 
 function json(status: number, body: unknown, extra: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...extra } });
+  // Canonical JSON: non-finite numbers (an Infinity threshold) spelled out, as the result schema has them.
+  return new Response(canonicalJson(body), { status, headers: { ...JSON_HEADERS, ...extra } });
 }
 
 export const USAGE = {
@@ -117,21 +120,7 @@ export function createLeakageHandler(options: LeakageHandlerOptions = {}): (requ
         throw new RequestError(422, (error as Error).message);
       }
       const report = await auditPosteriors(input);
-      const run = report.runs[0]!;
-      return json(200, {
-        members: input.members.rows,
-        nonMembers: input.nonMembers.rows,
-        classes: input.members.classes,
-        ...(model ? { model } : {}),
-        target: run.target,
-        attacks: run.attacks.map((attack) => ({
-          name: attack.name,
-          title: attack.title,
-          ...attack.metrics,
-          ...(input.roc ? { roc: attack.roc } : {}),
-        })),
-        notes: report.notes,
-      });
+      return json(200, { ...summarizeReport(report, { roc: input.roc === true }), ...(model ? { model } : {}) });
     } catch (error) {
       if (error instanceof RequestError) {
         return json(error.status, { error: error.message }, error.status === 405 ? { Allow: "POST" } : {});

@@ -12,5 +12,5 @@ export {
   ROW_SUM_TOLERANCE,
 } from "./posteriors.js";
 export type { WasmPosteriors } from "./posteriors.js";
-export { rocCurve, auc, tprAtFpr, attackerAdvantage, rocAnalysis, confusionAt, percentile } from "./roc.js";
-export type { Scores, RocCurve, RocAnalysis, Confusion } from "./roc.js";
+export { rocCurve, auc, aucWithVariance, tprAtFpr, attackerAdvantage, rocAnalysis, confusionAt, percentile } from "./roc.js";
+export type { Scores, RocCurve, RocAnalysis, RocCounts, AucWithVariance, Confusion } from "./roc.js";

@@ -71,6 +71,27 @@ function aucOf(s: Sweep): number {
   return wins / (s.positives * s.negatives);
 }
 
+/** DeLong's AUC with its variance (NaN with fewer than two members or two non-members). */
+export interface AucWithVariance {
+  readonly auc: number;
+  readonly variance: number;
+}
+
+/**
+ * AUC and DeLong et al.'s (1988) variance of it, from the same single sort as auc(): the structural
+ * components are per score group, so the extra work is one pass over the groups.
+ */
+export function aucWithVariance(scores: Scores, members: Uint8Array): AucWithVariance {
+  return aucVarianceOf(sweep(scores, members, "aucWithVariance"));
+}
+
+function aucVarianceOf(s: Sweep): AucWithVariance {
+  const w = kernels();
+  w.aucVariance(s.tp.byteOffset, s.fp.byteOffset, s.groups, s.positives, s.negatives, s.outAt);
+  const [auc, variance] = new Float64Array(w.memory.buffer, s.outAt, 2) as unknown as [number, number];
+  return { auc, variance };
+}
+
 /** The best TPR among ROC points whose FPR is at most maxFpr (e.g. 0.001, 0.01). */
 export function tprAtFpr(scores: Scores, members: Uint8Array, maxFpr: number): number {
   checkMaxFpr(maxFpr, "tprAtFpr: maxFpr");
@@ -147,9 +168,21 @@ export function percentile(values: Scores, q: number): number {
 export interface RocAnalysis {
   readonly curve: RocCurve;
   readonly auc: number;
+  /** DeLong's variance of the AUC (NaN with fewer than two members or two non-members). */
+  readonly aucVariance: number;
   readonly attackerAdvantage: number;
   /** tprAtFpr for each of the requested maxFprs, in their order. */
   readonly tprAtFpr: readonly number[];
+  /** The sweep's counts (copies): members (tp) and non-members (fp) scored at or above each distinct score, highest first. */
+  readonly counts: RocCounts;
+}
+
+export interface RocCounts {
+  readonly thresholds: Float64Array;
+  readonly tp: Uint32Array;
+  readonly fp: Uint32Array;
+  readonly positives: number;
+  readonly negatives: number;
 }
 
 /**
@@ -163,8 +196,10 @@ export function rocAnalysis(scores: Scores, members: Uint8Array, maxFprs: readon
   return {
     curve: curveOf(s),
     auc: aucOf(s),
+    aucVariance: aucVarianceOf(s).variance,
     attackerAdvantage: advantageOf(s),
     tprAtFpr: maxFprs.map((f) => tprAtFprOf(s, f)),
+    counts: { thresholds: s.thresholds.slice(), tp: s.tp.slice(), fp: s.fp.slice(), positives: s.positives, negatives: s.negatives },
   };
 }
 
@@ -176,6 +211,8 @@ interface Sweep {
   readonly fp: Uint32Array;
   readonly positives: number;
   readonly negatives: number;
+  /** 16 bytes of scratch after the sweep's arrays, for a kernel's small output. */
+  readonly outAt: number;
 }
 
 function sweep(scores: Scores, members: Uint8Array, fn: string): Sweep {
@@ -188,14 +225,15 @@ function sweep(scores: Scores, members: Uint8Array, fn: string): Sweep {
     );
   }
   const w = kernels();
-  const [scoresAt, membersAt, work, thresholdsAt, tpAt, fpAt] = scratch(
+  const [scoresAt, membersAt, work, thresholdsAt, tpAt, fpAt, outAt] = scratch(
     scores.byteLength,
     n,
     w.sortWorkBytes(n),
     n * 8,
     n * 4,
     n * 4,
-  ) as [number, number, number, number, number, number];
+    16,
+  ) as [number, number, number, number, number, number, number];
   copyIn(scores, scoresAt);
   new Uint8Array(w.memory.buffer, membersAt, n).set(members);
   const groups = w.rocSweep(scoresAt, scores instanceof Float64Array ? 1 : 0, membersAt, n, work, thresholdsAt, tpAt, fpAt);
@@ -208,6 +246,7 @@ function sweep(scores: Scores, members: Uint8Array, fn: string): Sweep {
     fp: new Uint32Array(buffer, fpAt, groups),
     positives,
     negatives,
+    outAt,
   };
 }
 

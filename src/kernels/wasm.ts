@@ -30,6 +30,7 @@ export interface KernelExports {
   ): number;
   percentile(values: number, valuesAreF64: number, n: number, work: number, q: number): number;
   confusionCounts(scores: number, scoresAreF64: number, members: number, n: number, threshold: number, out: number): void;
+  aucVariance(tp: number, fp: number, groups: number, positives: number, negatives: number, out: number): void;
 }
 
 let exportsReady: KernelExports | undefined;

@@ -2,9 +2,12 @@
 // curves on linear and log-log axes as inline SVG, and the defences' trade-off between the
 // target's accuracy and the attacks' success.
 import type { AttackResult, RocPoints } from "../attacks/types.js";
+import { tprCell } from "./table.js";
 import type { AuditRun, ReportDocument } from "./types.js";
+import { formatVerdict, verdictOf, withInterval } from "./verdict.js";
 
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22", "#393b79", "#e7ba52", "#843c39", "#000000"];
+// Okabe and Ito's colour-blind-safe set first, then Paul Tol's muted set for larger runs.
+const COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255", "#117733", "#332288", "#999933", "#AA4499", "#44AA99", "#661100"];
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
@@ -54,7 +57,7 @@ ${body(px, py)}
 </svg><figcaption>${escapeHtml(title)}</figcaption></figure>`;
 }
 
-function polyline(roc: RocPoints, px: (v: number) => number, py: (v: number) => number, color: string, floor: number): string {
+function polyline(roc: RocPoints, px: (v: number) => number, py: (v: number) => number, color: string, floor: number, title: string): string {
   const points: string[] = [];
   for (let i = 0; i < roc.fpr.length; i++) {
     const f = roc.fpr[i]!;
@@ -62,34 +65,82 @@ function polyline(roc: RocPoints, px: (v: number) => number, py: (v: number) => 
     if (floor > 0 && (f < floor || t < floor)) continue;
     points.push(`${px(f).toFixed(1)},${py(t).toFixed(1)}`);
   }
-  return `<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${points.join(" ")}"/>`;
+  return `<polyline fill="none" stroke="${color}" stroke-width="1.6" points="${points.join(" ")}"><title>${escapeHtml(title)}</title></polyline>`;
+}
+
+/** Attack families, one ROC panel each. */
+function familyOf(name: string): string {
+  if (/^(adversary-1|adversary-2|shokri|combined)/.test(name)) return "shadow-model attacks";
+  if (/^(lira|rmia)/.test(name)) return "reference-model attacks (LiRA, RMIA)";
+  return "threshold and metric attacks";
 }
 
 function rocCharts(run: AuditRun): string {
   const linear: Axis = { log: false, min: 0, max: 1 };
-  const smallest = Math.min(...run.attacks.map((a) => 1 / Math.max(1, a.metrics.nonMembers)));
-  const floor = 10 ** Math.floor(Math.log10(Math.max(1e-5, smallest)));
-  const log: Axis = { log: true, min: floor, max: 1 };
-  const lines = (px: (v: number) => number, py: (v: number) => number, f: number) =>
-    run.attacks.map((a, i) => polyline(a.roc, px, py, COLORS[i % COLORS.length]!, f)).join("\n");
+  // Log-log axes start at the lowest FPR the non-members resolve: below it a curve is only its first step.
+  const lowest = Math.min(...run.attacks.map((a) => 1 / Math.max(1, a.metrics.nonMembers)));
+  const log: Axis = { log: true, min: lowest, max: 1 };
+  const color = new Map(run.attacks.map((a, i) => [a.name, COLORS[i % COLORS.length]!] as const));
+  const curve = (a: AttackResult, px: (v: number) => number, py: (v: number) => number, floor: number) =>
+    polyline(a.roc, px, py, color.get(a.name)!, floor, `${a.title}: AUC ${withInterval(a.metrics.auc, a.metrics.statistics?.auc)}`);
   const chance = (px: (v: number) => number, py: (v: number) => number, axis: Axis) =>
-    `<line x1="${px(axis.min)}" y1="${py(axis.min)}" x2="${px(1)}" y2="${py(1)}" class="chance"/>`;
-  const legend = `<ul class="legend">${run.attacks
-    .map((a, i) => `<li><span style="background:${COLORS[i % COLORS.length]}"></span>${escapeHtml(a.title)} (AUC ${f3(a.metrics.auc)})</li>`)
-    .join("")}</ul>`;
-  return `<div class="charts">${chart("ROC, linear axes", linear, linear, "false positive rate", "true positive rate", (px, py) => chance(px, py, linear) + lines(px, py, 0))}
-${chart("ROC, log-log axes (low-FPR regime)", log, log, "false positive rate", "true positive rate", (px, py) => chance(px, py, log) + lines(px, py, floor))}</div>${legend}`;
+    `<line x1="${px(axis.min)}" y1="${py(axis.min)}" x2="${px(1)}" y2="${py(1)}" class="chance"><title>chance (TPR = FPR)</title></line>`;
+  const legend = (attacks: readonly AttackResult[]) =>
+    `<ul class="legend">${attacks.map((a) => `<li><span style="background:${color.get(a.name)}"></span>${escapeHtml(a.title)} (AUC ${f3(a.metrics.auc)})</li>`).join("")}</ul>`;
+  const families = [...new Set(run.attacks.map((a) => familyOf(a.name)))];
+  const panels = families.map((family) => {
+    const members = run.attacks.filter((a) => familyOf(a.name) === family);
+    return `<div class="panel">${chart(`${family}, log-log from FPR ${lowest.toPrecision(2)}`, log, log, "false positive rate", "true positive rate", (px, py) => chance(px, py, log) + members.map((a) => curve(a, px, py, lowest)).join("\n"))}${legend(members)}</div>`;
+  });
+  const overview = `<div class="panel">${chart("all attacks, linear axes", linear, linear, "false positive rate", "true positive rate", (px, py) => chance(px, py, linear) + run.attacks.map((a) => curve(a, px, py, 0)).join("\n"))}</div>`;
+  return `<div class="charts">${panels.join("\n")}\n${overview}</div>`;
 }
 
 function attackTable(attacks: readonly AttackResult[]): string {
   const rows = attacks
     .map((a) => {
       const m = a.metrics;
-      return `<tr><th scope="row">${escapeHtml(a.title)}</th><td>${f3(m.precision)}</td><td>${f3(m.recall)}</td><td>${f3(m.accuracy)}</td><td>${f3(m.auc)}</td><td>${f3(m.tprAtFpr["0.001"])}</td><td>${f3(m.tprAtFpr["0.01"])}</td><td>${f3(m.advantage)}</td><td class="rule">${escapeHtml(m.thresholdRule)} (${Number.isFinite(m.threshold) ? m.threshold.toPrecision(4) : String(m.threshold)})</td></tr>`;
+      const st = m.statistics;
+      const cells = [
+        withInterval(m.auc, st?.auc),
+        tprCell(a, "0.001"),
+        tprCell(a, "0.01"),
+        withInterval(m.advantage, st?.advantage),
+        withInterval(m.precision, st?.precision),
+        st ? f3(st.balancedPrecision) : "–",
+        withInterval(m.recall, st?.recall),
+        st ? st.epsilon.value.toFixed(2) : "–",
+      ];
+      return `<tr><th scope="row">${escapeHtml(a.title)}</th>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}<td class="rule">${escapeHtml(m.thresholdRule)} (${Number.isFinite(m.threshold) ? m.threshold.toPrecision(4) : String(m.threshold)})</td></tr>`;
     })
     .join("\n");
-  return `<table><thead><tr><th>attack</th><th>precision</th><th>recall</th><th>accuracy</th><th>AUC</th><th>TPR @ 0.1% FPR</th><th>TPR @ 1% FPR</th><th>advantage</th><th>threshold</th></tr></thead><tbody>
-${rows}</tbody></table>`;
+  const notes = attacks.flatMap((a) => (a.metrics.statistics?.degenerateThreshold ? [`<li><strong>${escapeHtml(a.title)}</strong>: ${escapeHtml(a.metrics.statistics.degenerateThreshold)}</li>`] : []));
+  return `<table><thead><tr><th>attack</th><th>AUC</th><th>TPR @ 0.1% FPR</th><th>TPR @ 1% FPR</th><th>advantage</th><th>precision</th><th title="precision had members and non-members been equally many">precision @ 50% prior</th><th>recall</th><th title="(epsilon, delta) lower bound from the ROC">epsilon ≥</th><th>threshold</th></tr></thead><tbody>
+${rows}</tbody></table>${notes.length > 0 ? `<ul class="degenerate">${notes.join("")}</ul>` : ""}`;
+}
+
+/** What the sample can and cannot resolve, stated above each table. */
+function sampleLine(attacks: readonly AttackResult[]): string {
+  const m = attacks[0]?.metrics;
+  if (!m) return "";
+  const st = m.statistics;
+  const parts = [`${m.members} members, ${m.nonMembers} non-members (base rate ${pct(m.members / (m.members + m.nonMembers))})`];
+  if (st) parts.push(`intervals at ${Math.round(100 * st.confidence)}% (AUC: DeLong; TPR, precision, recall: Clopper-Pearson; advantage: bootstrap of ${st.bootstrapResamples}); epsilon lower bounds at delta ${st.epsilon.delta}`);
+  for (const k of ["0.001", "0.01"] as const) {
+    if (Number(k) * m.nonMembers < 1) parts.push(`TPR at ${100 * Number(k)}% FPR is not resolvable with ${m.nonMembers} non-members (the lowest FPR they resolve is ${pct(1 / m.nonMembers)})`);
+  }
+  if (st?.balanced) parts.push(`balanced by subsampling ${st.balanced.side} from ${st.balanced.from} to ${st.balanced.to} (seeded)`);
+  return `<p class="sample">${parts.map(escapeHtml).join("; ")}.</p>`;
+}
+
+function verdictSection(doc: ReportDocument): string {
+  const v = doc.verdict ?? verdictOf(doc);
+  const [, ...rest] = formatVerdict(v);
+  const label = v.risk === "high" ? "High risk" : v.risk === "measurable" ? "Measurable leakage" : "No leakage detected";
+  return `<section class="verdict ${v.risk}"><h2>Verdict: ${escapeHtml(label)}</h2><p class="sentence">${escapeHtml(v.sentence)}</p><ul>${rest
+    .slice(0, -1)
+    .map((line) => `<li>${escapeHtml(line.trim())}</li>`)
+    .join("")}</ul><p class="about">About ${escapeHtml(v.defence === "none" ? "the model as trained (no defence)" : `the target with defence ${v.defence}`)}, the first run below; a valid result for these records at this confidence, not a proof that no stronger attack exists.</p></section>`;
 }
 
 function tradeOff(runs: readonly AuditRun[]): string {
@@ -147,7 +198,7 @@ export function renderReportHtml(doc: ReportDocument): string {
       const t = run.target;
       const acc = t.trainAccuracy !== undefined ? `train accuracy ${pct(t.trainAccuracy)}, test accuracy ${pct(t.testAccuracy)}, gap ${pct(t.gap)}` : "accuracy unknown (no labels)";
       const title = t.kind === "external" ? "Target: posteriors supplied by the caller" : `Target ${escapeHtml(t.kind)} · defence: ${escapeHtml(run.defence)}`;
-      return `<section><h2>${title}</h2><p>${acc}</p>${attackTable(run.attacks)}${rocCharts(run)}</section>`;
+      return `<section><h2>${title}</h2><p>${acc}</p>${sampleLine(run.attacks)}${attackTable(run.attacks)}${rocCharts(run)}</section>`;
     })
     .join("\n");
   const config = Object.entries(doc.config)
@@ -159,20 +210,28 @@ export function renderReportHtml(doc: ReportDocument): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mlleaks audit: ${heading}</title>
 <style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1360px;padding:0 1rem;color:#222}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5rem 0;font-variant-numeric:tabular-nums}
 th,td{padding:.25rem .6rem;border-bottom:1px solid #eee;text-align:right}th[scope=row],thead th:first-child,thead th:last-child,.config td{text-align:left}
-td.rule{text-align:left;color:#555;font-size:12px}
+td{white-space:nowrap}td.rule{text-align:left;color:#555;font-size:12px;white-space:normal}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}figcaption{text-align:center;color:#555}
 svg text{font-size:10px;fill:#444}svg text.mark{font-size:9px;fill:#666}.frame{fill:none;stroke:#999}.grid{stroke:#eee}
 .chance{stroke:#aaa;stroke-dasharray:4 3}
+.verdict{border:2px solid #888;border-radius:6px;padding:.2rem 1rem;margin:1rem 0}.verdict.high{border-color:#c62828;background:#fff5f5}.verdict.measurable{border-color:#ef6c00;background:#fffaf2}.verdict.not-detected{border-color:#2e7d32}
+.verdict h2{border:0;margin-top:.6rem}.sentence{font-weight:600}.about,.sample{color:#555;font-size:13px}.degenerate{color:#8a4b00;font-size:13px}
+.panel{max-width:360px}
 .legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}.legend span{display:inline-block;width:12px;height:12px;margin-right:.35rem;vertical-align:-1px}
 code{font-size:12px}
 </style></head><body>
 <h1>mlleaks membership-inference audit: ${heading}</h1>
-<p>Seed ${doc.seed}. Fingerprint <code>${escapeHtml(doc.fingerprint)}</code> (SHA-256 of the canonical results; the same seed gives the same fingerprint on every machine and runtime).</p>
-<p>Precision, recall and accuracy are for the member class at each attack's own threshold; AUC, TPR at low FPR and advantage (max TPR − FPR) are threshold-free.</p>
+${verdictSection(doc)}
+<p>${
+    doc.mode === "posteriors"
+      ? `Fingerprint <code>${escapeHtml(doc.fingerprint)}</code> (SHA-256 of the canonical results). The posteriors were computed outside mlleaks, so this report can only promise that the same posteriors and seed ${doc.seed} give the same figures, not that the model behind them can be reproduced.`
+      : `Seed ${doc.seed}. Fingerprint <code>${escapeHtml(doc.fingerprint)}</code> (SHA-256 of the canonical results; the same seed gives the same fingerprint on every machine and runtime).`
+  }</p>
+<p>Precision, recall and accuracy are for the member class at each attack's own threshold; AUC, TPR at low FPR and advantage (max TPR − FPR) are threshold-free. Figures read <code>0.772 [0.751, 0.793]</code>: the estimate and its confidence interval.</p>
 ${runs}
 ${tradeOff(doc.runs)}
 ${notes}

@@ -2,6 +2,7 @@
 // gives the same bytes, and a SHA-256 fingerprint over the parts that must not vary by machine.
 import { sha256Hex } from "../util/sha256.js";
 import type { AuditReport, ReportDocument } from "./types.js";
+import { verdictOf } from "./verdict.js";
 
 /** JSON with object keys sorted at every level; Infinity/NaN become strings instead of null. */
 export function canonicalJson(value: unknown, indent?: number): string {
@@ -37,6 +38,7 @@ export async function buildReportDocument(
     versions: meta.versions,
     timings: { ...report.timings, ...meta.timings },
     ...(meta.createdAt ? { createdAt: meta.createdAt } : {}),
+    verdict: verdictOf(report),
   };
 }
 

@@ -1,5 +1,13 @@
 // The audit's result as plain data: what report.json holds (plus versions, timings, fingerprint).
 import type { AttackResult } from "../attacks/types.js";
+import type { Verdict } from "./verdict.js";
+
+/**
+ * Version of the result schema (schema/report.schema.json) that report.json, --json output, the
+ * library's result and the edge handler's response follow. Bumped when a field changes meaning or
+ * goes away; new optional fields keep it.
+ */
+export const REPORT_SCHEMA_VERSION = 2;
 
 export interface DatasetSummary {
   readonly name: string;
@@ -29,6 +37,7 @@ export interface AuditRun {
 }
 
 export interface AuditReport {
+  readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
   readonly mode: "audit" | "posteriors";
   readonly seed: number;
   /** Every setting that shaped the figures. */
@@ -50,4 +59,6 @@ export interface ReportDocument extends AuditReport {
   readonly versions: Readonly<Record<string, string>>;
   readonly timings: Readonly<Record<string, number>>;
   readonly createdAt?: string;
+  /** The verdict the report opens on (derived from runs, so not part of the fingerprint's input). */
+  readonly verdict: Verdict;
 }

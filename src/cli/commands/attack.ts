@@ -5,8 +5,10 @@ import { readOutputFile, type ModelOutputFile, type OutputFileOptions } from "..
 import { auditLosses, auditPosteriors, POSTERIOR_ATTACKS, type PosteriorAttackName } from "../../audit-posteriors.js";
 import { RECORD_FILE_TYPES } from "../../records/read.js";
 import type { AuditReport } from "../../report/types.js";
+import { summarizeReport } from "../../report/summary.js";
 import { formatResultsTable } from "../../report/table.js";
 import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
+import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
 import { writeReports } from "../reports.js";
 
 const OUTPUT_CHOICES = ["auto", "probabilities", "logits", "losses"] as const;
@@ -30,7 +32,7 @@ async function attackOnLosses(members: ModelOutputFile, nonMembers: ModelOutputF
   }
   if (options.noise !== undefined) throw new UsageError("mlleaks attack: --noise needs posteriors; with per-record losses only the loss attack runs");
   process.stderr.write("mlleaks attack: per-record losses given: only the loss attack runs (the other attacks need the full posteriors)\n");
-  return auditLosses({ members: members.losses!, nonMembers: nonMembers.losses!, topPercentile: options["top-percentile"] as number });
+  return auditLosses({ members: members.losses!, nonMembers: nonMembers.losses!, topPercentile: options["top-percentile"] as number, statistics: statisticsFrom("attack", options) });
 }
 
 async function attackOnPosteriors(members: ModelOutputFile, nonMembers: ModelOutputFile, options: OptionValues): Promise<AuditReport> {
@@ -64,6 +66,7 @@ async function attackOnPosteriors(members: ModelOutputFile, nonMembers: ModelOut
     ...(noise ? { noise } : {}),
     attacks: options.attacks as PosteriorAttackName[],
     topPercentile: options["top-percentile"] as number,
+    statistics: statisticsFrom("attack", options),
   });
 }
 
@@ -84,6 +87,7 @@ export const attackCommand: CommandSpec = {
     "top-percentile": { type: "number", valueName: "T", default: 10, description: "threshold at the top-T percentile of the reference scores" },
     out: { type: "string", valueName: "DIR", description: "also write report.json and report.html into DIR" },
     json: { type: "boolean", description: "print one JSON object on stdout instead of the table" },
+    ...STATISTICS_OPTIONS,
   },
   async run(options) {
     const t = options["top-percentile"] as number;
@@ -99,23 +103,7 @@ export const attackCommand: CommandSpec = {
     const report = members.kind === "losses" || nonMembers.kind === "losses" ? await attackOnLosses(members, nonMembers, options) : await attackOnPosteriors(members, nonMembers, options);
     const paths = options.out !== undefined ? await writeReports(report, options.out as string, {}) : undefined;
     if (options.json) {
-      const run = report.runs[0]!;
-      const summary = {
-        target: run.target,
-        attacks: run.attacks.map((a) => ({
-          name: a.name,
-          auc: a.metrics.auc,
-          precision: a.metrics.precision,
-          recall: a.metrics.recall,
-          accuracy: a.metrics.accuracy,
-          tprAtFpr: a.metrics.tprAtFpr,
-          advantage: a.metrics.advantage,
-          threshold: a.metrics.threshold,
-          thresholdRule: a.metrics.thresholdRule,
-        })),
-        notes: report.notes,
-        ...(paths ? { reports: paths } : {}),
-      };
+      const summary = { ...summarizeReport(report), ...(paths ? { reports: paths } : {}) };
       process.stdout.write(JSON.stringify(summary, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v)) + "\n");
     } else {
       process.stdout.write(formatResultsTable(report) + "\n");

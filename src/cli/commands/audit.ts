@@ -14,6 +14,7 @@ import { MODEL_KINDS, type ModelKind } from "../../models/types.js";
 import { formatResultsTable } from "../../report/table.js";
 import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
 import { createProgress } from "../progress.js";
+import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
 import { writeReports } from "../reports.js";
 
 const TARGET_KINDS = MODEL_KINDS.filter((k: ModelKind) => k !== "attack-mlp");
@@ -43,7 +44,7 @@ export const auditCommand: CommandSpec = {
   name: "audit",
   summary: "ML-Leaks audit of a dataset: target, shadow models, adversaries 1-3, defences, reports",
   usage:
-    "mlleaks audit --dataset NAME [--shadow-dataset NAME] [--adversary 1,2,3] [--defence none,dropout,stacking] [--seed S] [--epochs E] [--out DIR] [--json]",
+    "mlleaks audit --dataset NAME [--shadow-dataset NAME] [--adversary 1,2,3] [--defence none,dropout,stacking] [--seed S] [--epochs E] [--out DIR] [--json] [--confidence C] [--delta D] [--balance]",
   options: {
     dataset: { type: "string", valueName: "NAME", required: true, description: "the target's dataset (digits, fashion-mnist, census, purchase, dna, mail, faces, ...)" },
     "shadow-dataset": { type: "string", valueName: "NAME", description: "adversary 2's shadow data: another dataset (required with --adversary 2)" },
@@ -73,6 +74,7 @@ export const auditCommand: CommandSpec = {
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
+    ...STATISTICS_OPTIONS,
   },
   async run(options) {
     for (const name of ["epochs", "attack-epochs", "part-size", "shadow-part-size", "top-k", "shadows", "noise-queries", "workers"]) positiveInteger(options, name);
@@ -126,6 +128,7 @@ export const auditCommand: CommandSpec = {
       noiseQueries: options["noise-queries"] as number,
       topPercentile: t,
       engine,
+      statistics: statisticsFrom("audit", options),
       runJobs,
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
     }).finally(() => queue?.close());

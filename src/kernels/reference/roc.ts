@@ -93,3 +93,21 @@ export function referencePercentile(values: Scores, q: number): number {
   const diff = b - a;
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
+
+/**
+ * DeLong et al. (1988) straight from the definition: psi(x, y) over every member-non-member pair,
+ * the structural components V10 (per member) and V01 (per non-member), and
+ * var = S10 / members + S01 / non-members with sample (n - 1) variances.
+ */
+export function referenceAucVariance(scores: Scores, members: Uint8Array): { auc: number; variance: number } {
+  const pos: number[] = [];
+  const neg: number[] = [];
+  for (let i = 0; i < scores.length; i++) (members[i] === 1 ? pos : neg).push(scores[i]!);
+  const psi = (x: number, y: number) => (x > y ? 1 : x === y ? 0.5 : 0);
+  const v10 = pos.map((x) => neg.reduce((s, y) => s + psi(x, y), 0) / neg.length);
+  const v01 = neg.map((y) => pos.reduce((s, x) => s + psi(x, y), 0) / pos.length);
+  const auc = v10.reduce((s, v) => s + v, 0) / pos.length;
+  const sampleVariance = (v: number[]) => v.reduce((s, x) => s + (x - auc) ** 2, 0) / (v.length - 1);
+  const variance = pos.length > 1 && neg.length > 1 ? sampleVariance(v10) / pos.length + sampleVariance(v01) / neg.length : NaN;
+  return { auc, variance };
+}
