@@ -4,6 +4,8 @@
 // attacks, writes report.json and report.html, prints the results table.
 import { resolve } from "node:path";
 import { loadNamedDataset } from "../../adapters/node/datasets.js";
+import { createQueueRunner, type QueueRunner } from "../../adapters/node/queue.js";
+import { parseRedisUrl, redactRedisUrl } from "../../adapters/node/redis-client.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
 import type { Dataset } from "../../datasets/index.js";
@@ -38,6 +40,16 @@ type Stderr = { isTTY: boolean; write(s: string): void };
 /** A bundled or downloaded dataset by name, or the user's record file by path. */
 function loadTarget(name: string, options: OptionValues, stderr: Stderr): Promise<Dataset> {
   return looksLikeRecordFile(name) ? readUserDataset(name, options, stderr) : load(name, options["data-dir"] as string | undefined);
+}
+
+/** The --queue runner; a malformed URL is a usage error, an unreachable server a failure. */
+async function openQueue(url: string, stderr: { write(s: string): void }): Promise<QueueRunner> {
+  try {
+    parseRedisUrl(url, "--queue");
+  } catch (error) {
+    throw new UsageError(`mlleaks audit: ${(error as Error).message}`);
+  }
+  return createQueueRunner(url, { log: (message) => stderr.write(`mlleaks audit: ${message}\n`) });
 }
 
 export const auditCommand: CommandSpec = {
@@ -90,6 +102,7 @@ export const auditCommand: CommandSpec = {
     "top-percentile": { type: "number", valueName: "T", default: AUDIT_DEFAULTS.topPercentile, description: "adversary 3's threshold: top-T percentile of the noise queries' scores" },
     engine: { type: "string", valueName: "NAME", choices: ["auto", "tfjs", "fused"], default: "auto", description: "training engine: auto = fused AssemblyScript trainer for dense models, tfjs for the CNN" },
     workers: { type: "integer", valueName: "N", description: "train models in N worker threads (default: one per core; 1 trains in this thread)" },
+    queue: { type: "string", valueName: "URL", description: "train models on `mlleaks worker` processes through Redis: redis://[:password@]host:port (rediss:// for TLS); results already there are reused" },
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
@@ -118,14 +131,19 @@ export const auditCommand: CommandSpec = {
     const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
     const engine = options.engine as EngineChoice;
     const workers = (options.workers as number | undefined) ?? nodeWorkers.defaultWorkers();
-    const runJobs: JobRunner = workers === 1 ? (jobs, hooks) => trainSequentially(jobs, hooks) : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
+    const queue = options.queue === undefined ? undefined : await openQueue(options.queue as string, stderr);
+    const runJobs: JobRunner = queue
+      ? queue.runJobs
+      : workers === 1
+        ? (jobs, hooks) => trainSequentially(jobs, hooks)
+        : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
     if (options.model !== undefined) {
       // The user's model: every attack by default; the ones the inputs cannot support are noted.
       const { report, usesTfjs } = await runModelAudit(
         options,
         { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options) },
         stderr,
-      );
+      ).finally(() => queue?.close());
       return printReports(report, options, usesTfjs || engine === "tfjs");
     }
     const dataset = await loadTarget(options.dataset as string, options, stderr);
@@ -134,7 +152,8 @@ export const auditCommand: CommandSpec = {
     stderr.write(
       `mlleaks audit: ${dataset.name} (${dataset.labels.length} records, 4 parts of ${partSize})` +
         (shadowDataset ? `, adversary 2 shadow data ${shadowDataset.name}` : "") +
-        `; ${options.epochs} epochs; defences ${(options.defence as string[]).join(", ")}; seed ${options.seed}; ${workers} worker${workers === 1 ? "" : "s"}\n`,
+        `; ${options.epochs} epochs; defences ${(options.defence as string[]).join(", ")}; seed ${options.seed}; ` +
+        (queue ? `queue ${redactRedisUrl(options.queue as string)}\n` : `${workers} worker${workers === 1 ? "" : "s"}\n`),
     );
     const bar = createProgress("audit", stderr);
     const report = await audit({
@@ -168,7 +187,8 @@ export const auditCommand: CommandSpec = {
       statistics: statisticsFrom("audit", options),
       runJobs,
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
-    });
+    }).finally(() => queue?.close());
+    if (queue) stderr.write(`mlleaks audit: queue: ${queue.stats.enqueued} models trained by workers, ${queue.stats.reused} reused from earlier runs\n`);
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);
     return printReports(report, options, usesTfjs);
   },
