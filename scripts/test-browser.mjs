@@ -133,12 +133,14 @@ async function testDatasetAudit(page, nodeFingerprint, shortAudit) {
 /** The own-model audit's options: small, so the test is quick; the Node library runs the same. */
 const OWN_MODEL_AUDIT = { model: "digits-mlp", seed: 3, epochs: 20, attackEpochs: 5, shadows: 2 };
 const RESPONSIVENESS_CLICKS = 3;
+// Epochs enough that the shadows are still training after the clicks and the Cancel, however slow
+// this machine; the audit is cancelled, never run to its end.
+const RESPONSIVENESS_EPOCHS = 500;
 
 /**
  * Your own model on the page: the ONNX fixture and its members / non-members / population .npz,
  * audited in the tab with the shadows training in Web Workers; the fingerprint must equal the
  * library's (auditModel in this Node process, models trained one after another in this thread).
- * While models train, the page must answer clicks and keep drawing frames (counted, not timed).
  */
 async function testOwnModelAudit(page, dist) {
   const { openOnnxModel } = await dist("targets/onnx.js");
@@ -177,30 +179,7 @@ async function testOwnModelAudit(page, dist) {
   await page.fill("#model-attack-epochs", String(attackEpochs));
   await page.fill("#model-shadows", String(shadows));
   await page.fill("#model-seed", String(seed));
-  // Frames drawn, and clicks answered, each noted with the page's state and progress at that moment.
-  await page.evaluate(() => {
-    const probe = { frames: 0, clicks: [] };
-    globalThis.responsiveness = probe;
-    const tick = () => {
-      probe.frames++;
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-    document.querySelector("header").addEventListener("click", () => {
-      probe.clicks.push({ frame: probe.frames, state: document.body.dataset.state, status: document.getElementById("status").textContent });
-    });
-  });
   await page.click("#run-model");
-  // Once a model is training (the status names its epoch, and the models done of all), click the
-  // header a few times, each after the page has drawn two more frames.
-  await page.waitForFunction(() => / epoch \d+\/\d+ \(\d+\/\d+\)$/.test(document.getElementById("status")?.textContent ?? "") || document.body.dataset.state !== "running", null, { timeout: TEST_TIMEOUT_MS, polling: "raf" });
-  const heading = await page.locator("header h1").boundingBox();
-  for (let i = 0; i < RESPONSIVENESS_CLICKS; i++) {
-    const frames = await page.evaluate(() => globalThis.responsiveness.frames);
-    await page.waitForFunction((seen) => globalThis.responsiveness.frames >= seen + 2, frames, { timeout: TEST_TIMEOUT_MS, polling: "raf" });
-    await page.mouse.click(heading.x + 10, heading.y + heading.height / 2);
-  }
-  const clicks = await page.evaluate(() => globalThis.responsiveness.clicks);
   await page.waitForFunction(() => document.body.dataset.state !== "running", null, { timeout: TEST_TIMEOUT_MS });
   const error = await page.evaluate(() => (document.body.dataset.state === "error" ? document.getElementById("error-panel")?.textContent : ""));
   const fingerprint = await page.textContent("#fingerprint").catch(() => null);
@@ -211,18 +190,131 @@ async function testOwnModelAudit(page, dist) {
   report(fingerprint === nodeFingerprint, "page: own-model fingerprint == node library (auditModel)", fingerprint === nodeFingerprint ? `${nodeFingerprint.slice(0, 16)} (${/trainingWorkers \d+/.exec(facts)?.[0] ?? "workers ?"})` : `page ${fingerprint} node ${nodeFingerprint}`);
   const workers = Number(/trainingWorkers (\d+)/.exec(facts)?.[1] ?? 0);
   report(workers >= 1 && requests.includes("/training-worker.js"), "page: models trained in Web Workers", `${workers} workers; training-worker.js ${requests.includes("/training-worker.js") ? "loaded" : "never loaded"}`);
-  // Every click answered while the audit was still running, at a model count short of all, with
-  // frames drawn between one click and the next: the main thread was free while models trained.
+}
+
+/**
+ * A tfjs LayersModel folder (model.json + weights.bin, as model.save writes them, trained here on the
+ * fixture's members) dropped on the page: its fingerprint must equal the Node library's, shadows
+ * rebuilt from its topology (kind "layers") and trained in the page's workers.
+ */
+async function testTfjsModelAudit(page, dist) {
+  const tf = await import("@tensorflow/tfjs");
+  const { initModelBackend } = await dist("models/backend.js");
+  const { runTrainingJob } = await dist("models/parallel.js");
+  const { openTfjsModel } = await dist("targets/tfjs.js");
+  const { readRecords, toLabeledData } = await dist("records/index.js");
+  const { auditModel } = await dist("audit-model.js");
+  const { EXTRA_ATTACKS } = await dist("audit.js");
+  const { fingerprintReport } = await dist("report/json.js");
+  await initModelBackend();
+  const fixtures = join(root, "test", "fixtures", "models");
+  const npz = (part) => join(fixtures, `digits-mlp.${part}.npz`);
+  const records = async (path) => toLabeledData(await readRecords(new Uint8Array(readFileSync(path)), path.split("/").pop()), 10);
+  const [members, nonMembers, population] = [await records(npz("members")), await records(npz("nonmembers")), await records(npz("population"))];
+  const model = tf.sequential({
+    name: "user_mlp",
+    layers: [
+      tf.layers.dense({ inputShape: [64], units: 32, activation: "relu", kernelInitializer: "zeros", name: "hidden" }),
+      tf.layers.dense({ units: 10, activation: "softmax", kernelInitializer: "zeros", name: "scores" }),
+    ],
+  });
+  const folder = join(outputDir, "tfjs-model");
+  mkdirSync(folder, { recursive: true });
+  const save = () =>
+    model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        const json = { modelTopology: artifacts.modelTopology, format: artifacts.format, generatedBy: artifacts.generatedBy, weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs }] };
+        writeFileSync(join(folder, "model.json"), JSON.stringify(json));
+        writeFileSync(join(folder, "weights.bin"), new Uint8Array(artifacts.weightData.slice(0)));
+        return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
+      }),
+    );
+  await save();
+  const topology = JSON.parse(readFileSync(join(folder, "model.json"), "utf8")).modelTopology;
+  const trained = await runTrainingJob({ kind: "layers", spec: { inputShape: [64], numClasses: 10, topology }, data: members, options: { seed: 1, epochs: 20, batchSize: 50, learningRate: 0.01 }, predict: [] });
+  model.setWeights(trained.weights.map((w, i) => tf.tensor(w, model.getWeights()[i].shape)));
+  await save();
+  model.dispose();
+  const options = { seed: 5, epochs: 3, attackEpochs: 3, shadows: 2 };
+  const target = await openTfjsModel(new Uint8Array(readFileSync(join(folder, "model.json"))), async (path) => new Uint8Array(readFileSync(join(folder, path))), "model.json");
+  let nodeFingerprint;
+  try {
+    nodeFingerprint = await fingerprintReport(await auditModel({ target, members, nonMembers, population, attacks: [...EXTRA_ATTACKS], ...options }));
+  } finally {
+    await target.dispose();
+  }
+  await page.setInputFiles("#model-files", [join(folder, "model.json"), join(folder, "weights.bin")]);
+  await page.setInputFiles("#model-members-file", npz("members"));
+  await page.setInputFiles("#model-nonmembers-file", npz("nonmembers"));
+  await page.setInputFiles("#model-population-file", npz("population"));
+  await page.fill("#model-epochs", String(options.epochs));
+  await page.fill("#model-attack-epochs", String(options.attackEpochs));
+  await page.fill("#model-shadows", String(options.shadows));
+  await page.fill("#model-seed", String(options.seed));
+  await page.click("#run-model");
+  await page.waitForFunction(() => document.body.dataset.state !== "running", null, { timeout: TEST_TIMEOUT_MS });
+  const error = await page.evaluate(() => (document.body.dataset.state === "error" ? document.getElementById("error-panel")?.textContent : ""));
+  const fingerprint = await page.textContent("#fingerprint").catch(() => null);
+  report(!error && fingerprint === nodeFingerprint, "page: tfjs model folder (model.json + weights.bin), shadows of its topology in workers, fingerprint == node", error || (fingerprint === nodeFingerprint ? nodeFingerprint.slice(0, 16) : `page ${fingerprint} node ${nodeFingerprint}`));
+
+  // The folder without its weight file: an error naming the missing file.
+  await page.setInputFiles("#model-files", [join(folder, "model.json")]);
+  await page.click("#run-model");
+  await page.waitForFunction(() => document.body.dataset.state !== "running", null, { timeout: TEST_TIMEOUT_MS });
+  const message = await page.textContent("#error-panel");
+  report(/weights\.bin/.test(message ?? ""), "page: a tfjs model.json without its weight file gets an error naming it", JSON.stringify(message));
+}
+
+/**
+ * While models train in the page's workers, the page answers input: clicks on the page are handled
+ * mid-training with frames drawn between them, and Cancel stops the audit at a model count short of
+ * all. Counted, not timed: the audit has far more epochs than the clicks can outlast.
+ */
+async function testResponsiveness(page) {
+  const fixtures = join(root, "test", "fixtures", "models");
+  await page.setInputFiles("#model-files", join(fixtures, "digits-mlp.onnx"));
+  for (const part of ["members", "nonmembers", "population"]) await page.setInputFiles(`#model-${part}-file`, join(fixtures, `digits-mlp.${part}.npz`));
+  await page.fill("#model-epochs", String(RESPONSIVENESS_EPOCHS));
+  await page.fill("#model-shadows", "2");
+  // Frames drawn, and clicks answered, each noted with the page's state and progress at that moment.
+  await page.evaluate(() => {
+    const probe = { frames: 0, clicks: [] };
+    globalThis.responsiveness = probe;
+    const tick = () => {
+      probe.frames++;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    const note = () => probe.clicks.push({ frame: probe.frames, state: document.body.dataset.state, status: document.getElementById("status").textContent });
+    document.querySelector("header").addEventListener("click", note);
+    document.getElementById("cancel").addEventListener("click", note, { capture: true });
+  });
+  await page.click("#run-model");
+  // Once a model is training (the status names its epoch), click the header a few times, each
+  // after the page has drawn two more frames, then Cancel.
+  await page.waitForFunction(() => / epoch \d+\/\d+ \(\d+\/\d+\)$/.test(document.getElementById("status")?.textContent ?? "") || document.body.dataset.state !== "running", null, { timeout: TEST_TIMEOUT_MS, polling: "raf" });
+  const heading = await page.locator("header h1").boundingBox();
+  for (let i = 0; i < RESPONSIVENESS_CLICKS; i++) {
+    const frames = await page.evaluate(() => globalThis.responsiveness.frames);
+    await page.waitForFunction((seen) => globalThis.responsiveness.frames >= seen + 2, frames, { timeout: TEST_TIMEOUT_MS, polling: "raf" });
+    await page.mouse.click(heading.x + 10, heading.y + heading.height / 2);
+  }
+  await page.click("#cancel");
+  await page.waitForFunction(() => document.body.dataset.state !== "running", null, { timeout: TEST_TIMEOUT_MS });
+  const state = await page.evaluate(() => document.body.dataset.state);
+  const clicks = await page.evaluate(() => globalThis.responsiveness.clicks);
+  // Every click answered while models were training, short of all, with frames drawn in between.
   const training = clicks.filter((c) => {
     const m = / (?:epoch \d+\/\d+|trained) \((\d+)\/(\d+)\)$/.exec(c.status ?? "");
     return c.state === "running" && m !== null && Number(m[1]) < Number(m[2]);
   });
   const framesBetween = clicks.slice(1).map((c, i) => c.frame - clicks[i].frame);
   report(
-    clicks.length === RESPONSIVENESS_CLICKS && training.length === RESPONSIVENESS_CLICKS && framesBetween.every((n) => n >= 2),
-    "page: stays responsive while models train (clicks answered mid-training, frames drawn between them)",
+    clicks.length === RESPONSIVENESS_CLICKS + 1 && training.length === clicks.length && framesBetween.every((n) => n >= 2),
+    "page: stays responsive while models train in workers (clicks answered mid-training, frames drawn between them)",
     JSON.stringify(clicks.map((c) => ({ frame: c.frame, state: c.state, status: c.status }))),
   );
+  report(state === "cancelled" && (await page.textContent("#status")) === "cancelled", "page: Cancel stops an audit while its models train", `state ${state}`);
 }
 
 /** The audit page, driven like a user; every fingerprint it shows must equal Node's. */
@@ -262,6 +354,8 @@ async function testAuditPage(nodeAuditFingerprint) {
       nodeAuditFingerprint = await fingerprintReport(await audit({ ...options, dataset: await loadDataset(dataset, { source: bundledDataSource() }) }));
     }
     await testOwnModelAudit(page, dist);
+    await testTfjsModelAudit(page, dist);
+    await testResponsiveness(page);
     await testDatasetAudit(page, nodeAuditFingerprint, SHORT_AUDIT);
     await page.setInputFiles("#members-file", files.members);
     await page.setInputFiles("#nonmembers-file", files.nonmembers);

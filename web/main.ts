@@ -67,16 +67,30 @@ function setProgress(fraction: number, text: string): void {
   statusLine.textContent = text;
 }
 
-/** Runs one job with the buttons disabled, the progress bar shown and errors shown in words. */
-async function runJob(job: () => Promise<{ report: AuditReport; timings: Record<string, number>; warnings?: readonly string[] }>): Promise<void> {
+const cancelButton = $<HTMLButtonElement>("cancel");
+let running: AbortController | undefined;
+cancelButton.addEventListener("click", () => running?.abort(new Error("cancelled")));
+
+/**
+ * Runs one job with the buttons disabled, the progress bar shown and errors shown in words. Cancel
+ * aborts the job's signal: training stops (its workers are ended) and the page says so.
+ */
+async function runJob(job: (signal: AbortSignal) => Promise<{ report: AuditReport; timings: Record<string, number>; warnings?: readonly string[] }>): Promise<void> {
   for (const b of buttons) b.disabled = true;
+  running = new AbortController();
+  const { signal } = running;
+  cancelButton.disabled = false;
   document.body.dataset.state = "running";
   errorPanel.hidden = true;
   results.hidden = true;
   setProgress(0, "starting");
+  // Facts of the previous job's model and workers do not belong to this one's report.
+  delete runtimeFacts.model;
+  delete runtimeFacts.trainingWorkers;
   try {
     await initKernels();
-    const { report, timings, warnings = [] } = await job();
+    const { report, timings, warnings = [] } = await job(signal);
+    signal.throwIfAborted();
     warningsLine.textContent = warnings.map((w) => `warning: ${w}`).join("\n");
     warningsLine.hidden = warnings.length === 0;
     setProgress(0.98, "writing the report");
@@ -84,12 +98,18 @@ async function runJob(job: () => Promise<{ report: AuditReport; timings: Record<
     showResults(lastDocument);
     setProgress(1, `done: fingerprint ${lastDocument.fingerprint.slice(0, 16)}…`);
   } catch (error) {
-    errorPanel.textContent = error instanceof Error ? error.message : String(error);
-    errorPanel.hidden = false;
-    progressPanel.hidden = true;
+    if (signal.aborted) {
+      setProgress(progressBar.value, "cancelled");
+    } else {
+      errorPanel.textContent = error instanceof Error ? error.message : String(error);
+      errorPanel.hidden = false;
+      progressPanel.hidden = true;
+    }
   } finally {
     for (const b of buttons) b.disabled = false;
-    document.body.dataset.state = errorPanel.hidden ? "done" : "error";
+    cancelButton.disabled = true;
+    running = undefined;
+    document.body.dataset.state = signal.aborted ? "cancelled" : errorPanel.hidden ? "done" : "error";
   }
 }
 
@@ -198,7 +218,7 @@ function integerField(id: string, name: string): number {
 
 $("dataset-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  void runJob(async () => {
+  void runJob(async (signal) => {
     const started = performance.now();
     const epochs = integerField("epochs", "Epochs");
     const partSize = integerField("part-size", "Records per part");
@@ -220,6 +240,7 @@ $("dataset-form").addEventListener("submit", (event) => {
       partSize,
       defences,
       runJobs: runInWorkers,
+      signal,
       onProgress: ({ done, total, detail }) => setProgress(0.03 + 0.94 * (total > 0 ? done / total : 0), `${detail} (${done}/${total} models)`),
     });
     return { report, timings: { loadMs: Math.round(loaded - started), auditMs: Math.round(performance.now() - loaded) } };
@@ -324,7 +345,7 @@ async function readRecordFile(inputId: string, what: string, numClasses: number,
 
 $("model-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  void runJob(async () => {
+  void runJob(async (signal) => {
     const started = performance.now();
     const epochs = integerField("model-epochs", "Epochs");
     const attackEpochs = integerField("model-attack-epochs", "Attack epochs");
@@ -352,6 +373,7 @@ $("model-form").addEventListener("submit", (event) => {
         attackEpochs,
         shadows,
         runJobs: runInWorkers,
+        signal,
         onProgress: ({ done, total, detail }) => setProgress(0.05 + 0.92 * (total > 0 ? done / total : 0), `${detail} (${done}/${total})`),
       });
       return { report, warnings, timings: { loadMs: Math.round(loaded - started), auditMs: Math.round(performance.now() - loaded) } };
