@@ -14,6 +14,12 @@ export function isGzip(bytes: Uint8Array): boolean {
 export interface GunzipOptions {
   /** Upper bound on the decompressed size in bytes (default 2 GiB - 1). */
   readonly maxOutputBytes?: number;
+  /**
+   * The size the decompressed data's own header implies, read from its first bytes as they
+   * stream out (null: not known yet, call again with more). Decompression stops as soon as the
+   * output passes it, so a bomb behind a small header costs no more than the header says.
+   */
+  readonly sizeFromHeader?: (head: Uint8Array) => number | null;
 }
 
 export async function gunzip(bytes: Uint8Array, file: string, options: GunzipOptions = {}): Promise<Uint8Array> {
@@ -35,6 +41,7 @@ export async function gunzip(bytes: Uint8Array, file: string, options: GunzipOpt
   const reader = input.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let implied: number | null = null;
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -45,6 +52,11 @@ export async function gunzip(bytes: Uint8Array, file: string, options: GunzipOpt
         throw new DatasetFormatError(file, "", `gzip data expands beyond ${limit} bytes, more than this file can hold`);
       }
       chunks.push(value);
+      if (options.sizeFromHeader && implied === null) implied = options.sizeFromHeader(chunks.length === 1 ? value : concat(chunks, total));
+      if (implied !== null && total > implied) {
+        await reader.cancel().catch(() => {});
+        throw new DatasetFormatError(file, "", `gzip data expands beyond the ${implied} bytes its header implies`);
+      }
     }
   } catch (error) {
     if (error instanceof DatasetFormatError) throw error;
@@ -58,7 +70,10 @@ export async function gunzip(bytes: Uint8Array, file: string, options: GunzipOpt
       `truncated or corrupt gzip data: decompressed ${total} bytes but the gzip trailer states ${trailerSize}`,
     );
   }
-  if (chunks.length === 1) return chunks[0]!;
+  return chunks.length === 1 ? chunks[0]! : concat(chunks, total);
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {
