@@ -3,7 +3,10 @@
 // records through the project's own models of the same shapes (the fused dense engine, tfjs on
 // tfjs-backend-wasm, and a tfjs model.json opened as a TargetModel). Medians of several runs after
 // a warm-up; ratios are to the ONNX row of each group, measured in this run. Each row is a
-// QuerySource (a name and an open()), so other sources (endpoints) join a group by adding rows.
+// QuerySource (a name and an open()), so other sources join a group by adding rows: the digits
+// group also asks the same ONNX model deployed behind a local HTTP endpoint (node:http on
+// 127.0.0.1, test/endpoint-server.ts) in both protocols, TF Serving / KServe v1 and Open
+// Inference v2, through openEndpointModel (batches of 64, 4 requests in flight, no cache).
 // Progress goes to stderr, the Markdown table to stdout.
 // Environment: MLLEAKS_BENCH_RUNS (default 5), MLLEAKS_BENCH_RECORDS (records per run, default 2000).
 import * as tf from "@tensorflow/tfjs";
@@ -14,9 +17,11 @@ import { createClassifier } from "../src/models/create.js";
 import "../src/models/engines.js";
 import { layersModelFiles } from "../src/models/tfjs/io.js";
 import type { Engine, ModelKind } from "../src/models/types.js";
+import { openEndpointModel, type EndpointProtocol } from "../src/targets/endpoint.js";
 import { openOnnxModel } from "../src/targets/onnx.js";
 import { openTfjsModel } from "../src/targets/tfjs.js";
 import type { LabeledData, PosteriorModel } from "../src/types.js";
+import { startModelServer } from "../test/endpoint-server.js";
 import { fixtureBytes, fixtureRecords, type ModelFixture } from "../test/targets-fixtures.js";
 
 const RUNS = Number(process.env.MLLEAKS_BENCH_RUNS ?? 5);
@@ -85,6 +90,24 @@ function onnx(name: ModelFixture): QuerySource {
   return { name: `${name}.onnx (onnxruntime-web wasm, 1 thread)`, open: async () => openOnnxModel(await fixtureBytes(`${name}.onnx`), `${name}.onnx`) };
 }
 
+/** The ONNX model served over HTTP by a local model server, queried through openEndpointModel. */
+function endpoint(name: ModelFixture, protocol: EndpointProtocol, recordShape: readonly number[]): QuerySource {
+  return {
+    name: `${name}.onnx behind a local ${protocol} endpoint (batch 64, 4 in flight)`,
+    async open() {
+      const served = await openOnnxModel(await fixtureBytes(`${name}.onnx`), `${name}.onnx`);
+      const server = await startModelServer(served, { recordShape });
+      const target = await openEndpointModel(protocol === "v1" ? server.v1Url : server.v2Url, { batchSize: 64, concurrency: 4 });
+      return Object.assign(target, {
+        async dispose() {
+          await server.close();
+          await served.dispose();
+        },
+      });
+    },
+  };
+}
+
 async function recordsPerSecond(source: QuerySource, features: Float32Array, rows: number): Promise<number> {
   const model = await source.open();
   try {
@@ -125,7 +148,14 @@ async function main(): Promise<void> {
     {
       title: "digits [64]",
       data: digits,
-      sources: [onnx("digits-mlp"), ownModel("mlp", "fused", digits, [64]), ownModel("mlp", "tfjs", digits, [64]), ownModelAsTarget("mlp", digits, [64])],
+      sources: [
+        onnx("digits-mlp"),
+        ownModel("mlp", "fused", digits, [64]),
+        ownModel("mlp", "tfjs", digits, [64]),
+        ownModelAsTarget("mlp", digits, [64]),
+        endpoint("digits-mlp", "v1", [64]),
+        endpoint("digits-mlp", "v2", [64]),
+      ],
     },
     {
       title: "fashion [28, 28, 1]",

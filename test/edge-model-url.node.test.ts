@@ -124,7 +124,7 @@ test("bad model requests: 422 naming the field", async () => {
     [{ model: { url: server.v1Url }, members: { features: [[1, 2], [3]] }, nonMembers: sides.nonMembers }, /^members\.features\[1\] must be an array of 2 numbers like record 0/],
     [{ model: { url: server.v1Url }, members: sides.members, nonMembers: { features: sides.nonMembers.features } }, /labels given for members only/],
     [{ model: { url: server.v1Url }, ...sides, topPercentile: 120 }, /^topPercentile must be a number strictly between 0 and 100/],
-    [{ model: { url: server.v2Url }, members: { features: [[1, 2, 3]] }, nonMembers: { features: [[1, 2, 3]] } }, /^model: http:.*: the model takes records of shape \[8, 8, 1\] \(64 values\) but the data has 3 values per record/],
+    [{ model: { url: server.v2Url }, members: { features: [[1, 2, 3]] }, nonMembers: { features: [[1, 2, 3]] } }, /^model: http:.*: got records of 3 values; the model's input is \[8,8,1\] per record \(64 values\)$/],
     [{ members: sides.members, nonMembers: sides.nonMembers }, /^members\.features belongs to the model form: add "model"/],
   ];
   for (const [body, pattern] of cases) await expectError(await post(body), 422, pattern);

@@ -85,7 +85,7 @@ test("a shape mismatch between data and model names both", async () => {
     assert.unreachable();
   } catch (error) {
     assert.instance(error, EndpointInputError);
-    assert.match((error as Error).message, /records of shape \[8, 8, 1\] \(64 values\) but the data has 30 values per record/);
+    assert.match((error as Error).message, /: got records of 30 values; the model's input is \[8,8,1\] per record \(64 values\)$/);
   }
   assert.is(server.hits, 0);
 });

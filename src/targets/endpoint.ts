@@ -12,6 +12,7 @@
 import { sha256Hex } from "../util/sha256.js";
 import type { Posteriors } from "../types.js";
 import { looksLikeProbabilities, toPosteriors } from "./output.js";
+import { checkFeatures } from "./shape.js";
 import type { OutputChoice, TargetModel } from "./types.js";
 
 export type EndpointProtocol = "v1" | "v2";
@@ -337,13 +338,17 @@ class EndpointClient {
   }
 
   async predict(features: Float32Array, rows: number): Promise<Posteriors> {
+    if (this.inputShape !== undefined) {
+      try {
+        checkFeatures(features, rows, this.inputShape, this.url);
+      } catch (error) {
+        throw new EndpointInputError(this.url, (error as Error).message.slice(this.url.length + 2));
+      }
+    }
     if (!(Number.isInteger(rows) && rows > 0) || features.length % rows !== 0) {
-      throw new Error(`${this.url}: predict got ${features.length} feature values for ${rows} rows`);
+      throw new EndpointInputError(this.url, `predict got ${features.length} feature values for ${rows} rows`);
     }
     const recordSize = features.length / rows;
-    if (this.inputShape !== undefined && product(this.inputShape) !== recordSize) {
-      throw new EndpointInputError(this.url, `the model takes records of shape [${this.inputShape.join(", ")}] (${product(this.inputShape)} values) but the data has ${recordSize} values per record`);
-    }
     const cache = this.options.cache;
     const keys = cache ? await recordKeys(this.url, features, rows, recordSize) : [];
     const raw: Array<readonly number[] | undefined> = cache ? await cache.get(keys) : new Array(rows).fill(undefined);

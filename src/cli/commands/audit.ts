@@ -6,6 +6,8 @@ import { loadNamedDataset } from "../../adapters/node/datasets.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
 import type { Dataset } from "../../datasets/index.js";
+import { DP_SGD_DEFAULTS } from "../../defences/dp-sgd.js";
+import { DEFENCE_REGISTRY } from "../../defences/registry.js";
 import { initModelBackend } from "../../models/backend.js";
 import { trainInParallel, trainSequentially } from "../../models/parallel.js";
 import { MODEL_KINDS, type ModelKind } from "../../models/types.js";
@@ -32,7 +34,7 @@ export const auditCommand: CommandSpec = {
   name: "audit",
   summary: "ML-Leaks audit of a dataset: target, shadow models, adversaries 1-3, defences, reports",
   usage:
-    "mlleaks audit --dataset NAME [--shadow-dataset NAME] [--adversary 1,2,3] [--defence none,dropout,stacking] [--seed S] [--epochs E] [--out DIR] [--json] [--confidence C] [--delta D] [--balance]",
+    `mlleaks audit --dataset NAME [--shadow-dataset NAME] [--adversary 1,2,3] [--defence ${DEFENCES.join(",")}] [--seed S] [--epochs E] [--out DIR] [--json] [--confidence C] [--delta D] [--balance]`,
   options: {
     dataset: { type: "string", valueName: "NAME", required: true, description: "the target's dataset (digits, fashion-mnist, census, purchase, dna, mail, faces, ...)" },
     "shadow-dataset": { type: "string", valueName: "NAME", description: "adversary 2's shadow data: another dataset (required with --adversary 2)" },
@@ -44,7 +46,7 @@ export const auditCommand: CommandSpec = {
       default: [...AUDIT_DEFAULTS.attacks],
       description: "further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, rmia (reference models); none for none",
     },
-    defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: "targets to train and attack: no defence, dropout, model stacking" },
+    defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: `targets to train and attack, one per defence: ${DEFENCE_REGISTRY.map((d) => `${d.name} (${d.summary})`).join("; ")}` },
     target: { type: "string", valueName: "KIND", choices: TARGET_KINDS, description: "target architecture (default cnn for images of 16x16 or more, mlp otherwise)" },
     seed: { type: "integer", valueName: "S", default: 0, description: "seed of the split, every model and every draw: the same seed gives the same report" },
     epochs: { type: "integer", valueName: "E", default: AUDIT_DEFAULTS.epochs, description: "training epochs of target and shadow models" },
@@ -54,6 +56,14 @@ export const auditCommand: CommandSpec = {
     "top-k": { type: "integer", valueName: "K", description: `top posteriors the attack model sees (ablation; default ${AUDIT_DEFAULTS.topK}, or the smaller class count)` },
     shadows: { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.shadows, description: "Shokri's shadow models (ablation)" },
     dropout: { type: "number", valueName: "RATE", default: AUDIT_DEFAULTS.dropout, description: "dropout rate of the dropout defence" },
+    "clip-norm": { type: "number", valueName: "C", default: DP_SGD_DEFAULTS.clipNorm, description: "dp-sgd: per-example gradient clip norm" },
+    "noise-multiplier": { type: "number", valueName: "S", default: DP_SGD_DEFAULTS.noiseMultiplier, description: "dp-sgd: noise standard deviation over the clip norm" },
+    "target-epsilon": { type: "number", valueName: "E", description: "dp-sgd: pick the smallest noise multiplier whose epsilon at --dp-delta is at most E (overrides --noise-multiplier)" },
+    "dp-delta": { type: "number", valueName: "D", default: DP_SGD_DEFAULTS.delta, description: "dp-sgd: the accountant's delta" },
+    "l2-penalty": { type: "number", valueName: "L", default: AUDIT_DEFAULTS.l2Penalty, description: "l2: the defence's L2 penalty on the kernels" },
+    "label-smoothing": { type: "number", valueName: "E", default: AUDIT_DEFAULTS.labelSmoothing, description: "label-smoothing: the targets' smoothing" },
+    "output-top-k": { type: "integer", valueName: "K", default: AUDIT_DEFAULTS.outputTopK, description: "posteriors the output-top-k defence releases" },
+    "output-decimals": { type: "integer", valueName: "D", default: AUDIT_DEFAULTS.outputDecimals, description: "decimals the output-rounding defence keeps" },
     "noise-queries": { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.noiseQueries, description: "adversary 3's random noise queries" },
     "top-percentile": { type: "number", valueName: "T", default: AUDIT_DEFAULTS.topPercentile, description: "adversary 3's threshold: top-T percentile of the noise queries' scores" },
     engine: { type: "string", valueName: "NAME", choices: ["auto", "tfjs", "fused"], default: "auto", description: "training engine: auto = fused AssemblyScript trainer for dense models, tfjs for the CNN" },
@@ -106,6 +116,16 @@ export const auditCommand: CommandSpec = {
       ...(options["top-k"] !== undefined ? { topK: options["top-k"] as number } : {}),
       shadows: options.shadows as number,
       dropout,
+      dpSgd: {
+        clipNorm: options["clip-norm"] as number,
+        noiseMultiplier: options["noise-multiplier"] as number,
+        delta: options["dp-delta"] as number,
+        ...(options["target-epsilon"] !== undefined ? { targetEpsilon: options["target-epsilon"] as number } : {}),
+      },
+      l2Penalty: options["l2-penalty"] as number,
+      labelSmoothing: options["label-smoothing"] as number,
+      outputTopK: options["output-top-k"] as number,
+      outputDecimals: options["output-decimals"] as number,
       noiseQueries: options["noise-queries"] as number,
       topPercentile: t,
       engine,
