@@ -2,7 +2,8 @@
 // when idle and while three hostile 7 MB nested-array bodies ([[[[...) are in flight, each resent
 // as soon as it is answered. Small requests come from autocannon; their response times give
 // p50/p95/p99. Target (issue 14): p95 under load within 10x of idle, or under 250 ms.
-// Environment: MLLEAKS_BENCH_SECONDS (default 5 per phase), MLLEAKS_BENCH_CONNECTIONS (default 4).
+// Environment: MLLEAKS_BENCH_SECONDS (default 5 per phase), MLLEAKS_BENCH_CONNECTIONS (default 4),
+// MLLEAKS_SERVE_BIN (another build's dist/src/cli/bin.js, to compare before/after a change).
 import { spawn } from "node:child_process";
 import { request } from "node:http";
 import { loadavg } from "node:os";
@@ -14,7 +15,7 @@ const SECONDS = Number(process.env.MLLEAKS_BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.MLLEAKS_BENCH_CONNECTIONS ?? 4);
 const HOSTILE_BYTES = 7 * 1024 * 1024;
 
-const bin = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
+const bin = process.env.MLLEAKS_SERVE_BIN ?? fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
 const child = spawn(process.execPath, [bin, "serve", "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
 const url = await new Promise<string>((resolve, reject) => {
   child.once("exit", (code) => reject(new Error(`mlleaks serve exited with ${code}`)));

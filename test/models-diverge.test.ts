@@ -4,6 +4,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import { createClassifier, initModelBackend } from "../src/models/index.js";
+import "../src/models/engines.js";
 import { TrainingDivergedError } from "../src/models/validate.js";
 
 const diverge = suite("models: divergence is an error");

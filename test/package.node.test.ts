@@ -34,7 +34,7 @@ pkg("npm pack ships what a user runs, and nothing of tests, benchmarks, CI or so
 });
 
 pkg("publint: no errors or warnings", async () => {
-  const { messages } = await publint({ pkgDir: root, level: "warning", pack: { tarball: readFileSync(tarball).buffer as ArrayBuffer } });
+  const { messages } = await publint({ pkgDir: "package", level: "warning", pack: { tarball: readFileSync(tarball).buffer as ArrayBuffer } });
   assert.equal(messages.map((m) => `${m.type} ${m.code} ${m.path.join(".")}`), []);
 });
 
