@@ -2,7 +2,8 @@
 // behind a small IDX header, each end in a named error at the cost of the real data, not an OOM.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { DatasetFormatError, encodeNpy, loadDataset, memorySource } from "../src/datasets/index.js";
+import { DatasetFormatError, encodeNpy, gunzip, loadDataset, memorySource } from "../src/datasets/index.js";
+import { decodeUtf8, MAX_TEXT_BYTES } from "../src/records/text.js";
 import { MAX_CLASSES } from "../src/datasets/errors.js";
 import { toLabeledData } from "../src/records/read.js";
 import { gzipBytes, idxFile } from "./datasets-fixtures.js";
@@ -50,6 +51,24 @@ hostile("a gzipped IDX file with a wrong magic number fails from its first bytes
     "t10k-labels-idx1-ubyte.gz": await gzipBytes(idxFile([2], [1, 2])),
   });
   await rejects(loadDataset("fashion-mnist", { source }), /^memory:t10k-images-idx3-ubyte\.gz: byte 0: expected an IDX magic number/);
+});
+
+hostile("a valid multi-member gzip is accepted; cut short or with a wrong member trailer it is not", async () => {
+  const first = await gzipBytes(new TextEncoder().encode("hello, "));
+  const second = await gzipBytes(new TextEncoder().encode("world"));
+  const both = new Uint8Array([...first, ...second]);
+  assert.is(new TextDecoder().decode(await gunzip(both, "ab.gz")), "hello, world");
+  await rejects(gunzip(both.subarray(0, both.length - 2), "cut.gz"), /^cut\.gz: .*corrupt gzip/);
+  const badTrailer = both.slice();
+  badTrailer[first.length - 1] ^= 1; // the first member's stated size
+  await rejects(gunzip(badTrailer, "bad.gz"), /^bad\.gz: .*corrupt gzip/);
+});
+
+hostile("text past the longest JavaScript string gets an accurate message, not 'not valid UTF-8'", () => {
+  // Zero-filled: the pages are never touched, so this costs no real memory.
+  const big = new Uint8Array(MAX_TEXT_BYTES + 1);
+  assert.throws(() => decodeUtf8(big, "big.csv"), /^big\.csv: 536870889 bytes of text, more than one JavaScript string holds \(536870888 bytes, about 512 MB\)/);
+  assert.throws(() => decodeUtf8(Uint8Array.of(0xff), "bad.csv"), /not valid UTF-8/);
 });
 
 hostile.run();
