@@ -8,12 +8,14 @@ import { datasetsFetchCommand, datasetsListCommand } from "./commands/datasets.j
 import { epsilonCommand } from "./commands/epsilon.js";
 import { serveCommand } from "./commands/serve.js";
 import { trainCommand } from "./commands/train.js";
+import { workerCommand } from "./commands/worker.js";
 
 const commands: CommandSpec[] = [];
 commands.push(auditCommand, attackCommand);
 commands.push(datasetsListCommand, datasetsFetchCommand);
 commands.push(serveCommand);
 commands.push(trainCommand);
+commands.push(workerCommand);
 commands.push(epsilonCommand);
 commands.push(dpEpsilonCommand);
 
