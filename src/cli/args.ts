@@ -33,6 +33,7 @@ export const COUNT_LIMITS: Readonly<Record<string, number>> = {
   "noise-queries": 1_000_000,
   "top-k": 100_000,
   workers: 256,
+  concurrency: 256,
   "reference-models": 256,
   "batch-size": 1_000_000,
   "max-rows": 10_000_000,
