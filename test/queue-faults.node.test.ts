@@ -1,11 +1,11 @@
 // Faults on the Redis queue, with a real redis-server and real `mlleaks worker` processes: a worker
 // SIGKILLed mid-job, Redis killed and restarted mid-audit, a job that keeps failing, a payload that
 // does not validate, and a password in the URL.
-import { Queue, createBunRedisClient } from "bullmq";
+import { Queue } from "bullmq";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createQueueRunner, QUEUE_NAME } from "../src/adapters/node/queue.js";
-import { RedisSocketClient } from "../src/adapters/node/redis-client.js";
+import { redisOptions } from "../src/adapters/node/redis.js";
 import { audit } from "../src/audit.js";
 import { encodeTrainingJob } from "../src/models/job-codec.js";
 import type { TrainingJob } from "../src/models/parallel.js";
@@ -102,8 +102,7 @@ faults("a job that fails on every attempt ends the run with its key and error", 
 
 faults("a worker refuses a payload that does not validate (InvalidJobError, no retries)", async () => {
   const worker = await spawnWorker(redis.url);
-  const raw = new RedisSocketClient(redis.url);
-  const queue = new Queue(QUEUE_NAME, { connection: createBunRedisClient(raw) });
+  const queue = new Queue(QUEUE_NAME, { connection: redisOptions(redis.url) });
   try {
     const { payload } = await encodeTrainingJob(tiny("mlp"));
     const job = await queue.add("train", { ...payload, kind: "rnn" }, { jobId: "not-a-key", attempts: 3 });
@@ -115,7 +114,6 @@ faults("a worker refuses a payload that does not validate (InvalidJobError, no r
     assert.is(worker.trained(), 0);
   } finally {
     await queue.close();
-    raw.close();
     await worker.stop();
   }
 });
