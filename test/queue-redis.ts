@@ -129,6 +129,12 @@ export async function spawnWorker(url: string, args: readonly string[] = []): Pr
   };
 }
 
+/** Waits (up to 10 s) for workers' logs, which arrive through a pipe, to reach `expected`; returns the count. */
+export async function loggedCount(count: () => number, expected: number): Promise<number> {
+  for (let i = 0; i < 200 && count() < expected; i++) await sleep(50);
+  return count();
+}
+
 /** A small audit whose models are all jobs: digits, the target, adversary 1's shadow, 4 reference models. */
 export async function smallAuditOptions(epochs: number, partSize: number) {
   const { loadNamedDataset } = await import("../src/adapters/node/datasets.js");
