@@ -2,7 +2,6 @@
 // binomial, from beta quantiles) for TPR at a fixed FPR, precision and recall, and a seeded,
 // stratified bootstrap for the attacker advantage. Plain float64 arithmetic: no kernel, no host Math
 // beyond log/exp/sqrt, which IEEE-754 engines agree on to the last bit for these inputs' purposes.
-import { attackerAdvantage } from "../kernels/index.js";
 import { Pcg32 } from "../kernels/random.js";
 
 import type { Interval } from "../attacks/types.js";
@@ -151,15 +150,11 @@ export interface BootstrapOptions {
 }
 
 /**
- * The percentile bootstrap of a statistic of (scores, members), resampling members and non-members
- * separately (so every resample keeps both counts) with a Pcg32 seeded by `seed`.
+ * The stratified percentile bootstrap's loop: each resample draws members and non-members
+ * separately (so every resample keeps both counts) with a Pcg32 seeded by `seed`; `statistic` gets
+ * the resample as indices into the original records (members' draws first).
  */
-export function bootstrapInterval(
-  scores: Float64Array,
-  isMember: Uint8Array,
-  statistic: (scores: Float64Array, isMember: Uint8Array) => number,
-  options: BootstrapOptions,
-): Interval {
+function stratifiedBootstrap(isMember: Uint8Array, options: BootstrapOptions, statistic: (drawn: Int32Array, members: number) => number): Interval {
   const confidence = options.confidence ?? 0.95;
   checkConfidence(confidence);
   const resamples = options.resamples ?? 1000;
@@ -167,26 +162,79 @@ export function bootstrapInterval(
   const memberIndex: number[] = [];
   const nonMemberIndex: number[] = [];
   for (let i = 0; i < isMember.length; i++) (isMember[i] === 1 ? memberIndex : nonMemberIndex).push(i);
-  const n = scores.length;
-  const resampled = new Float64Array(n);
-  const flags = new Uint8Array(n);
-  flags.fill(1, 0, memberIndex.length);
+  const P = memberIndex.length;
+  const n = isMember.length;
+  const drawn = new Int32Array(n);
   const rng = new Pcg32(options.seed, 0x600757);
   const values = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) {
     const u = rng.fillFloat64(n);
-    for (let i = 0; i < memberIndex.length; i++) resampled[i] = scores[memberIndex[Math.floor(u[i]! * memberIndex.length)]!]!;
-    for (let j = 0; j < nonMemberIndex.length; j++) {
-      resampled[memberIndex.length + j] = scores[nonMemberIndex[Math.floor(u[memberIndex.length + j]! * nonMemberIndex.length)]!]!;
-    }
-    values[b] = statistic(resampled, flags);
+    for (let i = 0; i < P; i++) drawn[i] = memberIndex[Math.floor(u[i]! * P)]!;
+    for (let j = 0; j < n - P; j++) drawn[P + j] = nonMemberIndex[Math.floor(u[P + j]! * (n - P))]!;
+    values[b] = statistic(drawn, P);
   }
   values.sort();
   const tail = (1 - confidence) / 2;
   return [sortedQuantile(values, tail), sortedQuantile(values, 1 - tail)];
 }
 
-/** The bootstrap interval of Yeom et al.'s advantage, max(TPR - FPR). */
+/** The percentile bootstrap of any statistic of (scores, members), stratified and seeded. */
+export function bootstrapInterval(
+  scores: Float64Array,
+  isMember: Uint8Array,
+  statistic: (scores: Float64Array, isMember: Uint8Array) => number,
+  options: BootstrapOptions,
+): Interval {
+  const resampled = new Float64Array(scores.length);
+  const flags = new Uint8Array(scores.length);
+  let filledFor = -1;
+  return stratifiedBootstrap(isMember, options, (drawn, members) => {
+    if (filledFor !== members) flags.fill(1, 0, (filledFor = members));
+    for (let i = 0; i < drawn.length; i++) resampled[i] = scores[drawn[i]!]!;
+    return statistic(resampled, flags);
+  });
+}
+
+/**
+ * Each record's score group: 0 for the highest distinct score, ties (and -0 with +0) together, as
+ * the ROC sweep groups them. Returns the groups and their count.
+ */
+export function scoreGroups(scores: Float64Array): { group: Int32Array; groups: number } {
+  const order = Uint32Array.from(scores, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
+  const group = new Int32Array(scores.length);
+  let groups = 0;
+  for (let r = 0; r < order.length; r++) {
+    if (r > 0 && scores[order[r]!] !== scores[order[r - 1]!]) groups++;
+    group[order[r]!] = groups;
+  }
+  return { group, groups: scores.length === 0 ? 0 : groups + 1 };
+}
+
+/**
+ * The bootstrap interval of Yeom et al.'s advantage, max(TPR - FPR). The scores are ranked once;
+ * a resample is then a count of members and non-members per score group and one cumulative pass,
+ * O(n) instead of a sort per resample. Same draws, same ROC points (a group the resample misses
+ * repeats the previous point): equal to the last bit to bootstrapInterval(..., attackerAdvantage).
+ */
 export function advantageInterval(scores: Float64Array, isMember: Uint8Array, options: BootstrapOptions): Interval {
-  return bootstrapInterval(scores, isMember, attackerAdvantage, options);
+  const { group, groups } = scoreGroups(scores);
+  const tpHere = new Int32Array(groups);
+  const fpHere = new Int32Array(groups);
+  return stratifiedBootstrap(isMember, options, (drawn, P) => {
+    const N = drawn.length - P;
+    tpHere.fill(0);
+    fpHere.fill(0);
+    for (let i = 0; i < P; i++) tpHere[group[drawn[i]!]!]!++;
+    for (let j = P; j < drawn.length; j++) fpHere[group[drawn[j]!]!]!++;
+    let tp = 0;
+    let fp = 0;
+    let best = 0;
+    for (let g = 0; g < groups; g++) {
+      tp += tpHere[g]!;
+      fp += fpHere[g]!;
+      const advantage = tp / P - fp / N;
+      if (advantage > best) best = advantage;
+    }
+    return best;
+  });
 }
