@@ -7,7 +7,7 @@
 // results are bit-identical either way.
 import { liraAttack, rmiaAttack } from "./attacks/lira.js";
 import { correctnessAttack, DEFAULT_TOP_PERCENTILE, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./attacks/metric.js";
-import { DEFAULT_NOISE_QUERIES, noiseRecords } from "./attacks/noise.js";
+import { dataNoiseRecords, DEFAULT_NOISE_QUERIES, NOISE_RULES, noiseRecords, type NoiseRule } from "./attacks/noise.js";
 import { runAttack } from "./attacks/run.js";
 import { resolveStatistics } from "./metrics/evaluate.js";
 import { DEFAULT_TOP_K, shokriAttack, topKShadowAttack } from "./attacks/shadow.js";
@@ -87,6 +87,8 @@ export interface AuditOptions {
   /** Dropout rate of the dropout defence. */
   readonly dropout?: number;
   readonly noiseQueries?: number;
+  /** Adversary 3's noise: "paper" (default, no data), "marginal" or "uniform" (from the shadow parts' per-feature values). */
+  readonly noise?: NoiseRule;
   readonly topPercentile?: number;
   readonly engine?: EngineChoice;
   /** Where models train; default one after another in this thread. */
@@ -136,6 +138,8 @@ export function resolveAuditConfig(options: AuditOptions) {
   check(Number.isInteger(attackEpochs) && attackEpochs >= 1, `attackEpochs: expected a positive integer, got ${attackEpochs}`);
   check(Number.isInteger(shadows) && shadows >= 1, `shadows: expected a positive integer, got ${shadows}`);
   check(dropout > 0 && dropout < 1, `dropout: expected a rate between 0 and 1 (exclusive), got ${dropout}`);
+  const noise = options.noise ?? "paper";
+  check(NOISE_RULES.includes(noise), `noise: expected one of ${NOISE_RULES.join(", ")}, got '${String(noise)}'`);
   check(Number.isInteger(noiseQueries) && noiseQueries >= 1, `noiseQueries: expected a positive integer, got ${noiseQueries}`);
   check(topPercentile > 0 && topPercentile < 100, `topPercentile: expected a number between 0 and 100 (exclusive), got ${topPercentile}`);
   const transfer = adversaries.includes(2);
@@ -172,6 +176,7 @@ export function resolveAuditConfig(options: AuditOptions) {
     dropout,
     noiseQueries,
     noiseKind: dataset.featureKind,
+    noise,
     topPercentile,
     seed: options.seed,
     engine,
@@ -286,13 +291,20 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
 
   const split = mlLeaksSplit(dataset, { seed: config.seed, partSize: config.partSize });
   const width = dataset.recordShape.reduce((a, b) => a * b, 1);
-  const noise = config.adversaries.includes(3)
-    ? { features: noiseRecords(dataset.featureKind, width, config.noiseQueries, new Pcg32(seedOf(SLOT.noise), 1)), rows: config.noiseQueries }
-    : undefined;
   const wantsReferences = config.attacks.includes("lira") || config.attacks.includes("rmia");
-  // RMIA's population: the shadow parts, records the target never saw.
+  // RMIA's population (and the data-drawn noise's source): the shadow parts, records the target never saw.
   const population = concatArrays([split.indices.shadowTrain, split.indices.shadowOut], (n) => new Int32Array(n));
   const populationData = subsetDataset(dataset, population, "population");
+  const noiseRng = new Pcg32(seedOf(SLOT.noise), 1);
+  const noise = config.adversaries.includes(3)
+    ? {
+        features:
+          config.noise === "paper"
+            ? noiseRecords(dataset.featureKind, width, config.noiseQueries, noiseRng)
+            : dataNoiseRecords(config.noise, populationData.features, rowsOf(populationData), width, config.noiseQueries, noiseRng),
+        rows: config.noiseQueries,
+      }
+    : undefined;
   // What the target is asked: its members, its non-members, then noise and population when needed.
   const targetQueries = [split.targetTrain, split.targetOut].map((d) => ({ features: d.features, rows: rowsOf(d) }));
   const noiseQuery = noise ? targetQueries.push(noise) - 1 : -1;
@@ -503,7 +515,13 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     dataset: summarize(dataset, config.partSize),
     ...(config.adversaries.includes(2) ? { shadowDataset: summarize(shadowDataset!, config.shadowPartSize!) } : {}),
     runs,
-    notes: [],
+    notes: config.adversaries.includes(3)
+      ? [
+          config.noise === "paper"
+            ? `adversary 3's threshold: the top ${config.topPercentile}% of ${config.noiseQueries} noise queries drawn by the paper's rule for ${config.noiseKind} features (no data)`
+            : `adversary 3's threshold: the top ${config.topPercentile}% of ${config.noiseQueries} noise queries drawn ${config.noise === "marginal" ? "from each feature's values" : "uniformly in each feature's range"} in the shadow parts (data the attacker holds), not the paper's rule`,
+        ]
+      : [],
     timings,
   };
 }

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { loadNamedDataset } from "../../adapters/node/datasets.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
+import type { NoiseRule } from "../../attacks/noise.js";
 import type { Dataset } from "../../datasets/index.js";
 import { initModelBackend } from "../../models/backend.js";
 import { trainInParallel, trainSequentially } from "../../models/parallel.js";
@@ -55,6 +56,7 @@ export const auditCommand: CommandSpec = {
     shadows: { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.shadows, description: "Shokri's shadow models (ablation)" },
     dropout: { type: "number", valueName: "RATE", default: AUDIT_DEFAULTS.dropout, description: "dropout rate of the dropout defence" },
     "noise-queries": { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.noiseQueries, description: "adversary 3's random noise queries" },
+    noise: { type: "string", valueName: "RULE", choices: ["paper", "marginal", "uniform"], default: "paper", description: "adversary 3's noise: the paper's rule, or drawn from the shadow parts' per-feature values (marginal) or ranges (uniform)" },
     "top-percentile": { type: "number", valueName: "T", default: AUDIT_DEFAULTS.topPercentile, description: "adversary 3's threshold: top-T percentile of the noise queries' scores" },
     engine: { type: "string", valueName: "NAME", choices: ["auto", "tfjs", "fused"], default: "auto", description: "training engine: auto = fused AssemblyScript trainer for dense models, tfjs for the CNN" },
     workers: { type: "integer", valueName: "N", description: "train models in N worker threads (default: one per core; 1 trains in this thread)" },
@@ -107,6 +109,7 @@ export const auditCommand: CommandSpec = {
       shadows: options.shadows as number,
       dropout,
       noiseQueries: options["noise-queries"] as number,
+      noise: options.noise as NoiseRule,
       topPercentile: t,
       engine,
       statistics: statisticsFrom("audit", options),
