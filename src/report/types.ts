@@ -1,5 +1,6 @@
 // The audit's result as plain data: what report.json holds (plus versions, timings, fingerprint).
 import type { AttackResult } from "../attacks/types.js";
+import type { PrivacySpent } from "../defences/types.js";
 import type { Verdict } from "./verdict.js";
 
 /**
@@ -27,6 +28,13 @@ export interface TargetSummary {
   /** trainAccuracy - testAccuracy: the overfitting that drives membership inference. */
   readonly gap?: number;
   readonly weightsSha256?: string;
+  /** A model audited where it lives (mode "model"): where it came from and what it answered. */
+  readonly source?: string;
+  readonly location?: string;
+  /** "probabilities" or "logits" (softmaxed), as declared or detected. */
+  readonly outputKind?: string;
+  /** Records sent to the model during the audit. */
+  readonly queries?: number;
 }
 
 export interface AuditRun {
@@ -34,11 +42,13 @@ export interface AuditRun {
   readonly defence: string;
   readonly target: TargetSummary;
   readonly attacks: readonly AttackResult[];
+  /** The formal guarantee of the defence's training (DP-SGD: the RDP accountant's epsilon at delta). */
+  readonly privacy?: PrivacySpent;
 }
 
 export interface AuditReport {
   readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
-  readonly mode: "audit" | "posteriors";
+  readonly mode: "audit" | "posteriors" | "model";
   readonly seed: number;
   /** Every setting that shaped the figures. */
   readonly config: Readonly<Record<string, unknown>>;

@@ -1,19 +1,26 @@
-// `mlleaks audit`: the ML-Leaks evaluation on a dataset: trains the target (with each defence asked
-// for) and the attacker's shadow models, runs the attacks, writes report.json and report.html,
-// prints the results table.
+// `mlleaks audit`: the user's own model (--model, with members, non-members and population files),
+// or the ML-Leaks evaluation on a dataset (--dataset, a bundled name or the user's table): trains the
+// attacker's shadow models (and, with --dataset, the target with each defence asked for), runs the
+// attacks, writes report.json and report.html, prints the results table.
 import { resolve } from "node:path";
 import { loadNamedDataset } from "../../adapters/node/datasets.js";
+import { createQueueRunner, type QueueRunner } from "../../adapters/node/queue.js";
+import { parseRedisUrl, redactRedisUrl } from "../../adapters/node/redis-client.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
 import type { NoiseRule } from "../../attacks/noise.js";
 import type { Dataset } from "../../datasets/index.js";
+import { DP_SGD_DEFAULTS } from "../../defences/dp-sgd.js";
+import { DEFENCE_REGISTRY } from "../../defences/registry.js";
 import { initModelBackend } from "../../models/backend.js";
 import { trainInParallel, trainSequentially } from "../../models/parallel.js";
 import { MODEL_KINDS, type ModelKind } from "../../models/types.js";
 import { formatResultsTable } from "../../report/table.js";
+import type { AuditReport } from "../../report/types.js";
 import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
 import { createProgress } from "../progress.js";
 import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
+import { looksLikeRecordFile, readUserDataset, runModelAudit } from "./audit-model.js";
 import { writeReports } from "../reports.js";
 
 const TARGET_KINDS = MODEL_KINDS.filter((k: ModelKind) => k !== "attack-mlp");
@@ -29,23 +36,52 @@ function load(name: string, dataDir: string | undefined): Promise<Dataset> {
   return loadNamedDataset(name, dataDir === undefined ? {} : { dataDir });
 }
 
+type Stderr = { isTTY: boolean; write(s: string): void };
+
+/** A bundled or downloaded dataset by name, or the user's record file by path. */
+function loadTarget(name: string, options: OptionValues, stderr: Stderr): Promise<Dataset> {
+  return looksLikeRecordFile(name) ? readUserDataset(name, options, stderr) : load(name, options["data-dir"] as string | undefined);
+}
+
+/** The --queue runner; a malformed URL is a usage error, an unreachable server a failure. */
+async function openQueue(url: string, stderr: { write(s: string): void }): Promise<QueueRunner> {
+  try {
+    parseRedisUrl(url, "--queue");
+  } catch (error) {
+    throw new UsageError(`mlleaks audit: ${(error as Error).message}`);
+  }
+  return createQueueRunner(url, { log: (message) => stderr.write(`mlleaks audit: ${message}\n`) });
+}
+
 export const auditCommand: CommandSpec = {
   name: "audit",
-  summary: "ML-Leaks audit of a dataset: target, shadow models, adversaries 1-3, defences, reports",
+  summary: "audit your model (--model: ONNX, tfjs, mlleaks train, endpoint) on your records, or the ML-Leaks evaluation of a dataset",
   usage:
-    "mlleaks audit --dataset NAME [--shadow-dataset NAME] [--adversary 1,2,3] [--defence none,dropout,stacking] [--seed S] [--epochs E] [--out DIR] [--json] [--confidence C] [--delta D] [--balance]",
+    "mlleaks audit --model M --members FILE --nonmembers FILE [--population FILE] [--label-column NAME] [options]\n" +
+    `       mlleaks audit --dataset NAME|FILE [--label-column NAME] [--shadow-dataset NAME] [--adversary 1,2,3] [--defence ${DEFENCES.join(",")}] [--seed S] [--epochs E] [--out DIR] [--json] [--confidence C] [--delta D] [--balance]`,
   options: {
-    dataset: { type: "string", valueName: "NAME", required: true, description: "the target's dataset (digits, fashion-mnist, census, purchase, dna, mail, faces, ...)" },
-    "shadow-dataset": { type: "string", valueName: "NAME", description: "adversary 2's shadow data: another dataset (required with --adversary 2)" },
+    model: { type: "string", valueName: "M", description: "the model to audit: an .onnx file, a tfjs model.json or its folder, a folder `mlleaks train` wrote, an http(s) URL to a model.json, or a model server URL .../v1/models/NAME or .../v2/models/NAME" },
+    members: { type: "string", valueName: "FILE", description: "with --model: records the model trained on (CSV/TSV, JSON lines, Parquet, .npz with x and y, .npy)" },
+    nonmembers: { type: "string", valueName: "FILE", description: "with --model: records of the same distribution the model never saw" },
+    population: { type: "string", valueName: "FILE", description: "with --model: the attacker's own records of that distribution, for shadow and reference models (without it those attacks are skipped)" },
+    "label-column": { type: "string", valueName: "NAME", description: "the label column of CSV/JSON/Parquet records (default: a column named label)" },
+    "feature-columns": { type: "list", valueName: "LIST", description: "the feature columns, in the model's order (default: every column but the label)" },
+    output: { type: "string", valueName: "KIND", choices: ["auto", "probabilities", "logits"], default: "auto", description: "with --model: what the model outputs (auto: rows summing to 1 are probabilities, else logits)" },
+    "input-name": { type: "string", valueName: "N", description: "with --model: the model's input to feed, when it has several" },
+    "output-name": { type: "string", valueName: "N", description: "with --model: the model's output holding the class scores, when it has several" },
+    "batch-size": { type: "integer", valueName: "N", description: "with --model: records per model call or endpoint request" },
+    "max-queries": { type: "integer", valueName: "N", description: "with an endpoint: most records ever sent (the query budget)" },
+    "cache-dir": { type: "string", valueName: "DIR", description: "with an endpoint: cache answers here, so an interrupted audit resumes without re-querying" },
+    dataset: { type: "string", valueName: "NAME", description: "the target's dataset: a name (digits, fashion-mnist, census, purchase, dna, mail, faces, ...) or your record file (./my.csv with --label-column)" },
+    "shadow-dataset": { type: "string", valueName: "NAME", description: "adversary 2's shadow data: another bundled dataset (required with --adversary 2)" },
     adversary: { type: "list", valueName: "LIST", choices: ["1", "2", "3"], description: "adversaries to run (default 1,3; 1,2,3 with --shadow-dataset)" },
     attacks: {
       type: "list",
       valueName: "LIST",
       choices: [...EXTRA_ATTACKS, "none"],
-      default: [...AUDIT_DEFAULTS.attacks],
-      description: "further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, rmia (reference models); none for none",
+      description: `further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, rmia (reference models); none for none (default: ${AUDIT_DEFAULTS.attacks.join(",")} with --dataset, all of them with --model)`,
     },
-    defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: "targets to train and attack: no defence, dropout, model stacking" },
+    defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: `targets to train and attack, one per defence: ${DEFENCE_REGISTRY.map((d) => `${d.name} (${d.summary})`).join("; ")}` },
     target: { type: "string", valueName: "KIND", choices: TARGET_KINDS, description: "target architecture (default cnn for images of 16x16 or more, mlp otherwise)" },
     seed: { type: "integer", valueName: "S", default: 0, description: "seed of the split, every model and every draw: the same seed gives the same report" },
     epochs: { type: "integer", valueName: "E", default: AUDIT_DEFAULTS.epochs, description: "training epochs of target and shadow models" },
@@ -55,11 +91,20 @@ export const auditCommand: CommandSpec = {
     "top-k": { type: "integer", valueName: "K", description: `top posteriors the attack model sees (ablation; default ${AUDIT_DEFAULTS.topK}, or the smaller class count)` },
     shadows: { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.shadows, description: "Shokri's shadow models (ablation)" },
     dropout: { type: "number", valueName: "RATE", default: AUDIT_DEFAULTS.dropout, description: "dropout rate of the dropout defence" },
+    "clip-norm": { type: "number", valueName: "C", default: DP_SGD_DEFAULTS.clipNorm, description: "dp-sgd: per-example gradient clip norm" },
+    "noise-multiplier": { type: "number", valueName: "S", default: DP_SGD_DEFAULTS.noiseMultiplier, description: "dp-sgd: noise standard deviation over the clip norm" },
+    "target-epsilon": { type: "number", valueName: "E", description: "dp-sgd: pick the smallest noise multiplier whose epsilon at --dp-delta is at most E (overrides --noise-multiplier)" },
+    "dp-delta": { type: "number", valueName: "D", default: DP_SGD_DEFAULTS.delta, description: "dp-sgd: the accountant's delta" },
+    "l2-penalty": { type: "number", valueName: "L", default: AUDIT_DEFAULTS.l2Penalty, description: "l2: the defence's L2 penalty on the kernels" },
+    "label-smoothing": { type: "number", valueName: "E", default: AUDIT_DEFAULTS.labelSmoothing, description: "label-smoothing: the targets' smoothing" },
+    "output-top-k": { type: "integer", valueName: "K", default: AUDIT_DEFAULTS.outputTopK, description: "posteriors the output-top-k defence releases" },
+    "output-decimals": { type: "integer", valueName: "D", default: AUDIT_DEFAULTS.outputDecimals, description: "decimals the output-rounding defence keeps" },
     "noise-queries": { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.noiseQueries, description: "adversary 3's random noise queries" },
     noise: { type: "string", valueName: "RULE", choices: ["paper", "marginal", "uniform"], default: "paper", description: "adversary 3's noise: the paper's rule, or drawn from the shadow parts' per-feature values (marginal) or ranges (uniform)" },
     "top-percentile": { type: "number", valueName: "T", default: AUDIT_DEFAULTS.topPercentile, description: "adversary 3's threshold: top-T percentile of the noise queries' scores" },
     engine: { type: "string", valueName: "NAME", choices: ["auto", "tfjs", "fused"], default: "auto", description: "training engine: auto = fused AssemblyScript trainer for dense models, tfjs for the CNN" },
     workers: { type: "integer", valueName: "N", description: "train models in N worker threads (default: one per core; 1 trains in this thread)" },
+    queue: { type: "string", valueName: "URL", description: "train models on `mlleaks worker` processes through Redis: redis://[:password@]host:port (rediss:// for TLS); results already there are reused" },
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
@@ -76,21 +121,41 @@ export const auditCommand: CommandSpec = {
     const adversaries = ((options.adversary as string[] | undefined) ?? (shadowName ? ["1", "2", "3"] : ["1", "3"])).map(Number) as Adversary[];
     if (adversaries.includes(2) && !shadowName) throw new UsageError("mlleaks audit: --adversary 2 needs --shadow-dataset NAME (the data-transfer attack trains its shadow on another dataset)");
     if (shadowName !== undefined && shadowName === options.dataset) throw new UsageError("mlleaks audit: --shadow-dataset must differ from --dataset");
-    const attacks = (options.attacks as string[]).filter((a) => a !== "none") as ExtraAttack[];
+    const attacks = (options.attacks as string[] | undefined)?.filter((a) => a !== "none") as ExtraAttack[] | undefined;
     const dataDir = options["data-dir"] as string | undefined;
+    if (options.model === undefined && options.dataset === undefined) throw new UsageError("mlleaks audit: --dataset is required (or --model M, to audit your own model)");
+    if (options.model !== undefined && options.dataset !== undefined) throw new UsageError("mlleaks audit: give --model M (your model) or --dataset NAME|FILE (the ML-Leaks evaluation), not both");
+    for (const name of ["members", "nonmembers", "population", "output-name", "input-name", "max-queries", "cache-dir"]) {
+      if (options[name] !== undefined && options.model === undefined) throw new UsageError(`mlleaks audit: --${name} goes with --model`);
+    }
 
     const stderr = { isTTY: Boolean(process.stderr.isTTY), write: (s: string) => void process.stderr.write(s) };
-    const dataset = await load(options.dataset as string, dataDir);
     const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
     const engine = options.engine as EngineChoice;
-    const usesTfjs = engine === "tfjs" || [dataset, shadowDataset].some((d) => d?.kind === "image" && d.recordShape[0]! >= 16) || options.target === "cnn";
     const workers = (options.workers as number | undefined) ?? nodeWorkers.defaultWorkers();
-    const runJobs: JobRunner = workers === 1 ? (jobs, hooks) => trainSequentially(jobs, hooks) : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
+    const queue = options.queue === undefined ? undefined : await openQueue(options.queue as string, stderr);
+    const runJobs: JobRunner = queue
+      ? queue.runJobs
+      : workers === 1
+        ? (jobs, hooks) => trainSequentially(jobs, hooks)
+        : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
+    if (options.model !== undefined) {
+      // The user's model: every attack by default; the ones the inputs cannot support are noted.
+      const { report, usesTfjs } = await runModelAudit(
+        options,
+        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options) },
+        stderr,
+      ).finally(() => queue?.close());
+      return printReports(report, options, usesTfjs || engine === "tfjs");
+    }
+    const dataset = await loadTarget(options.dataset as string, options, stderr);
+    const usesTfjs = engine === "tfjs" || [dataset, shadowDataset].some((d) => d?.kind === "image" && d.recordShape[0]! >= 16) || options.target === "cnn";
     const partSize = (options["part-size"] as number | undefined) ?? Math.floor(dataset.labels.length / 4);
     stderr.write(
       `mlleaks audit: ${dataset.name} (${dataset.labels.length} records, 4 parts of ${partSize})` +
         (shadowDataset ? `, adversary 2 shadow data ${shadowDataset.name}` : "") +
-        `; ${options.epochs} epochs; defences ${(options.defence as string[]).join(", ")}; seed ${options.seed}; ${workers} worker${workers === 1 ? "" : "s"}\n`,
+        `; ${options.epochs} epochs; defences ${(options.defence as string[]).join(", ")}; seed ${options.seed}; ` +
+        (queue ? `queue ${redactRedisUrl(options.queue as string)}\n` : `${workers} worker${workers === 1 ? "" : "s"}\n`),
     );
     const bar = createProgress("audit", stderr);
     const report = await audit({
@@ -98,7 +163,7 @@ export const auditCommand: CommandSpec = {
       ...(shadowDataset ? { shadowDataset } : {}),
       seed: options.seed as number,
       adversaries,
-      attacks,
+      attacks: attacks ?? [...AUDIT_DEFAULTS.attacks],
       defences: options.defence as Defence[],
       ...(options.target ? { target: options.target as ModelKind } : {}),
       ...(options["part-size"] ? { partSize: options["part-size"] as number } : {}),
@@ -108,6 +173,16 @@ export const auditCommand: CommandSpec = {
       ...(options["top-k"] !== undefined ? { topK: options["top-k"] as number } : {}),
       shadows: options.shadows as number,
       dropout,
+      dpSgd: {
+        clipNorm: options["clip-norm"] as number,
+        noiseMultiplier: options["noise-multiplier"] as number,
+        delta: options["dp-delta"] as number,
+        ...(options["target-epsilon"] !== undefined ? { targetEpsilon: options["target-epsilon"] as number } : {}),
+      },
+      l2Penalty: options["l2-penalty"] as number,
+      labelSmoothing: options["label-smoothing"] as number,
+      outputTopK: options["output-top-k"] as number,
+      outputDecimals: options["output-decimals"] as number,
       noiseQueries: options["noise-queries"] as number,
       noise: options.noise as NoiseRule,
       topPercentile: t,
@@ -115,8 +190,15 @@ export const auditCommand: CommandSpec = {
       statistics: statisticsFrom("audit", options),
       runJobs,
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
-    });
+    }).finally(() => queue?.close());
+    if (queue) stderr.write(`mlleaks audit: queue: ${queue.stats.enqueued} models trained by workers, ${queue.stats.reused} reused from earlier runs\n`);
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);
+    return printReports(report, options, usesTfjs);
+  },
+};
+
+/** Writes report.json and report.html; prints the table (or the JSON with --json). */
+async function printReports(report: AuditReport, options: OptionValues, usesTfjs: boolean): Promise<number> {
     const out = resolve(options.out as string);
     const versions: Record<string, string> = {};
     if (usesTfjs) {
@@ -133,5 +215,4 @@ export const auditCommand: CommandSpec = {
       process.stdout.write(`fingerprint ${paths.fingerprint}\nreports: ${paths.json}\n         ${paths.html}\n`);
     }
     return 0;
-  },
-};
+}
