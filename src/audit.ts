@@ -11,7 +11,8 @@ import { planAttacks, type AttackSettings } from "./attacks/registry.js";
 import { runAttack } from "./attacks/run.js";
 import { resolveStatistics } from "./metrics/evaluate.js";
 import { DEFAULT_TOP_K } from "./attacks/shadow.js";
-import type { AttackInputData, AttackModel, AttackModelTrainer, AttackResult, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
+import type { AttackInputData, AttackModel, AttackModelTrainer, AttackResult, AttackScores, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
+import type { PerRecordRun } from "./metrics/per-record.js";
 import { mlLeaksSplit, subsetDataset, type Dataset } from "./datasets/index.js";
 import { initKernels, Pcg32 } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
@@ -107,6 +108,8 @@ export interface AuditOptions {
   readonly noiseQueries?: number;
   /** Adversary 3's noise: "paper" (default, no data), "marginal" or "uniform" (from the shadow parts' per-feature values). */
   readonly noise?: NoiseRule;
+  /** Called once per defence with every attack's per-record scores (for perRecordTable / --per-record). */
+  readonly onPerRecord?: (run: PerRecordRun) => void;
   readonly topPercentile?: number;
   readonly engine?: EngineChoice;
   /** Where models train; default one after another in this thread. */
@@ -479,13 +482,18 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       trainAttackModel,
     });
     const attacks: AttackResult[] = [];
+    const scored: PerRecordRun["attacks"][number][] = [];
     for (const [i, { strategy, context }] of plan.entries()) {
       signal?.throwIfAborted();
       progress(`attack ${strategy.name} (${defence})`);
       const t0 = performance.now();
-      attacks.push(await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }));
+      let scores: AttackScores | undefined;
+      const result = await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }, options.onPerRecord && ((s) => (scores = s)));
+      attacks.push(result);
+      if (scores) scored.push({ name: result.name, auc: result.metrics.auc, scores });
       lap("attacks", t0);
     }
+    options.onPerRecord?.({ defence: chosen.label(settings), target, attacks: scored });
     runs.push({
       defence: chosen.label(settings),
       target: { kind, ...targetAccuracy(target.members, target.membersLabels!, target.nonMembers, target.nonMembersLabels!), weightsSha256 },

@@ -48,3 +48,4 @@ export {
   EndpointBudgetError,
 } from "./targets/endpoint.js";
 export type { EndpointOptions, EndpointModel, EndpointCache, EndpointProgress, EndpointProtocol, EndpointAddress } from "./targets/endpoint.js";
+export { perRecordTable, perRecordCsv, perRecordParquet, mostExposed, descendingRanks, type PerRecordRun, type PerRecordTable, type ExposedRecord } from "./metrics/per-record.js";

@@ -1,3 +1,4 @@
+import type { ExposedRecord } from "../metrics/per-record.js";
 // The audit's result as plain data: what report.json holds (plus versions, timings, fingerprint).
 import type { AttackResult } from "../attacks/types.js";
 import type { PrivacySpent } from "../defences/types.js";
@@ -57,6 +58,8 @@ export interface AuditReport {
   readonly runs: readonly AuditRun[];
   /** Attacks skipped and why (missing labels, k larger than a class count, ...). */
   readonly notes: readonly string[];
+  /** With --per-record: the records the strongest attack ranks highest (most exposed first). */
+  readonly mostExposed?: readonly ExposedRecord[];
   /** Seconds per stage; never part of the fingerprint. */
   readonly timings?: Readonly<Record<string, number>>;
 }

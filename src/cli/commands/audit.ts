@@ -22,6 +22,8 @@ import { createProgress } from "../progress.js";
 import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
 import { looksLikeRecordFile, readUserDataset, runModelAudit } from "./audit-model.js";
 import { writeReports } from "../reports.js";
+import { writePerRecord } from "../per-record.js";
+import type { PerRecordRun } from "../../metrics/per-record.js";
 
 const TARGET_KINDS = MODEL_KINDS.filter((k: ModelKind) => k !== "attack-mlp");
 
@@ -107,6 +109,7 @@ export const auditCommand: CommandSpec = {
     queue: { type: "string", valueName: "URL", description: "train models on `mlleaks worker` processes through Redis: redis://[:password@]host:port (rediss:// for TLS); results already there are reused" },
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
+    "per-record": { type: "string", valueName: "FILE", description: "write every target record's score, membership, class, loss and rank per attack (CSV, or Parquet when FILE ends in .parquet); the report lists the most exposed records" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
     ...STATISTICS_OPTIONS,
   },
@@ -139,14 +142,18 @@ export const auditCommand: CommandSpec = {
       : workers === 1
         ? (jobs, hooks) => trainSequentially(jobs, hooks)
         : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
+    const perRecordRuns: PerRecordRun[] = [];
+    const perRecordFile = options["per-record"] as string | undefined;
+    const onPerRecord = perRecordFile === undefined ? undefined : (run: PerRecordRun) => void perRecordRuns.push(run);
+    const withPerRecord = (report: AuditReport) => (perRecordFile === undefined ? report : writePerRecord(report, perRecordRuns, perRecordFile));
     if (options.model !== undefined) {
       // The user's model: every attack by default; the ones the inputs cannot support are noted.
       const { report, usesTfjs } = await runModelAudit(
         options,
-        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options) },
+        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options), ...(onPerRecord ? { onPerRecord } : {}) },
         stderr,
       ).finally(() => queue?.close());
-      return printReports(report, options, usesTfjs || engine === "tfjs");
+      return printReports(await withPerRecord(report), options, usesTfjs || engine === "tfjs");
     }
     const dataset = await loadTarget(options.dataset as string, options, stderr);
     const usesTfjs = engine === "tfjs" || [dataset, shadowDataset].some((d) => d?.kind === "image" && d.recordShape[0]! >= 16) || options.target === "cnn";
@@ -189,11 +196,12 @@ export const auditCommand: CommandSpec = {
       engine,
       statistics: statisticsFrom("audit", options),
       runJobs,
+      ...(onPerRecord ? { onPerRecord } : {}),
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
     }).finally(() => queue?.close());
     if (queue) stderr.write(`mlleaks audit: queue: ${queue.stats.enqueued} models trained by workers, ${queue.stats.reused} reused from earlier runs\n`);
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);
-    return printReports(report, options, usesTfjs);
+    return printReports(await withPerRecord(report), options, usesTfjs);
   },
 };
 
@@ -212,6 +220,14 @@ async function printReports(report: AuditReport, options: OptionValues, usesTfjs
       process.stdout.write(await readFile(paths.json, "utf8"));
     } else {
       process.stdout.write(formatResultsTable(report) + "\n\n");
+      if (report.mostExposed?.length) {
+        const [first] = report.mostExposed;
+        process.stdout.write(`most exposed records (${first!.attack}, ${first!.defence}; per-record scores: ${options["per-record"]}):\n`);
+        for (const r of report.mostExposed) {
+          process.stdout.write(`  rank ${r.rank}: ${r.member ? "member" : "non-member"} ${r.record}, class ${r.class ?? "?"}, loss ${r.loss ?? "?"}, score ${r.score.toPrecision(4)}\n`);
+        }
+        process.stdout.write("\n");
+      }
       process.stdout.write(`fingerprint ${paths.fingerprint}\nreports: ${paths.json}\n         ${paths.html}\n`);
     }
     return 0;
