@@ -8,6 +8,7 @@
 import { DEFAULT_TOP_PERCENTILE } from "./attacks/metric.js";
 import { dataNoiseRecords, DEFAULT_NOISE_QUERIES, NOISE_RULES, noiseRecords, type NoiseRule } from "./attacks/noise.js";
 import { planAttacks, type AttackSettings } from "./attacks/registry.js";
+import { auditCanaries, planCanaries } from "./audit-canaries.js";
 import { runAttack } from "./attacks/run.js";
 import { resolveStatistics } from "./metrics/evaluate.js";
 import { DEFAULT_TOP_K } from "./attacks/shadow.js";
@@ -108,6 +109,8 @@ export interface AuditOptions {
   readonly noiseQueries?: number;
   /** Adversary 3's noise: "paper" (default, no data), "marginal" or "uniform" (from the shadow parts' per-feature values). */
   readonly noise?: NoiseRule;
+  /** The one-run audit (Steinke, Nasr, Jagielski 2023): M canaries, each in the target's training set with probability 1/2. */
+  readonly canaries?: number;
   /** Called once per defence with every attack's per-record scores (for perRecordTable / --per-record). */
   readonly onPerRecord?: (run: PerRecordRun) => void;
   readonly topPercentile?: number;
@@ -218,6 +221,7 @@ export function resolveAuditConfig(options: AuditOptions) {
     noiseQueries,
     noiseKind: dataset.featureKind,
     noise,
+    canaries: options.canaries || undefined,
     topPercentile,
     seed: options.seed,
     engine,
@@ -232,7 +236,7 @@ export type AuditConfig = ReturnType<typeof resolveAuditConfig>;
 
 /** Seeds of the audit's sub-tasks come from one PCG32 stream of the audit seed (never the split's). */
 export const AUDIT_STREAM = 0xa0d17;
-export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, defence: 5, shokri: 6, combined: 7, reference: 8 } as const;
+export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, defence: 5, shokri: 6, combined: 7, reference: 8, canaries: 9 } as const;
 
 export function seedsFor(seed: number): (slot: number, index?: number) => number {
   const words = new Pcg32(seed, AUDIT_STREAM).fillUint32(16);
@@ -320,6 +324,10 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   // What the target is asked: its members, its non-members, then noise and population when needed.
   const targetQueries = [split.targetTrain, split.targetOut].map((d) => ({ features: d.features, rows: rowsOf(d) }));
   const noiseQuery = noise ? targetQueries.push(noise) - 1 : -1;
+  // The one-run audit's canaries join the target's training set (not its members: the attacks' figures stay about its own part).
+  const canaries = config.canaries ? planCanaries(dataset, split.targetTrain, population, config.canaries, seedOf(SLOT.canaries)) : undefined;
+  const targetTrain = canaries?.train ?? split.targetTrain;
+  const canaryQuery = canaries ? targetQueries.push({ features: canaries.canaries.features, rows: config.canaries! }) - 1 : -1;
   const populationQuery = wantsReferences ? targetQueries.push({ features: populationData.features, rows: rowsOf(populationData) }) - 1 : -1;
 
   const job = (kind: ModelKind, shapeOf: Dataset, train: LabeledData, seed: number, predict: readonly Query[]) => trainingJob(config, kind, shapeOf, train, seed, predict);
@@ -343,12 +351,12 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   const targets = config.defences.map((name) => {
     const defence = defenceNamed(name);
     if (!defence.plan) {
-      plainTarget ??= add(`target ${config.target}`, job(config.target, dataset, split.targetTrain, seedOf(SLOT.target), targetQueries));
+      plainTarget ??= add(`target ${config.target}`, job(config.target, dataset, targetTrain, seedOf(SLOT.target), targetQueries));
       return { defence, plan: undefined, first: plainTarget };
     }
     const plan: TargetPlan = defence.plan({
       settings,
-      train: split.targetTrain,
+      train: targetTrain,
       queries: targetQueries,
       training: { epochs: config.epochs, batchSize: config.batchSize },
       seeds: { target: seedOf(SLOT.target), defence: seedOf(SLOT.defence) },
@@ -494,11 +502,14 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       lap("attacks", t0);
     }
     options.onPerRecord?.({ defence: chosen.label(settings), target, attacks: scored });
+    const { confidence, delta } = config.statistics;
+    const oneRun = canaries ? await auditCanaries(plan, attacks, answers[canaryQuery]!, canaries, { seed: seedOf(SLOT.canaries, d), statistics: config.statistics }, delta, confidence) : undefined;
     runs.push({
       defence: chosen.label(settings),
       target: { kind, ...targetAccuracy(target.members, target.membersLabels!, target.nonMembers, target.nonMembersLabels!), weightsSha256 },
       attacks,
       ...(privacy ? { privacy } : {}),
+      ...(oneRun ? { oneRun } : {}),
     });
   }
   timings.total = (performance.now() - started) / 1000;

@@ -1,3 +1,4 @@
+import type { CanaryAudit } from "../audit-canaries.js";
 import type { ExposedRecord } from "../metrics/per-record.js";
 // The audit's result as plain data: what report.json holds (plus versions, timings, fingerprint).
 import type { AttackResult } from "../attacks/types.js";
@@ -45,6 +46,8 @@ export interface AuditRun {
   readonly attacks: readonly AttackResult[];
   /** The formal guarantee of the defence's training (DP-SGD: the RDP accountant's epsilon at delta). */
   readonly privacy?: PrivacySpent;
+  /** With canaries: the one-run audit's epsilon lower bound (Steinke, Nasr, Jagielski 2023). */
+  readonly oneRun?: CanaryAudit;
 }
 
 export interface AuditReport {

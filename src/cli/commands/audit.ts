@@ -109,12 +109,13 @@ export const auditCommand: CommandSpec = {
     queue: { type: "string", valueName: "URL", description: "train models on `mlleaks worker` processes through Redis: redis://[:password@]host:port (rediss:// for TLS); results already there are reused" },
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
+    canaries: { type: "integer", valueName: "M", description: "one-run audit (Steinke, Nasr, Jagielski 2023): M canaries (shadow-part records, labels flipped), each trained on with probability 1/2; its epsilon goes in the verdict" },
     "per-record": { type: "string", valueName: "FILE", description: "write every target record's score, membership, class, loss and rank per attack (CSV, or Parquet when FILE ends in .parquet); the report lists the most exposed records" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
     ...STATISTICS_OPTIONS,
   },
   async run(options) {
-    for (const name of ["epochs", "attack-epochs", "part-size", "shadow-part-size", "top-k", "shadows", "noise-queries", "workers"]) positiveInteger(options, name);
+    for (const name of ["epochs", "attack-epochs", "part-size", "shadow-part-size", "top-k", "shadows", "noise-queries", "workers", "canaries"]) positiveInteger(options, name);
     const dropout = options.dropout as number;
     if (!(dropout > 0 && dropout < 1)) throw new UsageError(`mlleaks audit: --dropout expects a rate between 0 and 1 (exclusive), got ${dropout}`);
     const t = options["top-percentile"] as number;
@@ -132,6 +133,7 @@ export const auditCommand: CommandSpec = {
       if (options[name] !== undefined && options.model === undefined) throw new UsageError(`mlleaks audit: --${name} goes with --model`);
     }
 
+    if (options.canaries !== undefined && options.model !== undefined) throw new UsageError("mlleaks audit: --canaries goes with --dataset (canaries must be trained into the target, and a given --model is already trained)");
     const stderr = { isTTY: Boolean(process.stderr.isTTY), write: (s: string) => void process.stderr.write(s) };
     const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
     const engine = options.engine as EngineChoice;
@@ -192,6 +194,7 @@ export const auditCommand: CommandSpec = {
       outputDecimals: options["output-decimals"] as number,
       noiseQueries: options["noise-queries"] as number,
       noise: options.noise as NoiseRule,
+      ...(options.canaries !== undefined ? { canaries: options.canaries as number } : {}),
       topPercentile: t,
       engine,
       statistics: statisticsFrom("audit", options),
