@@ -220,7 +220,8 @@ export function resolveAuditConfig(options: AuditOptions) {
     labelSmoothing: defences.includes("label-smoothing") ? labelSmoothing : undefined,
     noiseQueries,
     noiseKind: dataset.featureKind,
-    noise,
+    // Like a defence's parameters: in the config only when not the default, so older reports stay as they were.
+    noise: noise === "paper" ? undefined : noise,
     canaries: options.canaries || undefined,
     topPercentile,
     seed: options.seed,
@@ -315,7 +316,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   const noise = config.adversaries.includes(3)
     ? {
         features:
-          config.noise === "paper"
+          config.noise === undefined
             ? noiseRecords(dataset.featureKind, width, config.noiseQueries, noiseRng)
             : dataNoiseRecords(config.noise, populationData.features, rowsOf(populationData), width, config.noiseQueries, noiseRng),
         rows: config.noiseQueries,
@@ -521,13 +522,11 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     dataset: summarize(dataset, config.partSize),
     ...(config.adversaries.includes(2) ? { shadowDataset: summarize(shadowDataset!, config.shadowPartSize!) } : {}),
     runs,
-    notes: config.adversaries.includes(3)
-      ? [
-          config.noise === "paper"
-            ? `adversary 3's threshold: the top ${config.topPercentile}% of ${config.noiseQueries} noise queries drawn by the paper's rule for ${config.noiseKind} features (no data)`
-            : `adversary 3's threshold: the top ${config.topPercentile}% of ${config.noiseQueries} noise queries drawn ${config.noise === "marginal" ? "from each feature's values" : "uniformly in each feature's range"} in the shadow parts (data the attacker holds), not the paper's rule`,
-        ]
-      : [],
+    // Without a note, adversary 3's noise is the paper's rule (no data).
+    notes:
+      config.adversaries.includes(3) && config.noise
+        ? [`adversary 3's threshold: the top ${config.topPercentile}% of ${config.noiseQueries} noise queries drawn ${config.noise === "marginal" ? "from each feature's values" : "uniformly in each feature's range"} in the shadow parts (data the attacker holds), not the paper's data-free rule`]
+        : [],
     timings,
   };
 }

@@ -66,7 +66,7 @@ test("uniform noise stays in each feature's observed range; both rules are seede
 
 test("audit config: the paper's rule by default, a clear error for an unknown rule", async () => {
   const dna = await loadDataset("dna", { source: bundledDataSource() });
-  assert.is(resolveAuditConfig({ dataset: dna, seed: 0 }).noise, "paper");
+  assert.is(resolveAuditConfig({ dataset: dna, seed: 0 }).noise, undefined, "the paper's rule, left out of the config as a default");
   assert.is(resolveAuditConfig({ dataset: dna, seed: 0, noise: "marginal" }).noise, "marginal");
   // @ts-expect-error: an unknown rule, as a JavaScript caller could pass
   assert.throws(() => resolveAuditConfig({ dataset: dna, seed: 0, noise: "gaussian" }), /noise: expected one of paper, marginal, uniform, got 'gaussian'/);

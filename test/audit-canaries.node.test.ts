@@ -11,8 +11,12 @@ import { planCanaries } from "../src/audit-canaries.js";
 import { loadDataset, mlLeaksSplit, type Dataset } from "../src/datasets/index.js";
 import { initKernels } from "../src/kernels/index.js";
 import { oneRunEpsilon } from "../src/metrics/epsilon.js";
-import { fingerprintReport } from "../src/report/json.js";
 import { verdictOf } from "../src/report/verdict.js";
+import { buildReportDocument, canonicalJson, fingerprintReport } from "../src/report/json.js";
+import { validate } from "./json-schema.js";
+import { readFileSync } from "node:fs";
+
+const schema = JSON.parse(readFileSync(fileURLToPath(new URL("../../schema/report.schema.json", import.meta.url)), "utf8"));
 
 const test = suite("audit: one-run canaries");
 let dna: Dataset;
@@ -57,6 +61,8 @@ test("audit({ canaries: 200 }): the run's one-run epsilon, in the verdict, deter
   const verdict = verdictOf(report);
   assert.is(verdict.oneRun?.value, oneRun.epsilon);
   assert.is(report.config.canaries, 200);
+  const document = await buildReportDocument(report, { version: "0.1.0", versions: { node: "20" }, timings: { total: 1 } });
+  assert.equal(validate(schema, JSON.parse(canonicalJson(document))), [], "report.json with oneRun validates");
   assert.is(await fingerprintReport(await audit(options)), await fingerprintReport(report), "the same seed gives the same report");
 });
 

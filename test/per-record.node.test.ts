@@ -11,7 +11,10 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { initKernels } from "../src/kernels/index.js";
 import { descendingRanks, mostExposed, perRecordCsv, perRecordParquet, perRecordTable, type PerRecordRun } from "../src/metrics/per-record.js";
+import { validate } from "./json-schema.js";
 import { fixturePath } from "./targets-fixtures.js";
+
+const schema = JSON.parse(readFileSync(fileURLToPath(new URL("../../schema/report.schema.json", import.meta.url)), "utf8"));
 
 const test = suite("per-record risk");
 const dir = mkdtempSync(join(tmpdir(), "mlleaks-per-record-"));
@@ -76,6 +79,7 @@ test("mlleaks audit --per-record FILE.csv (the ML-Leaks audit, --noise marginal)
   const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
   assert.is(report.mostExposed.length, 10);
   assert.equal(report.mostExposed.map((r: { rank: number }) => r.rank), [...report.mostExposed.map((r: { rank: number }) => r.rank)].sort((a: number, b: number) => a - b));
+  assert.equal(validate(schema, report), [], "report.json with mostExposed validates");
   assert.is(report.config.noise, "marginal");
   assert.ok(report.notes.some((n: string) => /drawn from each feature's values in the shadow parts/.test(n)), report.notes.join("\n"));
   assert.match(result.stdout, /most exposed records/);

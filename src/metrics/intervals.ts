@@ -151,28 +151,23 @@ export interface BootstrapOptions {
 
 /**
  * The stratified percentile bootstrap's loop: each resample draws members and non-members
- * separately (so every resample keeps both counts) with a Pcg32 seeded by `seed`; `statistic` gets
- * the resample as indices into the original records (members' draws first).
+ * separately (so every resample keeps both counts) with a Pcg32 seeded by `seed`: member draw i is
+ * members[floor(u[i] * P)], non-member draw j is nonMembers[floor(u[P + j] * N)], where members and
+ * nonMembers list the records' positions. `statistic` gets the uniforms and those two lists.
  */
-function stratifiedBootstrap(isMember: Uint8Array, options: BootstrapOptions, statistic: (drawn: Int32Array, members: number) => number): Interval {
+function stratifiedBootstrap(isMember: Uint8Array, options: BootstrapOptions, statistic: (u: Float64Array, members: Int32Array, nonMembers: Int32Array) => number): Interval {
   const confidence = options.confidence ?? 0.95;
   checkConfidence(confidence);
   const resamples = options.resamples ?? 1000;
   if (!(Number.isInteger(resamples) && resamples >= 2)) throw new RangeError(`bootstrap resamples must be an integer of at least 2, got ${resamples}`);
-  const memberIndex: number[] = [];
-  const nonMemberIndex: number[] = [];
-  for (let i = 0; i < isMember.length; i++) (isMember[i] === 1 ? memberIndex : nonMemberIndex).push(i);
-  const P = memberIndex.length;
-  const n = isMember.length;
-  const drawn = new Int32Array(n);
+  const members: number[] = [];
+  const nonMembers: number[] = [];
+  for (let i = 0; i < isMember.length; i++) (isMember[i] === 1 ? members : nonMembers).push(i);
+  const memberIndex = Int32Array.from(members);
+  const nonMemberIndex = Int32Array.from(nonMembers);
   const rng = new Pcg32(options.seed, 0x600757);
   const values = new Float64Array(resamples);
-  for (let b = 0; b < resamples; b++) {
-    const u = rng.fillFloat64(n);
-    for (let i = 0; i < P; i++) drawn[i] = memberIndex[Math.floor(u[i]! * P)]!;
-    for (let j = 0; j < n - P; j++) drawn[P + j] = nonMemberIndex[Math.floor(u[P + j]! * (n - P))]!;
-    values[b] = statistic(drawn, P);
-  }
+  for (let b = 0; b < resamples; b++) values[b] = statistic(rng.fillFloat64(isMember.length), memberIndex, nonMemberIndex);
   values.sort();
   const tail = (1 - confidence) / 2;
   return [sortedQuantile(values, tail), sortedQuantile(values, 1 - tail)];
@@ -187,10 +182,12 @@ export function bootstrapInterval(
 ): Interval {
   const resampled = new Float64Array(scores.length);
   const flags = new Uint8Array(scores.length);
-  let filledFor = -1;
-  return stratifiedBootstrap(isMember, options, (drawn, members) => {
-    if (filledFor !== members) flags.fill(1, 0, (filledFor = members));
-    for (let i = 0; i < drawn.length; i++) resampled[i] = scores[drawn[i]!]!;
+  return stratifiedBootstrap(isMember, options, (u, members, nonMembers) => {
+    const P = members.length;
+    const N = nonMembers.length;
+    flags.fill(1, 0, P);
+    for (let i = 0; i < P; i++) resampled[i] = scores[members[Math.floor(u[i]! * P)]!]!;
+    for (let j = 0; j < N; j++) resampled[P + j] = scores[nonMembers[Math.floor(u[P + j]! * N)]!]!;
     return statistic(resampled, flags);
   });
 }
@@ -220,12 +217,18 @@ export function advantageInterval(scores: Float64Array, isMember: Uint8Array, op
   const { group, groups } = scoreGroups(scores);
   const tpHere = new Int32Array(groups);
   const fpHere = new Int32Array(groups);
-  return stratifiedBootstrap(isMember, options, (drawn, P) => {
-    const N = drawn.length - P;
+  let memberGroup: Int32Array | undefined;
+  let nonMemberGroup: Int32Array | undefined;
+  return stratifiedBootstrap(isMember, options, (u, members, nonMembers) => {
+    // Each side's score groups, looked up once rather than through the record's position per draw.
+    memberGroup ??= Int32Array.from(members, (i) => group[i]!);
+    nonMemberGroup ??= Int32Array.from(nonMembers, (i) => group[i]!);
+    const P = members.length;
+    const N = nonMembers.length;
     tpHere.fill(0);
     fpHere.fill(0);
-    for (let i = 0; i < P; i++) tpHere[group[drawn[i]!]!]!++;
-    for (let j = P; j < drawn.length; j++) fpHere[group[drawn[j]!]!]!++;
+    for (let i = 0; i < P; i++) tpHere[memberGroup[Math.floor(u[i]! * P)]!]!++;
+    for (let j = 0; j < N; j++) fpHere[nonMemberGroup[Math.floor(u[P + j]! * N)]!]!++;
     let tp = 0;
     let fp = 0;
     let best = 0;
