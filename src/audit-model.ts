@@ -7,7 +7,8 @@ import { DEFAULT_TOP_PERCENTILE } from "./attacks/metric.js";
 import { noiseRecords, type NoiseFeatureKind } from "./attacks/noise.js";
 import { planAttacks, type AttackResources } from "./attacks/registry.js";
 import { runAttack } from "./attacks/run.js";
-import type { AttackInputData, AttackResult, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
+import type { AttackInputData, AttackResult, AttackScores, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
+import type { PerRecordRun } from "./metrics/per-record.js";
 import {
   attackModelTrainer,
   AUDIT_DEFAULTS,
@@ -37,6 +38,8 @@ import type { LabeledData, PosteriorModel, Posteriors } from "./types.js";
 import { concatArrays } from "./util/concat.js";
 
 export interface ModelAuditOptions {
+  /** Called with every attack's per-record scores (for perRecordTable / --per-record). */
+  readonly onPerRecord?: (run: PerRecordRun) => void;
   /** The model to audit: a TargetModel (src/targets/) or any PosteriorModel. */
   readonly target: PosteriorModel | TargetModel;
   /** Records the target trained on, and records it never saw, with their true labels. */
@@ -344,11 +347,16 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
   notes.push(...skipped);
   const t2 = performance.now();
   const attacks: AttackResult[] = [];
+  const scored: PerRecordRun["attacks"][number][] = [];
   for (const [i, { strategy, context }] of plan.entries()) {
     signal?.throwIfAborted();
     progress(`attack ${strategy.name}`);
-    attacks.push(await runAttack(strategy, targetInput, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }));
+    let scores: AttackScores | undefined;
+    const result = await runAttack(strategy, targetInput, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }, options.onPerRecord && ((s) => (scores = s)));
+    attacks.push(result);
+    if (scores) scored.push({ name: result.name, auc: result.metrics.auc, scores });
   }
+  options.onPerRecord?.({ defence: "none", target: targetInput, attacks: scored });
   timings.attacks = (performance.now() - t2) / 1000;
   timings.total = (performance.now() - started) / 1000;
 

@@ -6,12 +6,14 @@
 // another in this thread (the default) or across workers (the Node CLI passes a worker pool); the
 // results are bit-identical either way.
 import { DEFAULT_TOP_PERCENTILE } from "./attacks/metric.js";
-import { DEFAULT_NOISE_QUERIES, noiseRecords } from "./attacks/noise.js";
+import { dataNoiseRecords, DEFAULT_NOISE_QUERIES, NOISE_RULES, noiseRecords, type NoiseRule } from "./attacks/noise.js";
 import { planAttacks, type AttackSettings } from "./attacks/registry.js";
+import { auditCanaries, planCanaries } from "./audit-canaries.js";
 import { runAttack } from "./attacks/run.js";
 import { resolveStatistics } from "./metrics/evaluate.js";
 import { DEFAULT_TOP_K } from "./attacks/shadow.js";
-import type { AttackInputData, AttackModel, AttackModelTrainer, AttackResult, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
+import type { AttackInputData, AttackModel, AttackModelTrainer, AttackResult, AttackScores, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
+import type { PerRecordRun } from "./metrics/per-record.js";
 import { mlLeaksSplit, subsetDataset, type Dataset } from "./datasets/index.js";
 import { initKernels, Pcg32 } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
@@ -105,6 +107,12 @@ export interface AuditOptions {
   /** The label-smoothing defence's epsilon (default 0.1). */
   readonly labelSmoothing?: number;
   readonly noiseQueries?: number;
+  /** Adversary 3's noise: "paper" (default, no data), "marginal" or "uniform" (from the shadow parts' per-feature values). */
+  readonly noise?: NoiseRule;
+  /** The one-run audit (Steinke, Nasr, Jagielski 2023): M canaries, each in the target's training set with probability 1/2. */
+  readonly canaries?: number;
+  /** Called once per defence with every attack's per-record scores (for perRecordTable / --per-record). */
+  readonly onPerRecord?: (run: PerRecordRun) => void;
   readonly topPercentile?: number;
   readonly engine?: EngineChoice;
   /** Where models train; default one after another in this thread. */
@@ -167,6 +175,8 @@ export function resolveAuditConfig(options: AuditOptions) {
   check(Number.isInteger(attackEpochs) && attackEpochs >= 1, `attackEpochs: expected a positive integer, got ${attackEpochs}`);
   check(Number.isInteger(shadows) && shadows >= 1, `shadows: expected a positive integer, got ${shadows}`);
   check(dropout > 0 && dropout < 1, `dropout: expected a rate between 0 and 1 (exclusive), got ${dropout}`);
+  const noise = options.noise ?? "paper";
+  check(NOISE_RULES.includes(noise), `noise: expected one of ${NOISE_RULES.join(", ")}, got '${String(noise)}'`);
   check(Number.isInteger(noiseQueries) && noiseQueries >= 1, `noiseQueries: expected a positive integer, got ${noiseQueries}`);
   check(topPercentile > 0 && topPercentile < 100, `topPercentile: expected a number between 0 and 100 (exclusive), got ${topPercentile}`);
   const transfer = adversaries.includes(2);
@@ -210,6 +220,9 @@ export function resolveAuditConfig(options: AuditOptions) {
     labelSmoothing: defences.includes("label-smoothing") ? labelSmoothing : undefined,
     noiseQueries,
     noiseKind: dataset.featureKind,
+    // Like a defence's parameters: in the config only when not the default, so older reports stay as they were.
+    noise: noise === "paper" ? undefined : noise,
+    canaries: options.canaries || undefined,
     topPercentile,
     seed: options.seed,
     engine,
@@ -224,7 +237,7 @@ export type AuditConfig = ReturnType<typeof resolveAuditConfig>;
 
 /** Seeds of the audit's sub-tasks come from one PCG32 stream of the audit seed (never the split's). */
 export const AUDIT_STREAM = 0xa0d17;
-export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, defence: 5, shokri: 6, combined: 7, reference: 8 } as const;
+export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, defence: 5, shokri: 6, combined: 7, reference: 8, canaries: 9 } as const;
 
 export function seedsFor(seed: number): (slot: number, index?: number) => number {
   const words = new Pcg32(seed, AUDIT_STREAM).fillUint32(16);
@@ -295,16 +308,27 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
 
   const split = mlLeaksSplit(dataset, { seed: config.seed, partSize: config.partSize });
   const width = dataset.recordShape.reduce((a, b) => a * b, 1);
-  const noise = config.adversaries.includes(3)
-    ? { features: noiseRecords(dataset.featureKind, width, config.noiseQueries, new Pcg32(seedOf(SLOT.noise), 1)), rows: config.noiseQueries }
-    : undefined;
   const wantsReferences = config.attacks.includes("lira") || config.attacks.includes("rmia");
-  // RMIA's population: the shadow parts, records the target never saw.
+  // RMIA's population (and the data-drawn noise's source): the shadow parts, records the target never saw.
   const population = concatArrays([split.indices.shadowTrain, split.indices.shadowOut], (n) => new Int32Array(n));
   const populationData = subsetDataset(dataset, population, "population");
+  const noiseRng = new Pcg32(seedOf(SLOT.noise), 1);
+  const noise = config.adversaries.includes(3)
+    ? {
+        features:
+          config.noise === undefined
+            ? noiseRecords(dataset.featureKind, width, config.noiseQueries, noiseRng)
+            : dataNoiseRecords(config.noise, populationData.features, rowsOf(populationData), width, config.noiseQueries, noiseRng),
+        rows: config.noiseQueries,
+      }
+    : undefined;
   // What the target is asked: its members, its non-members, then noise and population when needed.
   const targetQueries = [split.targetTrain, split.targetOut].map((d) => ({ features: d.features, rows: rowsOf(d) }));
   const noiseQuery = noise ? targetQueries.push(noise) - 1 : -1;
+  // The one-run audit's canaries join the target's training set (not its members: the attacks' figures stay about its own part).
+  const canaries = config.canaries ? planCanaries(dataset, split.targetTrain, population, config.canaries, seedOf(SLOT.canaries)) : undefined;
+  const targetTrain = canaries?.train ?? split.targetTrain;
+  const canaryQuery = canaries ? targetQueries.push({ features: canaries.canaries.features, rows: config.canaries! }) - 1 : -1;
   const populationQuery = wantsReferences ? targetQueries.push({ features: populationData.features, rows: rowsOf(populationData) }) - 1 : -1;
 
   const job = (kind: ModelKind, shapeOf: Dataset, train: LabeledData, seed: number, predict: readonly Query[]) => trainingJob(config, kind, shapeOf, train, seed, predict);
@@ -328,12 +352,12 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   const targets = config.defences.map((name) => {
     const defence = defenceNamed(name);
     if (!defence.plan) {
-      plainTarget ??= add(`target ${config.target}`, job(config.target, dataset, split.targetTrain, seedOf(SLOT.target), targetQueries));
+      plainTarget ??= add(`target ${config.target}`, job(config.target, dataset, targetTrain, seedOf(SLOT.target), targetQueries));
       return { defence, plan: undefined, first: plainTarget };
     }
     const plan: TargetPlan = defence.plan({
       settings,
-      train: split.targetTrain,
+      train: targetTrain,
       queries: targetQueries,
       training: { epochs: config.epochs, batchSize: config.batchSize },
       seeds: { target: seedOf(SLOT.target), defence: seedOf(SLOT.defence) },
@@ -467,18 +491,26 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       trainAttackModel,
     });
     const attacks: AttackResult[] = [];
+    const scored: PerRecordRun["attacks"][number][] = [];
     for (const [i, { strategy, context }] of plan.entries()) {
       signal?.throwIfAborted();
       progress(`attack ${strategy.name} (${defence})`);
       const t0 = performance.now();
-      attacks.push(await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }));
+      let scores: AttackScores | undefined;
+      const result = await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }, options.onPerRecord && ((s) => (scores = s)));
+      attacks.push(result);
+      if (scores) scored.push({ name: result.name, auc: result.metrics.auc, scores });
       lap("attacks", t0);
     }
+    options.onPerRecord?.({ defence: chosen.label(settings), target, attacks: scored });
+    const { confidence, delta } = config.statistics;
+    const oneRun = canaries ? await auditCanaries(plan, attacks, answers[canaryQuery]!, canaries, { seed: seedOf(SLOT.canaries, d), statistics: config.statistics }, delta, confidence) : undefined;
     runs.push({
       defence: chosen.label(settings),
       target: { kind, ...targetAccuracy(target.members, target.membersLabels!, target.nonMembers, target.nonMembersLabels!), weightsSha256 },
       attacks,
       ...(privacy ? { privacy } : {}),
+      ...(oneRun ? { oneRun } : {}),
     });
   }
   timings.total = (performance.now() - started) / 1000;
@@ -490,7 +522,11 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     dataset: summarize(dataset, config.partSize),
     ...(config.adversaries.includes(2) ? { shadowDataset: summarize(shadowDataset!, config.shadowPartSize!) } : {}),
     runs,
-    notes: [],
+    // Without a note, adversary 3's noise is the paper's rule (no data).
+    notes:
+      config.adversaries.includes(3) && config.noise
+        ? [`adversary 3's threshold: the top ${config.topPercentile}% of ${config.noiseQueries} noise queries drawn ${config.noise === "marginal" ? "from each feature's values" : "uniformly in each feature's range"} in the shadow parts (data the attacker holds), not the paper's data-free rule`]
+        : [],
     timings,
   };
 }

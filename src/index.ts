@@ -14,7 +14,7 @@ export type { AuditOptions, AuditProgress, AuditConfig, Adversary, Defence, Extr
 export { auditPosteriors, auditLosses, normalizePosteriorsInput, posteriorAttack, validateAttackInput, POSTERIOR_ATTACKS, type PosteriorsAuditOptions, type LossesAuditOptions, type PosteriorAttackName } from "./audit-posteriors.js";
 export * from "./attacks/index.js";
 export { liraAttack, rmiaAttack, normalQuantile, scaledLogit } from "./attacks/lira.js";
-export { noiseRecords, DEFAULT_NOISE_QUERIES } from "./attacks/noise.js";
+export { noiseRecords, dataNoiseRecords, DEFAULT_NOISE_QUERIES, NOISE_RULES, type NoiseRule } from "./attacks/noise.js";
 export { evaluateAttack, downsampleRoc, membershipVectors } from "./metrics/evaluate.js";
 export { accuracy, targetAccuracy } from "./metrics/accuracy.js";
 export { buildReportDocument, canonicalJson, fingerprintReport, serializeReport } from "./report/json.js";
@@ -48,3 +48,4 @@ export {
   EndpointBudgetError,
 } from "./targets/endpoint.js";
 export type { EndpointOptions, EndpointModel, EndpointCache, EndpointProgress, EndpointProtocol, EndpointAddress } from "./targets/endpoint.js";
+export { perRecordTable, perRecordCsv, perRecordParquet, mostExposed, descendingRanks, type PerRecordRun, type PerRecordTable, type ExposedRecord } from "./metrics/per-record.js";

@@ -3,9 +3,9 @@
 // cross-check of DeLong on a large sample.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { auc, aucWithVariance, initKernels, Pcg32, rocAnalysis } from "../src/kernels/index.js";
+import { attackerAdvantage, auc, aucWithVariance, initKernels, Pcg32, rocAnalysis } from "../src/kernels/index.js";
 import { referenceAucVariance } from "../src/kernels/reference/roc.js";
-import { bootstrapInterval, clopperPearson, delongInterval, logGamma, normalQuantile, regularizedBeta } from "../src/metrics/intervals.js";
+import { advantageInterval, bootstrapInterval, clopperPearson, delongInterval, logGamma, normalQuantile, regularizedBeta } from "../src/metrics/intervals.js";
 
 const test = suite("statistics: intervals");
 test.before(async () => {
@@ -77,6 +77,23 @@ test("the seeded bootstrap of the AUC contains DeLong's centre and is about as w
   assert.ok(ratio > 0.8 && ratio < 1.25, `bootstrap width / DeLong width = ${ratio}`);
   const again = bootstrapInterval(scores, members, auc, { seed: 3, resamples: 400, confidence: 0.95 });
   assert.equal(again, [bLo, bHi], "the same seed gives the same interval");
+});
+
+test("the ranked advantage bootstrap equals the sort-per-resample one to the last bit (ties, -0/+0, unbalanced)", () => {
+  const rng = new Pcg32(21);
+  for (const [P, N, levels] of [[300, 40, 7], [25, 900, 0], [2, 2, 2]] as const) {
+    const members = Uint8Array.from({ length: P + N }, (_, i) => (i < P ? 1 : 0));
+    const noise = rng.fillNormal(P + N);
+    // levels > 0: scores rounded onto a few values, so most records tie; one -0 and one +0.
+    const scores = Float64Array.from(noise, (x, i) => {
+      const s = x + 0.5 * members[i]!;
+      return levels > 0 ? Math.round(s * levels) / levels : s;
+    });
+    scores[0] = -0;
+    scores[P + N - 1] = 0;
+    const options = { seed: 5, resamples: 200, confidence: 0.9 };
+    assert.equal(advantageInterval(scores, members, options), bootstrapInterval(scores, members, attackerAdvantage, options), `${P} members, ${N} non-members`);
+  }
 });
 
 test("Clopper-Pearson against published values (scipy.stats.binomtest(...).proportion_ci())", () => {

@@ -213,6 +213,11 @@ export function renderReportHtml(doc: ReportDocument): string {
     .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(typeof v === "string" ? v : JSON.stringify(v))}</td></tr>`)
     .join("");
   const versions = Object.entries(doc.versions).map(([k, v]) => `${escapeHtml(k)} ${escapeHtml(v)}`).join(", ");
+  const exposed = doc.mostExposed?.length
+    ? `<section><h2>Most exposed records</h2><p>The records ${escapeHtml(doc.mostExposed[0]!.attack)} (the strongest attack by AUC, defence ${escapeHtml(doc.mostExposed[0]!.defence)}) ranks most member-like; the per-record file has every record under every attack.</p><table><thead><tr><th>rank</th><th>record</th><th>member</th><th>class</th><th>loss</th><th>score</th></tr></thead><tbody>${doc.mostExposed
+        .map((r) => `<tr><td>${r.rank}</td><td>${r.member ? "member" : "non-member"} ${r.record}</td><td>${r.member ? "yes" : "no"}</td><td>${r.class ?? "?"}</td><td>${r.loss ?? "?"}</td><td>${r.score.toPrecision(4)}</td></tr>`)
+        .join("")}</tbody></table></section>`
+    : "";
   const notes = doc.notes.length > 0 ? `<section><h2>Notes</h2><ul>${doc.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul></section>` : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -242,6 +247,7 @@ ${verdictSection(doc)}
 <p>Precision, recall and accuracy are for the member class at each attack's own threshold; AUC, TPR at low FPR and advantage (max TPR − FPR) are threshold-free. Figures read <code>0.772 [0.751, 0.793]</code>: the estimate and its confidence interval.</p>
 ${runs}
 ${tradeOff(doc.runs)}
+${exposed}
 ${notes}
 <section><h2>Configuration</h2><table class="config">${config}</table><p>${versions}</p></section>
 </body></html>

@@ -1,3 +1,5 @@
+import type { CanaryAudit } from "../audit-canaries.js";
+import type { ExposedRecord } from "../metrics/per-record.js";
 // The audit's result as plain data: what report.json holds (plus versions, timings, fingerprint).
 import type { AttackResult } from "../attacks/types.js";
 import type { PrivacySpent } from "../defences/types.js";
@@ -44,6 +46,8 @@ export interface AuditRun {
   readonly attacks: readonly AttackResult[];
   /** The formal guarantee of the defence's training (DP-SGD: the RDP accountant's epsilon at delta). */
   readonly privacy?: PrivacySpent;
+  /** With canaries: the one-run audit's epsilon lower bound (Steinke, Nasr, Jagielski 2023). */
+  readonly oneRun?: CanaryAudit;
 }
 
 export interface AuditReport {
@@ -57,6 +61,8 @@ export interface AuditReport {
   readonly runs: readonly AuditRun[];
   /** Attacks skipped and why (missing labels, k larger than a class count, ...). */
   readonly notes: readonly string[];
+  /** With --per-record: the records the strongest attack ranks highest (most exposed first). */
+  readonly mostExposed?: readonly ExposedRecord[];
   /** Seconds per stage; never part of the fingerprint. */
   readonly timings?: Readonly<Record<string, number>>;
 }

@@ -18,6 +18,8 @@ export interface Verdict {
   readonly worstAtLowFpr?: { readonly attack: string; readonly title: string; readonly fpr: number; readonly tpr: number; readonly interval?: Interval | null };
   readonly epsilon?: { readonly attack: string; readonly title: string; readonly value: number; readonly delta: number };
   readonly gap?: number;
+  /** With canaries: the one-run audit's epsilon (Steinke, Nasr, Jagielski 2023) on the first run. */
+  readonly oneRun?: { readonly attack: string; readonly value: number; readonly delta: number; readonly canaries: number; readonly guesses: number; readonly correct: number; readonly source: string };
   /** The slice (class, correct/incorrect, loss quartile) where an attack does best, with 10+ members and non-members. */
   readonly worstSlice?: { readonly attack: string; readonly title: string; readonly by: string; readonly slice: string; readonly auc: number; readonly interval?: Interval | null; readonly members: number; readonly nonMembers: number };
   readonly members: number;
@@ -72,6 +74,9 @@ export function verdictOf(report: AuditReport): Verdict {
     worstAtLowFpr: { attack: byLowFpr.name, title: byLowFpr.title, fpr, tpr: byLowFpr.metrics.tprAtFpr[fprKey], ...(byLowFpr.metrics.statistics ? { interval: tprInterval ?? null } : {}) },
     ...(epsilon ? { epsilon: { attack: byEpsilon.name, title: byEpsilon.title, value: epsilon.value, delta: epsilon.delta } } : {}),
     ...(run.target.gap !== undefined ? { gap: run.target.gap } : {}),
+    ...(run.oneRun
+      ? { oneRun: { attack: run.oneRun.attack, value: run.oneRun.epsilon, delta: run.oneRun.delta, canaries: run.oneRun.canaries, guesses: run.oneRun.guesses, correct: run.oneRun.correct, source: run.oneRun.source } }
+      : {}),
     ...worstSliceOf(attacks),
     members,
     nonMembers,
@@ -107,6 +112,10 @@ export function formatVerdict(v: Verdict): string[] {
     lines.push(`  worst attack at ${100 * v.worstAtLowFpr.fpr}% FPR: ${v.worstAtLowFpr.title}, TPR ${withInterval(v.worstAtLowFpr.tpr, v.worstAtLowFpr.interval)}` + (v.worstAtLowFpr.fpr > 0.001 ? ` (0.1% FPR is not resolvable with ${v.nonMembers} non-members)` : ""));
   }
   if (v.epsilon) lines.push(`  empirical epsilon: >= ${v.epsilon.value.toFixed(2)} at delta ${v.epsilon.delta} (${v.epsilon.title}, ${Math.round(100 * (v.confidence ?? 0.95))}% confidence)`);
+  if (v.oneRun) {
+    const o = v.oneRun;
+    lines.push(`  one-run audit: epsilon >= ${o.value.toFixed(2)} at delta ${o.delta} (${o.canaries} canaries, ${o.correct} of ${o.guesses} abstaining guesses right, ${o.attack}, ${Math.round(100 * (v.confidence ?? 0.95))}% confidence)`);
+  }
   if (v.gap !== undefined) lines.push(`  train-test accuracy gap: ${(100 * v.gap).toFixed(1)} points`);
   if (v.worstSlice) {
     const w = v.worstSlice;

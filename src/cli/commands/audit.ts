@@ -8,6 +8,7 @@ import { createQueueRunner, type QueueRunner } from "../../adapters/node/queue.j
 import { checkRedisUrl, redactRedisUrl } from "../../adapters/node/redis.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
+import type { NoiseRule } from "../../attacks/noise.js";
 import type { Dataset } from "../../datasets/index.js";
 import { DP_SGD_DEFAULTS } from "../../defences/dp-sgd.js";
 import { DEFENCE_REGISTRY } from "../../defences/registry.js";
@@ -21,6 +22,8 @@ import { createProgress } from "../progress.js";
 import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
 import { looksLikeRecordFile, readUserDataset, runModelAudit } from "./audit-model.js";
 import { writeReports } from "../reports.js";
+import { writePerRecord } from "../per-record.js";
+import type { PerRecordRun } from "../../metrics/per-record.js";
 
 const TARGET_KINDS = MODEL_KINDS.filter((k: ModelKind) => k !== "attack-mlp");
 
@@ -99,17 +102,20 @@ export const auditCommand: CommandSpec = {
     "output-top-k": { type: "integer", valueName: "K", default: AUDIT_DEFAULTS.outputTopK, description: "posteriors the output-top-k defence releases" },
     "output-decimals": { type: "integer", valueName: "D", default: AUDIT_DEFAULTS.outputDecimals, description: "decimals the output-rounding defence keeps" },
     "noise-queries": { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.noiseQueries, description: "adversary 3's random noise queries" },
+    noise: { type: "string", valueName: "RULE", choices: ["paper", "marginal", "uniform"], default: "paper", description: "adversary 3's noise: the paper's rule, or drawn from the shadow parts' per-feature values (marginal) or ranges (uniform)" },
     "top-percentile": { type: "number", valueName: "T", default: AUDIT_DEFAULTS.topPercentile, description: "adversary 3's threshold: top-T percentile of the noise queries' scores" },
     engine: { type: "string", valueName: "NAME", choices: ["auto", "tfjs", "fused"], default: "auto", description: "training engine: auto = fused AssemblyScript trainer for dense models, tfjs for the CNN" },
     workers: { type: "integer", valueName: "N", description: "train models in N worker threads (default: one per core; 1 trains in this thread)" },
     queue: { type: "string", valueName: "URL", description: "train models on `mlleaks worker` processes through Redis: redis://[:password@]host:port (rediss:// for TLS); results already there are reused" },
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
+    canaries: { type: "integer", valueName: "M", description: "one-run audit (Steinke, Nasr, Jagielski 2023): M canaries (shadow-part records, labels flipped), each trained on with probability 1/2; its epsilon goes in the verdict" },
+    "per-record": { type: "string", valueName: "FILE", description: "write every target record's score, membership, class, loss and rank per attack (CSV, or Parquet when FILE ends in .parquet); the report lists the most exposed records" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
     ...STATISTICS_OPTIONS,
   },
   async run(options) {
-    for (const name of ["epochs", "attack-epochs", "part-size", "shadow-part-size", "top-k", "shadows", "noise-queries", "workers"]) positiveInteger(options, name);
+    for (const name of ["epochs", "attack-epochs", "part-size", "shadow-part-size", "top-k", "shadows", "noise-queries", "workers", "canaries"]) positiveInteger(options, name);
     const dropout = options.dropout as number;
     if (!(dropout > 0 && dropout < 1)) throw new UsageError(`mlleaks audit: --dropout expects a rate between 0 and 1 (exclusive), got ${dropout}`);
     const t = options["top-percentile"] as number;
@@ -127,6 +133,7 @@ export const auditCommand: CommandSpec = {
       if (options[name] !== undefined && options.model === undefined) throw new UsageError(`mlleaks audit: --${name} goes with --model`);
     }
 
+    if (options.canaries !== undefined && options.model !== undefined) throw new UsageError("mlleaks audit: --canaries goes with --dataset (canaries must be trained into the target, and a given --model is already trained)");
     const stderr = { isTTY: Boolean(process.stderr.isTTY), write: (s: string) => void process.stderr.write(s) };
     const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
     const engine = options.engine as EngineChoice;
@@ -137,14 +144,18 @@ export const auditCommand: CommandSpec = {
       : workers === 1
         ? (jobs, hooks) => trainSequentially(jobs, hooks)
         : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
+    const perRecordRuns: PerRecordRun[] = [];
+    const perRecordFile = options["per-record"] as string | undefined;
+    const onPerRecord = perRecordFile === undefined ? undefined : (run: PerRecordRun) => void perRecordRuns.push(run);
+    const withPerRecord = (report: AuditReport) => (perRecordFile === undefined ? report : writePerRecord(report, perRecordRuns, perRecordFile));
     if (options.model !== undefined) {
       // The user's model: every attack by default; the ones the inputs cannot support are noted.
       const { report, usesTfjs } = await runModelAudit(
         options,
-        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options) },
+        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options), ...(onPerRecord ? { onPerRecord } : {}) },
         stderr,
       ).finally(() => queue?.close());
-      return printReports(report, options, usesTfjs || engine === "tfjs");
+      return printReports(await withPerRecord(report), options, usesTfjs || engine === "tfjs");
     }
     const dataset = await loadTarget(options.dataset as string, options, stderr);
     const usesTfjs = engine === "tfjs" || [dataset, shadowDataset].some((d) => d?.kind === "image" && d.recordShape[0]! >= 16) || options.target === "cnn";
@@ -182,15 +193,18 @@ export const auditCommand: CommandSpec = {
       outputTopK: options["output-top-k"] as number,
       outputDecimals: options["output-decimals"] as number,
       noiseQueries: options["noise-queries"] as number,
+      noise: options.noise as NoiseRule,
+      ...(options.canaries !== undefined ? { canaries: options.canaries as number } : {}),
       topPercentile: t,
       engine,
       statistics: statisticsFrom("audit", options),
       runJobs,
+      ...(onPerRecord ? { onPerRecord } : {}),
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
     }).finally(() => queue?.close());
     if (queue) stderr.write(`mlleaks audit: queue: ${queue.stats.enqueued} models trained by workers, ${queue.stats.reused} reused from earlier runs\n`);
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);
-    return printReports(report, options, usesTfjs);
+    return printReports(await withPerRecord(report), options, usesTfjs);
   },
 };
 
@@ -209,6 +223,14 @@ async function printReports(report: AuditReport, options: OptionValues, usesTfjs
       process.stdout.write(await readFile(paths.json, "utf8"));
     } else {
       process.stdout.write(formatResultsTable(report) + "\n\n");
+      if (report.mostExposed?.length) {
+        const [first] = report.mostExposed;
+        process.stdout.write(`most exposed records (${first!.attack}, ${first!.defence}; per-record scores: ${options["per-record"]}):\n`);
+        for (const r of report.mostExposed) {
+          process.stdout.write(`  rank ${r.rank}: ${r.member ? "member" : "non-member"} ${r.record}, class ${r.class ?? "?"}, loss ${r.loss ?? "?"}, score ${r.score.toPrecision(4)}\n`);
+        }
+        process.stdout.write("\n");
+      }
       process.stdout.write(`fingerprint ${paths.fingerprint}\nreports: ${paths.json}\n         ${paths.html}\n`);
     }
     return 0;
