@@ -44,7 +44,8 @@ queue("1 worker process: the in-process fingerprint, every model trained by the 
   assert.is(run.stats.enqueued, MODELS);
   assert.is(run.stats.reused, 0);
   assert.ok(run.epochEvents > 0, "epoch progress arrives through the queue's events");
-  assert.is(await loggedCount(first.trained, MODELS), MODELS);
+  // At least once: a job whose lock lapsed on a starved machine may train twice, to the same bits.
+  assert.ok((await loggedCount(first.trained, MODELS)) >= MODELS);
 });
 
 queue("3 worker processes: the same fingerprint; a second audit with the same models trains nothing", async () => {
@@ -57,12 +58,13 @@ queue("3 worker processes: the same fingerprint; a second audit with the same mo
     assert.is(firstRun.fingerprint, inProcess);
     assert.is(firstRun.stats.enqueued, MODELS);
     const trained = () => workers.reduce((n, w) => n + w.trained(), 0) - before;
-    assert.is(await loggedCount(trained, MODELS), MODELS);
+    const afterFirst = await loggedCount(trained, MODELS);
+    assert.ok(afterFirst >= MODELS);
     const second = await auditThroughQueue();
     assert.is(second.fingerprint, inProcess);
     assert.is(second.stats.enqueued, 0);
     assert.is(second.stats.reused, MODELS);
-    assert.is(trained(), MODELS, "no worker trained anything for the second audit");
+    assert.is(trained(), afterFirst, "no worker trained anything for the second audit");
   } finally {
     await Promise.all(added.map((w) => w.stop()));
   }
