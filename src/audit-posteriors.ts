@@ -1,8 +1,9 @@
 // The posteriors-only audit: for a model trained anywhere. The caller passes the target's
 // posteriors on known members and known non-members (and their labels for the label-aware
 // attacks); no model, no file system, no runtime API.
-import { correctnessAttack, DEFAULT_TOP_PERCENTILE, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./attacks/metric.js";
+import { DEFAULT_TOP_PERCENTILE, lossAttack } from "./attacks/metric.js";
 import { checkPosteriors } from "./attacks/posterior-files.js";
+import { ATTACKS, attackEntry } from "./attacks/registry.js";
 import { runAttack } from "./attacks/run.js";
 import type { AttackInputData, AttackResult, AttackStrategy, StatisticsOptions } from "./attacks/types.js";
 import { initKernels } from "./kernels/index.js";
@@ -13,23 +14,13 @@ import { toLabelVector, toNumberVector, toPosteriorMatrix, type LabelsLike, type
 import { evaluateAttack, resolveStatistics } from "./metrics/evaluate.js";
 import { percentile } from "./kernels/index.js";
 
-/** The attacks that need nothing but the target's answers. */
-export const POSTERIOR_ATTACKS = ["adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness"] as const;
-export type PosteriorAttackName = (typeof POSTERIOR_ATTACKS)[number];
+/** The attacks that need nothing but the target's answers (and labels, noise answers when given). */
+export const POSTERIOR_ATTACKS: readonly string[] = ATTACKS.filter((a) => a.needs.every((n) => n === "labels" || n === "noise")).map((a) => a.name);
+export type PosteriorAttackName = string;
 
 export function posteriorAttack(name: PosteriorAttackName, topPercentile = DEFAULT_TOP_PERCENTILE): AttackStrategy {
-  switch (name) {
-    case "adversary-3-max":
-      return maxPosteriorAttack(topPercentile);
-    case "adversary-3-entropy":
-      return entropyAttack(topPercentile);
-    case "loss":
-      return lossAttack(topPercentile);
-    case "modified-entropy":
-      return modifiedEntropyAttack(topPercentile);
-    case "correctness":
-      return correctnessAttack();
-  }
+  if (!POSTERIOR_ATTACKS.includes(name)) throw new RangeError(`attack '${name}' needs more than posteriors: expected one of ${POSTERIOR_ATTACKS.join(", ")}`);
+  return attackEntry(name).create({ topK: 1, topPercentile, shadows: 0, shadowModel: "", combinedModels: [] });
 }
 
 export interface PosteriorsAuditOptions {
@@ -106,7 +97,8 @@ export async function auditPosteriors(plainOptions: PosteriorsAuditOptions): Pro
       notes.push(`${name} skipped: it needs the labels of both members and non-members`);
       continue;
     }
-    results.push(await runAttack(strategy, input, { seed: options.seed ?? 0, statistics, ...(options.noise ? { noise: options.noise } : {}) }));
+    const context = attackEntry(name).context(options.noise ? { noise: options.noise } : {})!;
+    results.push(await runAttack(strategy, input, { seed: options.seed ?? 0, statistics, ...context }));
   }
   const target: TargetSummary = hasLabels
     ? { kind: "external", ...targetAccuracy(options.members, options.membersLabels!, options.nonMembers, options.nonMembersLabels!) }

@@ -5,13 +5,13 @@
 // Every model is a plain-data TrainingJob, so the caller decides where models train: one after
 // another in this thread (the default) or across workers (the Node CLI passes a worker pool); the
 // results are bit-identical either way.
-import { liraAttack, rmiaAttack } from "./attacks/lira.js";
-import { correctnessAttack, DEFAULT_TOP_PERCENTILE, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./attacks/metric.js";
+import { DEFAULT_TOP_PERCENTILE } from "./attacks/metric.js";
 import { DEFAULT_NOISE_QUERIES, noiseRecords } from "./attacks/noise.js";
+import { planAttacks, type AttackSettings } from "./attacks/registry.js";
 import { runAttack } from "./attacks/run.js";
 import { resolveStatistics } from "./metrics/evaluate.js";
-import { DEFAULT_TOP_K, shokriAttack, topKShadowAttack } from "./attacks/shadow.js";
-import type { AttackContext, AttackInputData, AttackModel, AttackModelTrainer, AttackResult, AttackStrategy, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
+import { DEFAULT_TOP_K } from "./attacks/shadow.js";
+import type { AttackInputData, AttackModel, AttackModelTrainer, AttackResult, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
 import { mlLeaksSplit, subsetDataset, type Dataset } from "./datasets/index.js";
 import { initKernels, Pcg32 } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
@@ -98,9 +98,9 @@ export interface AuditOptions {
 }
 
 /** The paper's CNN pools twice after 5x5 convolutions: it needs images of at least 16x16. */
-const isImage = (d: Dataset) => d.kind === "image" && d.recordShape.length === 3 && d.recordShape[0]! >= 16 && d.recordShape[1]! >= 16;
+const isImage = (d: Pick<Dataset, "kind" | "recordShape">) => d.kind === "image" && d.recordShape.length === 3 && d.recordShape[0]! >= 16 && d.recordShape[1]! >= 16;
 /** Default target architecture for a dataset. */
-export const defaultModel = (d: Dataset): ModelKind => (isImage(d) ? "cnn" : "mlp");
+export const defaultModel = (d: Pick<Dataset, "kind" | "recordShape">): ModelKind => (isImage(d) ? "cnn" : "mlp");
 const rowsOf = (data: LabeledData): number => data.labels.length;
 
 function summarize(d: Dataset, partSize: number): DatasetSummary {
@@ -185,32 +185,32 @@ export function resolveAuditConfig(options: AuditOptions) {
 export type AuditConfig = ReturnType<typeof resolveAuditConfig>;
 
 /** Seeds of the audit's sub-tasks come from one PCG32 stream of the audit seed (never the split's). */
-const AUDIT_STREAM = 0xa0d17;
-const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, stacking: 5, shokri: 6, combined: 7, reference: 8 } as const;
+export const AUDIT_STREAM = 0xa0d17;
+export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, stacking: 5, shokri: 6, combined: 7, reference: 8 } as const;
 
-function seedsFor(seed: number): (slot: number, index?: number) => number {
+export function seedsFor(seed: number): (slot: number, index?: number) => number {
   const words = new Pcg32(seed, AUDIT_STREAM).fillUint32(16);
   return (slot, index = 0) => words[slot]! * 4096 + index;
 }
 
 export function engineFor(kind: ModelKind, engine: EngineChoice): Engine {
-  if (engine === "auto") return kind === "cnn" ? "tfjs" : "fused";
+  if (engine === "auto") return kind === "cnn" || kind === "layers" ? "tfjs" : "fused";
   return engine;
 }
 
 /** A slim, structured-clone-friendly copy of the training data. */
-function plain(data: LabeledData): LabeledData {
+export function plain(data: LabeledData): LabeledData {
   return { features: data.features, recordShape: [...data.recordShape], labels: data.labels, numClasses: data.numClasses };
 }
 
-function concatPosteriors(parts: readonly Posteriors[]): Posteriors {
+export function concatPosteriors(parts: readonly Posteriors[]): Posteriors {
   const classes = parts[0]!.classes;
   const values = concatArrays(parts.map((p) => p.values), (n) => new Float32Array(n));
   return { values, rows: values.length / classes, classes };
 }
 
 /** Several shadows' member/non-member posteriors pooled into one attack training set. */
-function pool(inputs: readonly AttackInputData[]): AttackInputData {
+export function pool(inputs: readonly AttackInputData[]): AttackInputData {
   return {
     members: concatPosteriors(inputs.map((i) => i.members)),
     nonMembers: concatPosteriors(inputs.map((i) => i.nonMembers)),
@@ -436,6 +436,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       : undefined;
 
   const trainAttackModel = attackModelTrainer(config);
+  const attackSettings: AttackSettings = { ...config, shadowDatasetName: shadowDataset?.name };
   const runs: AuditRun[] = [];
   for (const defence of config.defences) {
     let answers: Posteriors[];
@@ -453,33 +454,16 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     }
     const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
     const noiseAnswers = noiseQuery >= 0 ? answers[noiseQuery]! : undefined;
-    const plan: { strategy: AttackStrategy; context: Omit<AttackContext, "seed"> }[] = [];
-    if (shadow && config.adversaries.includes(1)) {
-      plan.push({ strategy: topKShadowAttack("adversary-1", `Adversary 1 (${config.shadowModel} shadow, top-${config.topK})`, config.topK), context: { shadow, trainAttackModel } });
-    }
-    if (shokriShadows) plan.push({ strategy: { ...shokriAttack(), title: `Shokri (${config.shadows} shadows, per-class attack)` }, context: { shadow: shokriShadows, trainAttackModel } });
-    if (combinedShadows) {
-      plan.push({ strategy: topKShadowAttack("combined", `Combined adversary 1 (${config.combinedModels.join(" + ")} shadows)`, config.topK), context: { shadow: combinedShadows, trainAttackModel } });
-    }
-    if (transferShadow) {
-      plan.push({ strategy: topKShadowAttack("adversary-2", `Adversary 2 (shadow on ${shadowDataset!.name}, top-${config.topK})`, config.topK), context: { shadow: transferShadow, trainAttackModel } });
-    }
-    if (noiseAnswers) {
-      plan.push({ strategy: maxPosteriorAttack(config.topPercentile), context: { noise: noiseAnswers } });
-      plan.push({ strategy: entropyAttack(config.topPercentile), context: { noise: noiseAnswers } });
-    }
-    const calibration = shadow ? { shadow } : {};
-    if (config.attacks.includes("loss")) plan.push({ strategy: lossAttack(config.topPercentile), context: calibration });
-    if (config.attacks.includes("modified-entropy")) plan.push({ strategy: modifiedEntropyAttack(config.topPercentile), context: calibration });
-    if (config.attacks.includes("correctness")) plan.push({ strategy: correctnessAttack(), context: {} });
-    if (referenceModels) {
-      const refs: ReferenceModels = { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! } };
-      if (config.attacks.includes("lira")) {
-        plan.push({ strategy: liraAttack("offline", config.topPercentile), context: { references: refs } });
-        plan.push({ strategy: liraAttack("online", config.topPercentile), context: { references: refs } });
-      }
-      if (config.attacks.includes("rmia")) plan.push({ strategy: rmiaAttack(config.topPercentile), context: { references: refs } });
-    }
+    const refs = referenceModels ? { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! } } : undefined;
+    const { plan } = planAttacks([...config.adversaries.map((a) => `adversary-${a}`), ...config.attacks], attackSettings, {
+      ...(shadow ? { shadow } : {}),
+      ...(shokriShadows ? { shokriShadows } : {}),
+      ...(combinedShadows ? { combinedShadows } : {}),
+      ...(transferShadow ? { transferShadow } : {}),
+      ...(noiseAnswers ? { noise: noiseAnswers } : {}),
+      ...(refs ? { references: refs } : {}),
+      trainAttackModel,
+    });
     const attacks: AttackResult[] = [];
     for (const [i, { strategy, context }] of plan.entries()) {
       signal?.throwIfAborted();

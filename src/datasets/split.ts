@@ -1,6 +1,7 @@
 // The ML-Leaks split: four disjoint parts (target-train, target-out, shadow-train, shadow-out) drawn
 // from one seeded permutation of the records, so the same seed gives the same parts everywhere.
 import { Pcg32 } from "../kernels/random.js";
+import type { LabeledData } from "../types.js";
 import type { Dataset } from "./types.js";
 
 /** PCG32 stream reserved for dataset splits, so a split never shares draws with a model using the same seed. */
@@ -65,7 +66,7 @@ export function assertDisjoint(parts: Readonly<Record<string, Int32Array>>, reco
 }
 
 /** The records at `indices`, in that order, as a Dataset named "<name>/<part>". */
-export function subsetDataset(dataset: Dataset, indices: Int32Array, part: string): Dataset {
+export function subsetDataset<D extends LabeledData & { readonly name: string }>(dataset: D, indices: Int32Array, part: string): D {
   const width = dataset.recordShape.reduce((a, b) => a * b, 1);
   const features = new Float32Array(indices.length * width);
   const labels = new Int32Array(indices.length);

@@ -27,6 +27,13 @@ export interface TargetSummary {
   /** trainAccuracy - testAccuracy: the overfitting that drives membership inference. */
   readonly gap?: number;
   readonly weightsSha256?: string;
+  /** A model audited where it lives (mode "model"): where it came from and what it answered. */
+  readonly source?: string;
+  readonly location?: string;
+  /** "probabilities" or "logits" (softmaxed), as declared or detected. */
+  readonly outputKind?: string;
+  /** Records sent to the model during the audit. */
+  readonly queries?: number;
 }
 
 export interface AuditRun {
@@ -38,7 +45,7 @@ export interface AuditRun {
 
 export interface AuditReport {
   readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
-  readonly mode: "audit" | "posteriors";
+  readonly mode: "audit" | "posteriors" | "model";
   readonly seed: number;
   /** Every setting that shaped the figures. */
   readonly config: Readonly<Record<string, unknown>>;

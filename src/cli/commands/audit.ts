@@ -1,6 +1,7 @@
-// `mlleaks audit`: the ML-Leaks evaluation on a dataset: trains the target (with each defence asked
-// for) and the attacker's shadow models, runs the attacks, writes report.json and report.html,
-// prints the results table.
+// `mlleaks audit`: the user's own model (--model, with members, non-members and population files),
+// or the ML-Leaks evaluation on a dataset (--dataset, a bundled name or the user's table): trains the
+// attacker's shadow models (and, with --dataset, the target with each defence asked for), runs the
+// attacks, writes report.json and report.html, prints the results table.
 import { resolve } from "node:path";
 import { loadNamedDataset } from "../../adapters/node/datasets.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
@@ -10,9 +11,11 @@ import { initModelBackend } from "../../models/backend.js";
 import { trainInParallel, trainSequentially } from "../../models/parallel.js";
 import { MODEL_KINDS, type ModelKind } from "../../models/types.js";
 import { formatResultsTable } from "../../report/table.js";
+import type { AuditReport } from "../../report/types.js";
 import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
 import { createProgress } from "../progress.js";
 import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
+import { looksLikeRecordFile, readUserDataset, runModelAudit } from "./audit-model.js";
 import { writeReports } from "../reports.js";
 
 const TARGET_KINDS = MODEL_KINDS.filter((k: ModelKind) => k !== "attack-mlp");
@@ -28,21 +31,40 @@ function load(name: string, dataDir: string | undefined): Promise<Dataset> {
   return loadNamedDataset(name, dataDir === undefined ? {} : { dataDir });
 }
 
+type Stderr = { isTTY: boolean; write(s: string): void };
+
+/** A bundled or downloaded dataset by name, or the user's record file by path. */
+function loadTarget(name: string, options: OptionValues, stderr: Stderr): Promise<Dataset> {
+  return looksLikeRecordFile(name) ? readUserDataset(name, options, stderr) : load(name, options["data-dir"] as string | undefined);
+}
+
 export const auditCommand: CommandSpec = {
   name: "audit",
-  summary: "ML-Leaks audit of a dataset: target, shadow models, adversaries 1-3, defences, reports",
+  summary: "audit your model (--model: ONNX, tfjs, mlleaks train, endpoint) on your records, or the ML-Leaks evaluation of a dataset",
   usage:
-    "mlleaks audit --dataset NAME [--shadow-dataset NAME] [--adversary 1,2,3] [--defence none,dropout,stacking] [--seed S] [--epochs E] [--out DIR] [--json] [--confidence C] [--delta D] [--balance]",
+    "mlleaks audit --model M --members FILE --nonmembers FILE [--population FILE] [--label-column NAME] [options]\n" +
+    "       mlleaks audit --dataset NAME|FILE [--label-column NAME] [--shadow-dataset NAME] [--adversary 1,2,3] [--defence none,dropout,stacking] [--seed S] [--epochs E] [--out DIR] [--json] [--confidence C] [--delta D] [--balance]",
   options: {
-    dataset: { type: "string", valueName: "NAME", required: true, description: "the target's dataset (digits, fashion-mnist, census, purchase, dna, mail, faces, ...)" },
-    "shadow-dataset": { type: "string", valueName: "NAME", description: "adversary 2's shadow data: another dataset (required with --adversary 2)" },
+    model: { type: "string", valueName: "M", description: "the model to audit: an .onnx file, a tfjs model.json or its folder, a folder `mlleaks train` wrote, an http(s) URL to a model.json, or a model server URL .../v1/models/NAME or .../v2/models/NAME" },
+    members: { type: "string", valueName: "FILE", description: "with --model: records the model trained on (CSV/TSV, JSON lines, Parquet, .npz with x and y, .npy)" },
+    nonmembers: { type: "string", valueName: "FILE", description: "with --model: records of the same distribution the model never saw" },
+    population: { type: "string", valueName: "FILE", description: "with --model: the attacker's own records of that distribution, for shadow and reference models (without it those attacks are skipped)" },
+    "label-column": { type: "string", valueName: "NAME", description: "the label column of CSV/JSON/Parquet records (default: a column named label)" },
+    "feature-columns": { type: "list", valueName: "LIST", description: "the feature columns, in the model's order (default: every column but the label)" },
+    output: { type: "string", valueName: "KIND", choices: ["auto", "probabilities", "logits"], default: "auto", description: "with --model: what the model outputs (auto: rows summing to 1 are probabilities, else logits)" },
+    "input-name": { type: "string", valueName: "N", description: "with --model: the model's input to feed, when it has several" },
+    "output-name": { type: "string", valueName: "N", description: "with --model: the model's output holding the class scores, when it has several" },
+    "batch-size": { type: "integer", valueName: "N", description: "with --model: records per model call or endpoint request" },
+    "max-queries": { type: "integer", valueName: "N", description: "with an endpoint: most records ever sent (the query budget)" },
+    "cache-dir": { type: "string", valueName: "DIR", description: "with an endpoint: cache answers here, so an interrupted audit resumes without re-querying" },
+    dataset: { type: "string", valueName: "NAME", description: "the target's dataset: a name (digits, fashion-mnist, census, purchase, dna, mail, faces, ...) or your record file (./my.csv with --label-column)" },
+    "shadow-dataset": { type: "string", valueName: "NAME", description: "adversary 2's shadow data: another bundled dataset (required with --adversary 2)" },
     adversary: { type: "list", valueName: "LIST", choices: ["1", "2", "3"], description: "adversaries to run (default 1,3; 1,2,3 with --shadow-dataset)" },
     attacks: {
       type: "list",
       valueName: "LIST",
       choices: [...EXTRA_ATTACKS, "none"],
-      default: [...AUDIT_DEFAULTS.attacks],
-      description: "further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, rmia (reference models); none for none",
+      description: `further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, rmia (reference models); none for none (default: ${AUDIT_DEFAULTS.attacks.join(",")} with --dataset, all of them with --model)`,
     },
     defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: "targets to train and attack: no defence, dropout, model stacking" },
     target: { type: "string", valueName: "KIND", choices: TARGET_KINDS, description: "target architecture (default cnn for images of 16x16 or more, mlp otherwise)" },
@@ -74,16 +96,30 @@ export const auditCommand: CommandSpec = {
     const adversaries = ((options.adversary as string[] | undefined) ?? (shadowName ? ["1", "2", "3"] : ["1", "3"])).map(Number) as Adversary[];
     if (adversaries.includes(2) && !shadowName) throw new UsageError("mlleaks audit: --adversary 2 needs --shadow-dataset NAME (the data-transfer attack trains its shadow on another dataset)");
     if (shadowName !== undefined && shadowName === options.dataset) throw new UsageError("mlleaks audit: --shadow-dataset must differ from --dataset");
-    const attacks = (options.attacks as string[]).filter((a) => a !== "none") as ExtraAttack[];
+    const attacks = (options.attacks as string[] | undefined)?.filter((a) => a !== "none") as ExtraAttack[] | undefined;
     const dataDir = options["data-dir"] as string | undefined;
+    if (options.model === undefined && options.dataset === undefined) throw new UsageError("mlleaks audit: --dataset is required (or --model M, to audit your own model)");
+    if (options.model !== undefined && options.dataset !== undefined) throw new UsageError("mlleaks audit: give --model M (your model) or --dataset NAME|FILE (the ML-Leaks evaluation), not both");
+    for (const name of ["members", "nonmembers", "population", "output-name", "input-name", "max-queries", "cache-dir"]) {
+      if (options[name] !== undefined && options.model === undefined) throw new UsageError(`mlleaks audit: --${name} goes with --model`);
+    }
 
     const stderr = { isTTY: Boolean(process.stderr.isTTY), write: (s: string) => void process.stderr.write(s) };
-    const dataset = await load(options.dataset as string, dataDir);
     const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
     const engine = options.engine as EngineChoice;
-    const usesTfjs = engine === "tfjs" || [dataset, shadowDataset].some((d) => d?.kind === "image" && d.recordShape[0]! >= 16) || options.target === "cnn";
     const workers = (options.workers as number | undefined) ?? nodeWorkers.defaultWorkers();
     const runJobs: JobRunner = workers === 1 ? (jobs, hooks) => trainSequentially(jobs, hooks) : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
+    if (options.model !== undefined) {
+      // The user's model: every attack by default; the ones the inputs cannot support are noted.
+      const { report, usesTfjs } = await runModelAudit(
+        options,
+        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options) },
+        stderr,
+      );
+      return printReports(report, options, usesTfjs || engine === "tfjs");
+    }
+    const dataset = await loadTarget(options.dataset as string, options, stderr);
+    const usesTfjs = engine === "tfjs" || [dataset, shadowDataset].some((d) => d?.kind === "image" && d.recordShape[0]! >= 16) || options.target === "cnn";
     const partSize = (options["part-size"] as number | undefined) ?? Math.floor(dataset.labels.length / 4);
     stderr.write(
       `mlleaks audit: ${dataset.name} (${dataset.labels.length} records, 4 parts of ${partSize})` +
@@ -96,7 +132,7 @@ export const auditCommand: CommandSpec = {
       ...(shadowDataset ? { shadowDataset } : {}),
       seed: options.seed as number,
       adversaries,
-      attacks,
+      attacks: attacks ?? [...AUDIT_DEFAULTS.attacks],
       defences: options.defence as Defence[],
       ...(options.target ? { target: options.target as ModelKind } : {}),
       ...(options["part-size"] ? { partSize: options["part-size"] as number } : {}),
@@ -114,6 +150,12 @@ export const auditCommand: CommandSpec = {
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
     });
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);
+    return printReports(report, options, usesTfjs);
+  },
+};
+
+/** Writes report.json and report.html; prints the table (or the JSON with --json). */
+async function printReports(report: AuditReport, options: OptionValues, usesTfjs: boolean): Promise<number> {
     const out = resolve(options.out as string);
     const versions: Record<string, string> = {};
     if (usesTfjs) {
@@ -130,5 +172,4 @@ export const auditCommand: CommandSpec = {
       process.stdout.write(`fingerprint ${paths.fingerprint}\nreports: ${paths.json}\n         ${paths.html}\n`);
     }
     return 0;
-  },
-};
+}

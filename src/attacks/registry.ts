@@ -1,0 +1,155 @@
+// The attack registry: every attack the audits can run, one entry each, in report order. An entry
+// says what selects it, what it needs from the attacker's side and how to build its strategy;
+// audit(), auditPosteriors() and auditModel() plan their attacks from here, so a new attack is one
+// strategy file plus one line below.
+import { liraAttack, rmiaAttack } from "./lira.js";
+import { correctnessAttack, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./metric.js";
+import { shokriAttack, topKShadowAttack } from "./shadow.js";
+import type { AttackContext, AttackInputData, AttackModelTrainer, AttackStrategy, ReferenceModels } from "./types.js";
+import type { Posteriors } from "../types.js";
+
+/** What an attack cannot run without (labels of the target's records, a shadow model, ...). */
+export type AttackNeed = "labels" | "shadow" | "noise" | "references" | "population";
+
+/** Settings that shape strategies and their titles. */
+export interface AttackSettings {
+  readonly topK: number;
+  readonly topPercentile: number;
+  /** Shokri's shadow models, LiRA's/RMIA's reference models. */
+  readonly shadows: number;
+  /** Adversary 1's shadow architecture, as reports name it ("mlp", "cnn", "the target's topology"). */
+  readonly shadowModel: string;
+  readonly combinedModels: readonly string[];
+  /** Adversary 2's shadow data. */
+  readonly shadowDatasetName?: string | undefined;
+}
+
+/** What the attacker has built or gathered; an entry takes what it needs. */
+export interface AttackResources {
+  /** Adversary 1's shadow (also calibrates the label-aware metric attacks' thresholds). */
+  readonly shadow?: AttackInputData;
+  /** Shokri's shadows, pooled. */
+  readonly shokriShadows?: AttackInputData;
+  /** The combined attack's shadows of several architectures, pooled. */
+  readonly combinedShadows?: AttackInputData;
+  /** Adversary 2's shadow, trained on another dataset. */
+  readonly transferShadow?: AttackInputData;
+  /** The target's answers to random noise (adversary 3's threshold). */
+  readonly noise?: Posteriors;
+  /** Reference models for LiRA, with a population for RMIA. */
+  readonly references?: ReferenceModels;
+  readonly trainAttackModel?: AttackModelTrainer;
+}
+
+export interface AttackEntry {
+  /** The result's name in reports. */
+  readonly name: string;
+  /** The name that selects it ("adversary-1", "lira" selects both LiRA variants). */
+  readonly selector: string;
+  /** A generic title for listings; the strategy's own title carries the settings. */
+  readonly title: string;
+  readonly needs: readonly AttackNeed[];
+  create(settings: AttackSettings): AttackStrategy;
+  /** The context it runs with, or undefined when the resources lack what it needs. */
+  context(resources: AttackResources): Omit<AttackContext, "seed"> | undefined;
+}
+
+const withTrainer = (shadow: AttackInputData | undefined, r: AttackResources) => (shadow && r.trainAttackModel ? { shadow, trainAttackModel: r.trainAttackModel } : undefined);
+const withNoise = (r: AttackResources) => (r.noise ? { noise: r.noise } : {});
+/** Label-aware metric attacks calibrate their threshold on adversary 1's shadow when there is one. */
+const calibrated = (r: AttackResources) => (r.shadow ? { shadow: r.shadow } : {});
+const withReferences = (r: AttackResources) => (r.references ? { references: r.references } : undefined);
+
+export const ATTACKS: readonly AttackEntry[] = [
+  {
+    name: "adversary-1",
+    selector: "adversary-1",
+    title: "Adversary 1 (one shadow model, top-k posteriors)",
+    needs: ["shadow"],
+    create: (s) => topKShadowAttack("adversary-1", `Adversary 1 (${s.shadowModel} shadow, top-${s.topK})`, s.topK),
+    context: (r) => withTrainer(r.shadow, r),
+  },
+  {
+    name: "shokri",
+    selector: "shokri",
+    title: "Shokri et al. (several shadows, per-class attack models)",
+    needs: ["labels", "shadow"],
+    create: (s) => ({ ...shokriAttack(), title: `Shokri (${s.shadows} shadows, per-class attack)` }),
+    context: (r) => withTrainer(r.shokriShadows, r),
+  },
+  {
+    name: "combined",
+    selector: "combined",
+    title: "Combined adversary 1 (shadows of several architectures)",
+    needs: ["shadow"],
+    create: (s) => topKShadowAttack("combined", `Combined adversary 1 (${s.combinedModels.join(" + ")} shadows)`, s.topK),
+    context: (r) => withTrainer(r.combinedShadows, r),
+  },
+  {
+    name: "adversary-2",
+    selector: "adversary-2",
+    title: "Adversary 2 (shadow trained on another dataset)",
+    needs: ["shadow"],
+    create: (s) => topKShadowAttack("adversary-2", `Adversary 2 (shadow on ${s.shadowDatasetName}, top-${s.topK})`, s.topK),
+    context: (r) => withTrainer(r.transferShadow, r),
+  },
+  { name: "adversary-3-max", selector: "adversary-3", title: "Adversary 3: max posterior", needs: ["noise"], create: (s) => maxPosteriorAttack(s.topPercentile), context: withNoise },
+  { name: "adversary-3-entropy", selector: "adversary-3", title: "Adversary 3: entropy", needs: ["noise"], create: (s) => entropyAttack(s.topPercentile), context: withNoise },
+  { name: "loss", selector: "loss", title: "Loss (Yeom et al.)", needs: ["labels"], create: (s) => lossAttack(s.topPercentile), context: calibrated },
+  { name: "modified-entropy", selector: "modified-entropy", title: "Modified entropy (Song & Mittal)", needs: ["labels"], create: (s) => modifiedEntropyAttack(s.topPercentile), context: calibrated },
+  { name: "correctness", selector: "correctness", title: "Correctness (label-only)", needs: ["labels"], create: () => correctnessAttack(), context: () => ({}) },
+  { name: "lira-offline", selector: "lira", title: "LiRA offline (Carlini et al.)", needs: ["labels", "references"], create: (s) => liraAttack("offline", s.topPercentile), context: withReferences },
+  { name: "lira-online", selector: "lira", title: "LiRA online (Carlini et al.)", needs: ["labels", "references"], create: (s) => liraAttack("online", s.topPercentile), context: withReferences },
+  {
+    name: "rmia",
+    selector: "rmia",
+    title: "RMIA (Zarifzadeh et al.)",
+    needs: ["labels", "references", "population"],
+    create: (s) => rmiaAttack(s.topPercentile),
+    context: (r) => (r.references?.population ? { references: r.references } : undefined),
+  },
+];
+
+export function attackEntry(name: string): AttackEntry {
+  const entry = ATTACKS.find((a) => a.name === name);
+  if (!entry) throw new RangeError(`unknown attack '${name}': expected one of ${ATTACKS.map((a) => a.name).join(", ")}`);
+  return entry;
+}
+
+/** What each need is, in a report's words. */
+const NEED_WORDS: Readonly<Record<AttackNeed, string>> = {
+  labels: "the labels of both members and non-members",
+  shadow: "a shadow model (trained on population data)",
+  noise: "noise queries",
+  references: "reference models (trained on population data)",
+  population: "population data",
+};
+
+export interface PlannedAttack {
+  readonly strategy: AttackStrategy;
+  readonly context: Omit<AttackContext, "seed">;
+}
+
+/**
+ * The attacks to run, in registry order: those a selector picks whose context the resources can
+ * supply (and whose labels are there when they need them). The others come back in `skipped`,
+ * each with the reason, for the report's notes.
+ */
+export function planAttacks(
+  selectors: Iterable<string>,
+  settings: AttackSettings,
+  resources: AttackResources,
+  hasLabels = true,
+): { plan: PlannedAttack[]; skipped: string[] } {
+  const wanted = new Set(selectors);
+  const plan: PlannedAttack[] = [];
+  const skipped: string[] = [];
+  for (const entry of ATTACKS) {
+    if (!wanted.has(entry.selector)) continue;
+    const context = entry.context(resources);
+    if (entry.needs.includes("labels") && !hasLabels) skipped.push(`${entry.name} skipped: it needs ${NEED_WORDS.labels}`);
+    else if (!context) skipped.push(`${entry.name} skipped: it needs ${entry.needs.filter((n) => n !== "labels").map((n) => NEED_WORDS[n]).join(" and ")}`);
+    else plan.push({ strategy: entry.create(settings), context });
+  }
+  return { plan, skipped };
+}
