@@ -7,8 +7,9 @@
 // results are bit-identical either way.
 import { DEFAULT_TOP_PERCENTILE } from "./attacks/metric.js";
 import { DEFAULT_NOISE_QUERIES, noiseRecords } from "./attacks/noise.js";
-import { planAttacks, type AttackSettings } from "./attacks/registry.js";
+import { planAttacks, resolveAttackOptions, type AttackOptions, type AttackSettings } from "./attacks/registry.js";
 import { runAttack } from "./attacks/run.js";
+import { auditSignals, type AuditSignals } from "./attacks/signals.js";
 import { resolveStatistics } from "./metrics/evaluate.js";
 import { DEFAULT_TOP_K } from "./attacks/shadow.js";
 import type { AttackInputData, AttackModel, AttackModelTrainer, AttackResult, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
@@ -26,7 +27,7 @@ import { concatArrays } from "./util/concat.js";
 
 export type Adversary = 1 | 2 | 3;
 /** Attacks beyond the three adversaries. */
-export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "rmia"] as const;
+export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "lira-global", "rmia", "quantile", "attack-p", "attack-r"] as const;
 export type ExtraAttack = (typeof EXTRA_ATTACKS)[number];
 export const DEFENCES = ["none", "dropout", "stacking"] as const;
 export type Defence = (typeof DEFENCES)[number];
@@ -95,7 +96,16 @@ export interface AuditOptions {
   readonly signal?: AbortSignal;
   /** Confidence level, delta, bootstrap size and balancing of every attack's figures. */
   readonly statistics?: StatisticsOptions;
+  /** The quantile attack's, attack-P/R's and RMIA's parameters. */
+  readonly attackOptions?: AttackOptions;
+  /** Receives, per defence, what LiRA and RMIA consume (for --save-signals), when reference models trained. */
+  readonly onSignals?: (signals: AuditSignals, defence: string) => void;
 }
+
+/** Attacks that need reference models (trained on halves of candidates + population). */
+export const wantsReferenceModels = (attacks: readonly string[]) => ["lira", "lira-global", "rmia", "attack-r"].some((a) => attacks.includes(a));
+/** Attacks that need the target's answers on population records. */
+export const wantsPopulationAnswers = (attacks: readonly string[]) => wantsReferenceModels(attacks) || attacks.includes("quantile") || attacks.includes("attack-p");
 
 /** The paper's CNN pools twice after 5x5 convolutions: it needs images of at least 16x16. */
 const isImage = (d: Pick<Dataset, "kind" | "recordShape">) => d.kind === "image" && d.recordShape.length === 3 && d.recordShape[0]! >= 16 && d.recordShape[1]! >= 16;
@@ -176,6 +186,7 @@ export function resolveAuditConfig(options: AuditOptions) {
     seed: options.seed,
     engine,
     statistics: resolveStatistics(options.statistics),
+    ...resolveAttackOptions(options.attackOptions),
     batchSize: 100,
     learningRate: 0.001,
     l2: 1e-7,
@@ -289,14 +300,14 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   const noise = config.adversaries.includes(3)
     ? { features: noiseRecords(dataset.featureKind, width, config.noiseQueries, new Pcg32(seedOf(SLOT.noise), 1)), rows: config.noiseQueries }
     : undefined;
-  const wantsReferences = config.attacks.includes("lira") || config.attacks.includes("rmia");
+  const wantsReferences = wantsReferenceModels(config.attacks);
   // RMIA's population: the shadow parts, records the target never saw.
   const population = concatArrays([split.indices.shadowTrain, split.indices.shadowOut], (n) => new Int32Array(n));
   const populationData = subsetDataset(dataset, population, "population");
   // What the target is asked: its members, its non-members, then noise and population when needed.
   const targetQueries = [split.targetTrain, split.targetOut].map((d) => ({ features: d.features, rows: rowsOf(d) }));
   const noiseQuery = noise ? targetQueries.push(noise) - 1 : -1;
-  const populationQuery = wantsReferences ? targetQueries.push({ features: populationData.features, rows: rowsOf(populationData) }) - 1 : -1;
+  const populationQuery = wantsPopulationAnswers(config.attacks) ? targetQueries.push({ features: populationData.features, rows: rowsOf(populationData) }) - 1 : -1;
 
   const job = (kind: ModelKind, shapeOf: Dataset, train: LabeledData, seed: number, predict: readonly Query[], dropout?: number) =>
     trainingJob(config, kind, shapeOf, train, seed, predict, dropout);
@@ -455,6 +466,8 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
     const noiseAnswers = noiseQuery >= 0 ? answers[noiseQuery]! : undefined;
     const refs = referenceModels ? { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! } } : undefined;
+    if (refs) options.onSignals?.(auditSignals(target, refs), defence);
+    const populationAnswers = populationQuery >= 0 ? { target: answers[populationQuery]!, labels: populationData.labels, features: populationData.features } : undefined;
     const { plan } = planAttacks([...config.adversaries.map((a) => `adversary-${a}`), ...config.attacks], attackSettings, {
       ...(shadow ? { shadow } : {}),
       ...(shokriShadows ? { shokriShadows } : {}),
@@ -462,6 +475,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       ...(transferShadow ? { transferShadow } : {}),
       ...(noiseAnswers ? { noise: noiseAnswers } : {}),
       ...(refs ? { references: refs } : {}),
+      ...(populationAnswers ? { population: populationAnswers, candidateFeatures: { members: split.targetTrain.features, nonMembers: split.targetOut.features, width } } : {}),
       trainAttackModel,
     });
     const attacks: AttackResult[] = [];

@@ -7,6 +7,8 @@ import { readRecordsFile } from "../../adapters/node/records.js";
 import { inferNoiseKind, auditModel } from "../../audit-model.js";
 import type { Adversary, ExtraAttack, JobRunner } from "../../audit.js";
 import type { StatisticsOptions } from "../../attacks/types.js";
+import type { AttackOptions } from "../../attacks/registry.js";
+import type { AuditSignals } from "../../attacks/signals.js";
 import type { Dataset } from "../../datasets/index.js";
 import { toLabeledData } from "../../records/index.js";
 import type { AuditReport } from "../../report/types.js";
@@ -56,7 +58,7 @@ export interface ModelAuditRun {
 /** Opens the model, reads the records, runs auditModel with the CLI's settings. */
 export async function runModelAudit(
   options: OptionValues,
-  settings: { adversaries?: Adversary[]; attacks: ExtraAttack[]; shadowDataset?: Dataset; runJobs: JobRunner; statistics?: StatisticsOptions },
+  settings: { adversaries?: Adversary[]; attacks: ExtraAttack[]; shadowDataset?: Dataset; runJobs: JobRunner; statistics?: StatisticsOptions; attackOptions?: AttackOptions; onSignals?: (signals: AuditSignals) => void },
   stderr: Stderr,
 ): Promise<ModelAuditRun> {
   const spec = options.model as string;
@@ -102,6 +104,8 @@ export async function runModelAudit(
       ...(options["batch-size"] ? { queryBatchSize: options["batch-size"] as number } : {}),
       runJobs: settings.runJobs,
       ...(settings.statistics ? { statistics: settings.statistics } : {}),
+      ...(settings.attackOptions ? { attackOptions: settings.attackOptions } : {}),
+      ...(settings.onSignals ? { onSignals: settings.onSignals } : {}),
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
     });
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);

@@ -15,6 +15,7 @@ import type { AuditReport } from "../../report/types.js";
 import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
 import { createProgress } from "../progress.js";
 import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
+import { ATTACK_OPTIONS, attackOptionsFrom, signalsCollector } from "../attack-options.js";
 import { looksLikeRecordFile, readUserDataset, runModelAudit } from "./audit-model.js";
 import { writeReports } from "../reports.js";
 
@@ -64,7 +65,7 @@ export const auditCommand: CommandSpec = {
       type: "list",
       valueName: "LIST",
       choices: [...EXTRA_ATTACKS, "none"],
-      description: `further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, rmia (reference models); none for none (default: ${AUDIT_DEFAULTS.attacks.join(",")} with --dataset, all of them with --model)`,
+      description: `further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, lira-global, rmia, attack-r (reference models), quantile, attack-p (population, no shadows); none for none (default: ${AUDIT_DEFAULTS.attacks.join(",")} with --dataset, all of them with --model)`,
     },
     defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: "targets to train and attack: no defence, dropout, model stacking" },
     target: { type: "string", valueName: "KIND", choices: TARGET_KINDS, description: "target architecture (default cnn for images of 16x16 or more, mlp otherwise)" },
@@ -84,6 +85,7 @@ export const auditCommand: CommandSpec = {
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
     ...STATISTICS_OPTIONS,
+    ...ATTACK_OPTIONS,
   },
   async run(options) {
     for (const name of ["epochs", "attack-epochs", "part-size", "shadow-part-size", "top-k", "shadows", "noise-queries", "workers"]) positiveInteger(options, name);
@@ -104,6 +106,8 @@ export const auditCommand: CommandSpec = {
       if (options[name] !== undefined && options.model === undefined) throw new UsageError(`mlleaks audit: --${name} goes with --model`);
     }
 
+    const attackOptions = attackOptionsFrom(options);
+    const signals = signalsCollector(options);
     const stderr = { isTTY: Boolean(process.stderr.isTTY), write: (s: string) => void process.stderr.write(s) };
     const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
     const engine = options.engine as EngineChoice;
@@ -113,9 +117,10 @@ export const auditCommand: CommandSpec = {
       // The user's model: every attack by default; the ones the inputs cannot support are noted.
       const { report, usesTfjs } = await runModelAudit(
         options,
-        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options) },
+        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options), attackOptions, ...(signals.onSignals ? { onSignals: signals.onSignals } : {}) },
         stderr,
       );
+      await signals.save(stderr);
       return printReports(report, options, usesTfjs || engine === "tfjs");
     }
     const dataset = await loadTarget(options.dataset as string, options, stderr);
@@ -146,10 +151,13 @@ export const auditCommand: CommandSpec = {
       topPercentile: t,
       engine,
       statistics: statisticsFrom("audit", options),
+      attackOptions,
+      ...(signals.onSignals ? { onSignals: signals.onSignals } : {}),
       runJobs,
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
     });
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);
+    await signals.save(stderr);
     return printReports(report, options, usesTfjs);
   },
 };
