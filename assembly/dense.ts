@@ -5,7 +5,7 @@
 // Every output element is a sum over k taken strictly in order k = 0, 1, ... in f32 (SIMD lanes
 // hold different output elements, never partial sums of one), so the blocking below changes speed
 // only, never bits, and src/models/dense/reference.ts reproduces it with Math.fround.
-import { pcg32FillFloat64, pcg32FillUint32 } from "./random";
+import { pcg32FillFloat64, pcg32FillNormal, pcg32FillUint32 } from "./random";
 
 /** Activation codes shared with src/models/dense/network.ts. */
 const ACT_LINEAR = 0;
@@ -255,12 +255,15 @@ export function denseDropout(gen: usize, h: usize, out: usize, mask: usize, n: i
 }
 
 /**
- * Mean softmax cross-entropy gradient with respect to the logits: dz = (p - onehot(label)) / rows.
- * Returns the summed loss -ln p[label] (p clamped at 1e-30) and stores the number of rows whose
- * argmax (lowest index on ties) equals the label at stats.
+ * Mean softmax cross-entropy gradient with respect to the logits: dz = (p - t) / rows, with target
+ * t = (1 - smoothing) onehot(label) + smoothing / classes (smoothing 0: exactly onehot). Returns the
+ * summed loss -ln p[label] (p clamped at 1e-30) and stores the number of rows whose argmax (lowest
+ * index on ties) equals the label at stats.
  */
-export function denseSoftmaxCrossEntropy(probs: usize, labels: usize, dz: usize, rows: i32, classes: i32, stats: usize): f64 {
+export function denseSoftmaxCrossEntropy(probs: usize, labels: usize, dz: usize, rows: i32, classes: i32, stats: usize, smoothing: f32): f64 {
   const inv: f32 = <f32>1 / <f32>rows;
+  const off: f32 = smoothing / <f32>classes;
+  const on: f32 = <f32>1 - smoothing + off;
   let loss: f64 = 0;
   let correct = 0;
   for (let r = 0; r < rows; r++) {
@@ -275,7 +278,7 @@ export function denseSoftmaxCrossEntropy(probs: usize, labels: usize, dz: usize,
         bestP = p;
         best = j;
       }
-      store<f32>(drow + (<usize>j << 2), (j == label ? p - 1 : p) * inv);
+      store<f32>(drow + (<usize>j << 2), (p - (j == label ? on : off)) * inv);
     }
     if (best == label) correct++;
     loss -= Math.log(<f64>Mathf.max(load<f32>(row + (<usize>label << 2)), 1e-30));
@@ -457,5 +460,88 @@ export function denseSparseGemm(
 export function denseCountNonzero(x: usize, n: i32): i32 {
   let count = 0;
   for (let i = 0; i < n; i++) if (load<f32>(x + (<usize>i << 2)) != 0) count++;
+  return count;
+}
+
+// DP-SGD (Abadi et al. 2016) with per-example clipping by the dense layers' outer-product
+// structure: example r's gradient in layer l is a_r (x) d_r (kernel) and d_r (bias), so its squared
+// norm is (|a_r|^2 + 1) |d_r|^2, summed over layers, without materialising any per-example
+// gradient. Scaling every layer's d_r by the example's clip factor then makes the usual batched
+// gradient the sum of the clipped per-example gradients.
+
+/** out[r] (+)= (sum_j a[r][j]^2 + 1) * sum_j d[r][j]^2, in f64 (rows of a: aCols wide; of d: dCols). */
+export function densePerExampleNormSquares(a: usize, aCols: i32, d: usize, dCols: i32, rows: i32, out: usize, accumulate: i32): void {
+  for (let r = 0; r < rows; r++) {
+    let sa: f64 = 0;
+    const ar = a + (<usize>(r * aCols) << 2);
+    for (let j = 0; j < aCols; j++) {
+      const x = <f64>load<f32>(ar + (<usize>j << 2));
+      sa += x * x;
+    }
+    let sd: f64 = 0;
+    const dr = d + (<usize>(r * dCols) << 2);
+    for (let j = 0; j < dCols; j++) {
+      const x = <f64>load<f32>(dr + (<usize>j << 2));
+      sd += x * x;
+    }
+    const p = out + (<usize>r << 3);
+    const v = (sa + 1) * sd;
+    store<f64>(p, accumulate ? load<f64>(p) + v : v);
+  }
+}
+
+/**
+ * Clip factors: factor[r] = min(1, clip / (gradScale * sqrt(normSquares[r]))) * outScale, as f32.
+ * gradScale turns a row of the batch-mean gradient into the example's own gradient (the batch
+ * size); outScale = batch size / expected batch size. Clip infinity and outScale 1 give exactly 1.
+ */
+export function denseClipFactors(normSquares: usize, rows: i32, clip: f64, gradScale: f64, outScale: f64, factors: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const norm = gradScale * Math.sqrt(load<f64>(normSquares + (<usize>r << 3)));
+    const keep = norm > clip ? clip / norm : 1.0;
+    store<f32>(factors + (<usize>r << 2), <f32>(keep * outScale));
+  }
+}
+
+/** x[r][j] *= factors[r]. */
+export function denseScaleRows(x: usize, rows: i32, cols: i32, factors: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const s = f32x4.splat(load<f32>(factors + (<usize>r << 2)));
+    const row = x + (<usize>(r * cols) << 2);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const p = row + (<usize>j << 2);
+      v128.store(p, f32x4.mul(v128.load(p), s));
+    }
+    const f = load<f32>(factors + (<usize>r << 2));
+    for (; j < cols; j++) {
+      const p = row + (<usize>j << 2);
+      store<f32>(p, load<f32>(p) * f);
+    }
+  }
+}
+
+/** g[i] += <f32>(std * z[i]) with z standard normals from the generator (pcg32FillNormal into scratch, n f64). */
+export function denseAddGaussianNoise(gen: usize, g: usize, n: i32, std: f64, scratch: usize): void {
+  pcg32FillNormal(gen, scratch, n);
+  for (let i = 0; i < n; i++) {
+    const p = g + (<usize>i << 2);
+    store<f32>(p, load<f32>(p) + <f32>(std * load<f64>(scratch + (<usize>i << 3))));
+  }
+}
+
+/**
+ * Poisson sampling of a batch: row i joins when its uniform double (pcg32FillFloat64 into scratch,
+ * n f64, in row order) is below q; the joining rows go to order[0 ..) ascending. Returns the count.
+ */
+export function densePoissonSample(gen: usize, order: usize, n: i32, q: f64, scratch: usize): i32 {
+  pcg32FillFloat64(gen, scratch, n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (load<f64>(scratch + (<usize>i << 3)) < q) {
+      store<i32>(order + (<usize>count << 2), i);
+      count++;
+    }
+  }
   return count;
 }

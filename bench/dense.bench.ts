@@ -3,8 +3,9 @@
 // models training at once in two worker threads (aggregate), and the same network as plain tfjs ops
 // with tf.train.adam on tfjs-backend-wasm and on tfjs-backend-cpu.
 // Models: the paper's MLP on Purchase-100's shape (600 binary features -> dense 128 tanh -> 100
-// classes) and the attack MLP (3 -> dense 64 tanh -> 2). Medians of several runs; ratios are taken
-// within this run. Progress goes to stderr, the Markdown table to stdout.
+// classes) and the attack MLP (3 -> dense 64 tanh -> 2); and the fused engine's DP-SGD (per-example
+// clipping at 1, noise multiplier 1.1, Poisson batches) beside its plain training (target: at least
+// a third of plain's samples/s). Medians of several runs; ratios are taken within this run. Progress goes to stderr, the Markdown table to stdout.
 // Environment: MLLEAKS_BENCH_RUNS (default 5), MLLEAKS_BENCH_ROWS (training rows, default 10000).
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
@@ -14,6 +15,7 @@ import { Pcg32, initKernels } from "../src/kernels/index.js";
 import { createClassifier } from "../src/models/create.js";
 import type { Engine } from "../src/models/types.js";
 import { denseLayers, type DenseKind, type DenseLayerSpec } from "../src/models/dense/index.js";
+import type { DpSgdSettings } from "../src/models/dense/trainer.js";
 import "../src/models/engines.js";
 import { TrainingPool, type TrainingJob } from "../src/models/parallel.js";
 import type { LabeledData } from "../src/types.js";
@@ -40,11 +42,12 @@ function synthetic(rows: number, dim: number, classes: number, seed: number, bin
 
 /** Samples/s of an engine through createClassifier in this thread: one epoch over the data per
  *  run (the training time TrainSummary reports), after one warm-up epoch. */
-async function engineSamplesPerSecond(engine: Engine, kind: DenseKind, data: LabeledData, runs: number): Promise<number> {
+async function engineSamplesPerSecond(engine: Engine, kind: DenseKind, data: LabeledData, runs: number, dpSgd?: DpSgdSettings): Promise<number> {
   const model = await createClassifier(kind, { inputShape: data.recordShape, numClasses: data.numClasses, engine });
-  await model.fit(data, { seed: 1, epochs: 1, batchSize: BATCH });
+  const dp = dpSgd ? { dpSgd } : {};
+  await model.fit(data, { seed: 1, epochs: 1, batchSize: BATCH, ...dp });
   const rates: number[] = [];
-  for (let run = 0; run < runs; run++) rates.push((await model.fit(data, { seed: run, epochs: 1, batchSize: BATCH })).samplesPerSecond);
+  for (let run = 0; run < runs; run++) rates.push((await model.fit(data, { seed: run, epochs: 1, batchSize: BATCH, ...dp })).samplesPerSecond);
   model.dispose();
   return median(rates);
 }
@@ -121,6 +124,7 @@ async function tfjsSamplesPerSecond(backend: "wasm" | "cpu", layers: readonly De
 const started = performance.now();
 await initKernels();
 const rows: string[] = [];
+const dpRatios: string[] = [];
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 for (const [kind, dim, classes, binary] of [
   ["mlp", 600, 100, true],
@@ -132,6 +136,9 @@ for (const [kind, dim, classes, binary] of [
   const small = kind === "attack-mlp";
   log(`${kind} ${shape}: fused...`);
   const fused = await engineSamplesPerSecond("fused", kind, data, RUNS);
+  log(`${kind}: fused DP-SGD...`);
+  const dpSgd = await engineSamplesPerSecond("fused", kind, data, RUNS, { clipNorm: 1, noiseMultiplier: 1.1, sampling: "poisson" });
+  dpRatios.push(`${kind} ${shape}: DP-SGD / plain fused = ${(dpSgd / fused).toFixed(2)}`);
   log(`${kind}: fused, 2 models in 2 workers...`);
   const fusedTwo = await parallelSamplesPerSecond("fused", kind, data, 2, small ? 10 : 3, Math.min(RUNS, 3));
   log(`${kind}: tfjs engine on tfjs-backend-wasm...`);
@@ -148,6 +155,7 @@ for (const [kind, dim, classes, binary] of [
     `| ${kind} ${shape} | ${engine} | ${fmt(rate)} | ${(rate / tfjsEngine).toFixed(2)}x | ${(rate / cpu).toFixed(1)}x |`;
   rows.push(
     row("fused, 1 thread", fused),
+    row("fused DP-SGD (clip 1, noise 1.1, Poisson batches), 1 thread", dpSgd),
     row("fused, 2 models in 2 workers (aggregate)", fusedTwo),
     row("tfjs engine (tfjs-backend-wasm), 1 thread", tfjsEngine),
     row("tfjs engine, 2 models in 2 workers (aggregate)", tfjsTwo),
@@ -160,6 +168,7 @@ console.log("## Dense training throughput (batch 100, Adam)\n");
 console.log("| model | engine | samples/s (median) | vs tfjs engine | vs tfjs-cpu |");
 console.log("| --- | --- | ---: | ---: | ---: |");
 for (const row of rows) console.log(row);
+console.log(`\n${dpRatios.join("; ")} (target: >= 0.33 on the MLP).`);
 console.log(
   `\n${RUNS} runs (3 for the slower rows), ${ROWS} training rows; Node ${process.version}, ${availableParallelism()} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}, ${new Date().toISOString()}, ${((performance.now() - started) / 1e3).toFixed(0)} s.`,
 );

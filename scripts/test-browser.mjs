@@ -40,6 +40,9 @@ if (only !== undefined && !["tests", "probe", "page", "report"].includes(only)) 
   process.exit(2);
 }
 const part = (name) => only === undefined || only === name;
+// --probe-out FILE writes the page's probe result there (npm run test:runtimes reads it).
+const probeOutAt = process.argv.indexOf("--probe-out");
+const probeOut = probeOutAt >= 0 ? process.argv[probeOutAt + 1] : undefined;
 
 if (!existsSync(CHROMIUM)) {
   console.error(`test:browser: ${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
@@ -279,6 +282,7 @@ try {
       continue;
     }
     console.log(`${query} in chromium: ${JSON.stringify(state.probe.facts)}`);
+    if (probeOut && query === "probe") writeFileSync(probeOut, JSON.stringify(state.probe));
     report(state.probe.facts.crossOriginIsolated === true, `chromium ${query}: cross-origin isolated (COOP/COEP)`);
     for (const [key, hash] of Object.entries(nodeProbe.hashes)) {
       const page = state.probe.hashes[key];

@@ -19,18 +19,21 @@ import { targetAccuracy } from "./metrics/accuracy.js";
 import { createClassifier } from "./models/create.js";
 import "./models/engines.js";
 import { trainSequentially, type TrainingJob, type TrainingResult } from "./models/parallel.js";
-import type { Engine, EpochInfo, ModelKind } from "./models/types.js";
+import type { Engine, EpochInfo, ModelKind, ModelSpec, TrainOptions } from "./models/types.js";
 import { REPORT_SCHEMA_VERSION, type AuditReport, type AuditRun, type DatasetSummary } from "./report/types.js";
 import type { LabeledData, Posteriors } from "./types.js";
 import { sha256Hex } from "./util/sha256.js";
 import { concatArrays } from "./util/concat.js";
+import { defenceNamed, DEFENCES, type DefenceName } from "./defences/registry.js";
+import type { DefendedTarget, DefenceSettings, Query, TargetPlan } from "./defences/types.js";
+import { DP_SGD_DEFAULTS, type DpSgdDefenceSettings } from "./defences/dp-sgd.js";
 
 export type Adversary = 1 | 2 | 3;
 /** Attacks beyond the three adversaries. */
 export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "lira-global", "rmia", "quantile", "attack-p", "attack-r"] as const;
 export type ExtraAttack = (typeof EXTRA_ATTACKS)[number];
-export const DEFENCES = ["none", "dropout", "stacking"] as const;
-export type Defence = (typeof DEFENCES)[number];
+export { DEFENCES } from "./defences/registry.js";
+export type Defence = DefenceName;
 /** "auto": the fused dense engine for dense models, tfjs for the CNN. */
 export type EngineChoice = Engine | "auto";
 
@@ -40,6 +43,11 @@ export const AUDIT_DEFAULTS = {
   topK: DEFAULT_TOP_K,
   shadows: 10,
   dropout: 0.5,
+  // Top-1 renormalised is label-only; three classes is Shokri et al.'s restricted output.
+  outputTopK: 3,
+  outputDecimals: 2,
+  l2Penalty: 1e-3,
+  labelSmoothing: 0.1,
   noiseQueries: DEFAULT_NOISE_QUERIES,
   topPercentile: DEFAULT_TOP_PERCENTILE,
   attacks: ["loss", "modified-entropy", "correctness"] as readonly ExtraAttack[],
@@ -87,6 +95,16 @@ export interface AuditOptions {
   readonly shadows?: number;
   /** Dropout rate of the dropout defence. */
   readonly dropout?: number;
+  /** Classes the output-top-k defence releases (default 3). */
+  readonly outputTopK?: number;
+  /** Decimals the output-rounding defence keeps (default 2). */
+  readonly outputDecimals?: number;
+  /** The dp-sgd defence: clip norm, noise multiplier (or target epsilon), delta; default DP_SGD_DEFAULTS. */
+  readonly dpSgd?: Partial<DpSgdDefenceSettings>;
+  /** The l2 defence's penalty (default 1e-3, against the usual 1e-7). */
+  readonly l2Penalty?: number;
+  /** The label-smoothing defence's epsilon (default 0.1). */
+  readonly labelSmoothing?: number;
   readonly noiseQueries?: number;
   readonly topPercentile?: number;
   readonly engine?: EngineChoice;
@@ -130,7 +148,7 @@ export function resolveAuditConfig(options: AuditOptions) {
   for (const a of adversaries) check(a === 1 || a === 2 || a === 3, `adversaries: expected 1, 2 or 3, got ${String(a)}`);
   for (const a of attacks) check(EXTRA_ATTACKS.includes(a), `attacks: expected some of ${EXTRA_ATTACKS.join(", ")}, got '${String(a)}'`);
   for (const d of defences) check(DEFENCES.includes(d), `defences: expected some of ${DEFENCES.join(", ")}, got '${String(d)}'`);
-  check(defences.length > 0, "defences: expected at least one of none, dropout, stacking");
+  check(defences.length > 0, `defences: expected at least one of ${DEFENCES.join(", ")}`);
   check(Number.isSafeInteger(options.seed) && options.seed >= 0, `seed: expected an integer from 0 to 2^53-1, got ${options.seed}`);
   // Top-3 by default, fewer when a dataset has fewer classes (faces and census have two).
   const topK = options.topK ?? Math.min(AUDIT_DEFAULTS.topK, dataset.numClasses, ...(shadowDataset && adversaries.includes(2) ? [shadowDataset.numClasses] : []));
@@ -140,6 +158,19 @@ export function resolveAuditConfig(options: AuditOptions) {
   const dropout = options.dropout ?? AUDIT_DEFAULTS.dropout;
   const noiseQueries = options.noiseQueries ?? AUDIT_DEFAULTS.noiseQueries;
   const topPercentile = options.topPercentile ?? AUDIT_DEFAULTS.topPercentile;
+  const outputTopK = options.outputTopK ?? AUDIT_DEFAULTS.outputTopK;
+  const outputDecimals = options.outputDecimals ?? AUDIT_DEFAULTS.outputDecimals;
+  check(Number.isInteger(outputTopK) && outputTopK >= 1 && outputTopK <= dataset.numClasses, `outputTopK: expected an integer from 1 to ${dataset.numClasses} (${dataset.name}'s classes), got ${outputTopK}`);
+  const dpSgd = { ...DP_SGD_DEFAULTS, ...options.dpSgd };
+  check(dpSgd.clipNorm > 0, `dpSgd.clipNorm: expected a number > 0, got ${dpSgd.clipNorm}`);
+  check(dpSgd.noiseMultiplier >= 0 && Number.isFinite(dpSgd.noiseMultiplier), `dpSgd.noiseMultiplier: expected a finite number >= 0, got ${dpSgd.noiseMultiplier}`);
+  check(dpSgd.delta > 0 && dpSgd.delta < 1, `dpSgd.delta: expected a number between 0 and 1 (exclusive), got ${dpSgd.delta}`);
+  check(dpSgd.targetEpsilon === undefined || dpSgd.targetEpsilon > 0, `dpSgd.targetEpsilon: expected a number > 0, got ${dpSgd.targetEpsilon}`);
+  const l2Penalty = options.l2Penalty ?? AUDIT_DEFAULTS.l2Penalty;
+  check(l2Penalty >= 0 && Number.isFinite(l2Penalty), `l2Penalty: expected a finite number >= 0, got ${l2Penalty}`);
+  const labelSmoothing = options.labelSmoothing ?? AUDIT_DEFAULTS.labelSmoothing;
+  check(labelSmoothing > 0 && labelSmoothing < 1, `labelSmoothing: expected a number between 0 and 1 (exclusive), got ${labelSmoothing}`);
+  check(Number.isInteger(outputDecimals) && outputDecimals >= 0 && outputDecimals <= 6, `outputDecimals: expected an integer from 0 to 6, got ${outputDecimals}`);
   check(Number.isInteger(topK) && topK >= 1, `topK: expected a positive integer, got ${topK}`);
   check(topK <= dataset.numClasses, `topK: ${topK} exceeds ${dataset.name}'s ${dataset.numClasses} classes`);
   check(Number.isInteger(epochs) && epochs >= 1, `epochs: expected a positive integer, got ${epochs}`);
@@ -160,6 +191,7 @@ export function resolveAuditConfig(options: AuditOptions) {
   const target = options.target ?? defaultModel(dataset);
   check(target !== "attack-mlp", "target: attack-mlp is the attack model, not a target architecture");
   const engine = options.engine ?? "auto";
+  check(!defences.includes("dp-sgd") || engineFor(target, engine) === "fused", `defences: dp-sgd trains on the fused dense engine only; the ${target} target trains on ${engineFor(target, engine)}`);
   const partSize = options.partSize ?? Math.floor(rowsOf(dataset) / 4);
   check(Number.isInteger(partSize) && partSize >= 2 && 4 * partSize <= rowsOf(dataset), `partSize: ${dataset.name} has ${rowsOf(dataset)} records, so a part holds 2 to ${Math.floor(rowsOf(dataset) / 4)}; got ${partSize}`);
   return {
@@ -180,6 +212,12 @@ export function resolveAuditConfig(options: AuditOptions) {
     topK,
     shadows,
     dropout,
+    // A defence's parameters are part of the config only when it runs (older reports stay as they were).
+    outputTopK: defences.includes("output-top-k") ? outputTopK : undefined,
+    outputDecimals: defences.includes("output-rounding") ? outputDecimals : undefined,
+    dpSgd: defences.includes("dp-sgd") ? dpSgd : undefined,
+    l2Penalty: defences.includes("l2") ? l2Penalty : undefined,
+    labelSmoothing: defences.includes("label-smoothing") ? labelSmoothing : undefined,
     noiseQueries,
     noiseKind: dataset.featureKind,
     topPercentile,
@@ -197,7 +235,7 @@ export type AuditConfig = ReturnType<typeof resolveAuditConfig>;
 
 /** Seeds of the audit's sub-tasks come from one PCG32 stream of the audit seed (never the split's). */
 export const AUDIT_STREAM = 0xa0d17;
-export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, stacking: 5, shokri: 6, combined: 7, reference: 8 } as const;
+export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, defence: 5, shokri: 6, combined: 7, reference: 8 } as const;
 
 export function seedsFor(seed: number): (slot: number, index?: number) => number {
   const words = new Pcg32(seed, AUDIT_STREAM).fillUint32(16);
@@ -230,36 +268,7 @@ export function pool(inputs: readonly AttackInputData[]): AttackInputData {
   };
 }
 
-/**
- * Stacking's meta features: the bases' log-posteriors side by side (row r is row r of every base).
- * On log-probabilities the logistic-regression meta model starts as a product of the experts
- * instead of having to learn one from probabilities.
- */
-function besideEachOther(parts: readonly Posteriors[]): LabeledData["features"] {
-  const rows = parts[0]!.rows;
-  const width = parts.reduce((n, p) => n + p.classes, 0);
-  const out = new Float32Array(rows * width);
-  for (let r = 0; r < rows; r++) {
-    let offset = r * width;
-    for (const p of parts) {
-      for (let c = 0; c < p.classes; c++) out[offset + c] = Math.log(Math.max(p.values[r * p.classes + c]!, 1e-6));
-      offset += p.classes;
-    }
-  }
-  return out;
-}
-
-/**
- * The meta model learns from a third of target-train: at the paper's 0.001 it barely moves in 50
- * epochs (purchase: 14% test accuracy against 45% at 0.01), so it learns ten times faster.
- */
-const STACKING_META_LEARNING_RATE = 0.01;
-
-/** Records to put to a trained model. */
-export interface Query {
-  readonly features: Float32Array;
-  readonly rows: number;
-}
+export type { Query } from "./defences/types.js";
 
 /** One model as a plain-data job: architecture from `shapeOf`, trained on `train` with the audit's settings. */
 export function trainingJob(
@@ -269,13 +278,13 @@ export function trainingJob(
   train: LabeledData,
   seed: number,
   predict: readonly Query[],
-  dropout?: number,
+  change: { spec?: Partial<ModelSpec>; options?: Partial<TrainOptions> } = {},
 ): TrainingJob {
   return {
     kind,
-    spec: { inputShape: [...shapeOf.recordShape], numClasses: shapeOf.numClasses, engine: engineFor(kind, config.engine), ...(dropout ? { dropout } : {}) },
+    spec: { inputShape: [...shapeOf.recordShape], numClasses: shapeOf.numClasses, engine: engineFor(kind, config.engine), ...change.spec },
     data: plain(train),
-    options: { seed, epochs: config.epochs, batchSize: config.batchSize, learningRate: config.learningRate, l2: config.l2 },
+    options: { seed, epochs: config.epochs, batchSize: config.batchSize, learningRate: config.learningRate, l2: config.l2, ...change.options },
     predict,
   };
 }
@@ -309,32 +318,42 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   const noiseQuery = noise ? targetQueries.push(noise) - 1 : -1;
   const populationQuery = wantsPopulationAnswers(config.attacks) ? targetQueries.push({ features: populationData.features, rows: rowsOf(populationData) }) - 1 : -1;
 
-  const job = (kind: ModelKind, shapeOf: Dataset, train: LabeledData, seed: number, predict: readonly Query[], dropout?: number) =>
-    trainingJob(config, kind, shapeOf, train, seed, predict, dropout);
+  const job = (kind: ModelKind, shapeOf: Dataset, train: LabeledData, seed: number, predict: readonly Query[]) => trainingJob(config, kind, shapeOf, train, seed, predict);
   const queriesOf = (...parts: LabeledData[]) => parts.map((d) => ({ features: d.features, rows: rowsOf(d) }));
 
   // Phase 1: every model that needs nothing but data, all independent of each other.
   const planned: PlannedJob[] = [];
   const add = (label: string, j: TrainingJob) => planned.push({ label, job: j }) - 1;
-  const targetJobs = new Map<Defence, number>();
-  for (const defence of config.defences) {
-    if (defence === "stacking") continue;
-    const dropout = defence === "dropout" ? config.dropout : undefined;
-    targetJobs.set(defence, add(`target ${config.target} (${defence})`, job(config.target, dataset, split.targetTrain, seedOf(SLOT.target), targetQueries, dropout)));
-  }
-  // Stacking: base models of different kinds on disjoint thirds of target-train; the meta model
-  // (logistic regression) learns on the last third from the bases' posteriors, side by side.
-  let stacking: { bases: number[]; meta: Dataset } | undefined;
-  if (config.defences.includes("stacking")) {
-    const order = new Pcg32(seedOf(SLOT.stacking), 1).permutation(rowsOf(split.targetTrain));
-    const third = Math.floor(order.length / 3);
-    const part = (i: number) => subsetDataset(split.targetTrain, order.slice(i * third, (i + 1) * third).sort(), `stacking-${i}`);
-    const meta = part(2);
-    const bases = config.stackingModels.map((kind, i) =>
-      add(`stacking base ${kind}`, job(kind, dataset, part(i), seedOf(SLOT.stacking, i + 1), [...queriesOf(meta), ...targetQueries])),
-    );
-    stacking = { bases, meta };
-  }
+  // Each defence plans its target; those that change no training share the undefended target.
+  const settings: DefenceSettings = {
+    target: config.target,
+    dropout: config.dropout,
+    stackingModels: config.stackingModels,
+    outputTopK: config.outputTopK ?? AUDIT_DEFAULTS.outputTopK,
+    outputDecimals: config.outputDecimals ?? AUDIT_DEFAULTS.outputDecimals,
+    dpSgd: config.dpSgd ?? DP_SGD_DEFAULTS,
+    l2Penalty: config.l2Penalty ?? AUDIT_DEFAULTS.l2Penalty,
+    labelSmoothing: config.labelSmoothing ?? AUDIT_DEFAULTS.labelSmoothing,
+  };
+  let plainTarget: number | undefined;
+  const targets = config.defences.map((name) => {
+    const defence = defenceNamed(name);
+    if (!defence.plan) {
+      plainTarget ??= add(`target ${config.target}`, job(config.target, dataset, split.targetTrain, seedOf(SLOT.target), targetQueries));
+      return { defence, plan: undefined, first: plainTarget };
+    }
+    const plan: TargetPlan = defence.plan({
+      settings,
+      train: split.targetTrain,
+      queries: targetQueries,
+      training: { epochs: config.epochs, batchSize: config.batchSize },
+      seeds: { target: seedOf(SLOT.target), defence: seedOf(SLOT.defence) },
+      job: (kind, train, seed, predict, change) => trainingJob(config, kind, train, train, seed, predict, change),
+    });
+    const first = planned.length;
+    for (const j of plan.jobs) add(j.label, j.job);
+    return { defence, plan, first };
+  });
   const wantsShadow = config.adversaries.includes(1) || config.attacks.includes("loss") || config.attacks.includes("modified-entropy");
   const shadowJob = wantsShadow
     ? add(`shadow ${config.shadowModel}`, job(config.shadowModel, dataset, split.shadowTrain, seedOf(SLOT.shadow), queriesOf(split.shadowTrain, split.shadowOut)))
@@ -384,8 +403,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     }
   }
 
-  const metaJobs = stacking ? 1 : 0;
-  const total = planned.length + metaJobs;
+  const total = planned.length + targets.reduce((n, t) => n + (t.plan?.laterJobs ?? 0), 0);
   let done = 0;
   const progress = (detail: string) => options.onProgress?.({ done, total, detail });
   const runPhase = async (phase: readonly PlannedJob[]): Promise<TrainingResult[]> => {
@@ -408,23 +426,16 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   progress(`training ${total} models`);
   const results = await runPhase(planned);
 
-  // Phase 2: stacking's meta model, on its bases' answers.
-  let stacked: { answers: Posteriors[]; hash: string } | undefined;
-  if (stacking) {
-    const baseAnswers = stacking.bases.map((b) => results[b]!.posteriors);
-    const side = (q: number) => besideEachOther(baseAnswers.map((a) => a[q]!));
-    const metaData: LabeledData = { features: side(0), recordShape: [baseAnswers.length * dataset.numClasses], labels: stacking.meta.labels, numClasses: dataset.numClasses };
-    const metaQueries = targetQueries.map((q, i) => ({ features: side(i + 1), rows: q.rows }));
-    const metaJob: TrainingJob = {
-      kind: "logreg",
-      spec: { inputShape: [...metaData.recordShape], numClasses: dataset.numClasses, engine: engineFor("logreg", config.engine) },
-      data: metaData,
-      options: { seed: seedOf(SLOT.stacking), epochs: config.epochs, batchSize: config.batchSize, learningRate: STACKING_META_LEARNING_RATE, l2: config.l2 },
-      predict: metaQueries,
-    };
-    const [meta] = await runPhase([{ label: "stacking meta logreg", job: metaJob }]);
-    const hash = await sha256Hex([...stacking.bases.map((b) => results[b]!.weightsSha256), meta!.weightsSha256].join("\n"));
-    stacked = { answers: meta!.posteriors, hash };
+  // Phase 2: what the defences train on their first models' answers (stacking's meta model).
+  const defended: DefendedTarget[] = [];
+  for (const t of targets) {
+    if (!t.plan) {
+      const result = results[t.first]!;
+      defended.push({ answers: result.posteriors, kind: config.target, weightsSha256: result.weightsSha256 });
+      continue;
+    }
+    const own = results.slice(t.first, t.first + t.plan.jobs.length);
+    defended.push(await t.plan.finish(own, async (label, j) => (await runPhase([{ label, job: j }]))[0]!));
   }
 
   const answersOf = (result: TrainingResult, members: LabeledData, nonMembers: LabeledData): AttackInputData => ({
@@ -449,20 +460,11 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   const trainAttackModel = attackModelTrainer(config);
   const attackSettings: AttackSettings = { ...config, shadowDatasetName: shadowDataset?.name };
   const runs: AuditRun[] = [];
-  for (const defence of config.defences) {
-    let answers: Posteriors[];
-    let kind: string;
-    let weightsSha256: string;
-    if (defence === "stacking") {
-      answers = stacked!.answers;
-      kind = `stacked (${config.stackingModels.join(" + ")} -> logreg)`;
-      weightsSha256 = stacked!.hash;
-    } else {
-      const result = results[targetJobs.get(defence)!]!;
-      answers = result.posteriors;
-      kind = config.target;
-      weightsSha256 = result.weightsSha256;
-    }
+  for (const [d, defence] of config.defences.entries()) {
+    const { defence: chosen } = targets[d]!;
+    const { kind, weightsSha256, privacy } = defended[d]!;
+    // The defence's release: what every attack (and the accuracy) sees.
+    const answers = chosen.answer ? defended[d]!.answers.map((p) => chosen.answer!(p, settings)) : defended[d]!.answers;
     const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
     const noiseAnswers = noiseQuery >= 0 ? answers[noiseQuery]! : undefined;
     const refs = referenceModels ? { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! } } : undefined;
@@ -487,9 +489,10 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       lap("attacks", t0);
     }
     runs.push({
-      defence: defence === "dropout" ? `dropout ${config.dropout}` : defence,
+      defence: chosen.label(settings),
       target: { kind, ...targetAccuracy(target.members, target.membersLabels!, target.nonMembers, target.nonMembersLabels!), weightsSha256 },
       attacks,
+      ...(privacy ? { privacy } : {}),
     });
   }
   timings.total = (performance.now() - started) / 1000;

@@ -5,30 +5,14 @@ import * as assert from "uvu/assert";
 import { auditPosteriors } from "../src/audit-posteriors.js";
 import { createLeakageHandler, fetch as leakageCheck } from "../src/edge/index.js";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
+import { posteriorSide } from "./runtimes/edge-requests.js";
 
 const edge = suite("edge handler");
 
-/** Softmax rows with a seeded spread: members get peakier posteriors than non-members. */
-function posteriors(rng: Pcg32, rows: number, classes: number, peak: number): { posteriors: number[][]; labels: number[] } {
-  const u = rng.fillFloat64(rows * (classes + 1));
-  const out: number[][] = [];
-  const labels: number[] = [];
-  for (let r = 0; r < rows; r++) {
-    const label = Math.floor(u[r * (classes + 1)]! * classes);
-    const logits = Array.from({ length: classes }, (_, c) => u[r * (classes + 1) + 1 + c]! * 2 + (c === label ? peak * u[r * (classes + 1)]! * 4 : 0));
-    const max = Math.max(...logits);
-    const e = logits.map((x) => Math.exp(x - max));
-    const sum = e.reduce((a, b) => a + b, 0);
-    out.push(e.map((x) => Math.fround(x / sum)));
-    labels.push(label);
-  }
-  return { posteriors: out, labels };
-}
-
 await initKernels();
 const rng = new Pcg32(2024);
-const members = posteriors(rng, 200, 5, 3);
-const nonMembers = posteriors(rng, 200, 5, 1);
+const members = posteriorSide(rng, 200, 5, 3);
+const nonMembers = posteriorSide(rng, 200, 5, 1);
 
 function post(body: unknown, handler = leakageCheck, headers: Record<string, string> = { "content-type": "application/json" }): Promise<Response> {
   return handler(new Request("http://edge.test/", { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) }));

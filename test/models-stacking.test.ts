@@ -31,7 +31,7 @@ stacking("trains bases and meta model on disjoint parts, deterministically; pred
   const hashes: string[] = [];
   let epochsSeen: number[] = [];
   for (let run = 0; run < 2; run++) {
-    const model = await createStackedClassifier({ inputShape: [40], numClasses: 4, dropout: 0.5 });
+    const model = await createStackedClassifier({ inputShape: [40], numClasses: 4 });
     assert.equal(model.bases.map((b) => b.kind), ["mlp", "logreg"]);
     epochsSeen = [];
     const summary = await model.fit(data, { seed: 11, epochs: 10, learningRate: 0.01, onEpoch: (e) => epochsSeen.push(e.epoch) });

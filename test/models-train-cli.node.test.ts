@@ -11,6 +11,7 @@ import { loadNamedDataset } from "../src/adapters/node/datasets.js";
 import { loadModel } from "../src/adapters/node/models.js";
 import { main } from "../src/cli/main.js";
 import { mlLeaksSplit } from "../src/datasets/index.js";
+import { dpSgdEpsilon } from "../src/defences/dp-accountant.js";
 import { initKernels } from "../src/kernels/index.js";
 import { initModelBackend } from "../src/models/index.js";
 import type { PosteriorModel } from "../src/types.js";
@@ -84,6 +85,21 @@ cli("--stacking writes base models, meta model and stack.json; the stack reloads
   const model = await loadModel(out);
   const split = mlLeaksSplit(await loadNamedDataset("digits"), { seed: 1 });
   assert.is(await accuracy(model, split.targetOut), meta.testAccuracy);
+});
+
+cli("DP-SGD and label smoothing: meta.json carries the settings and the accountant's epsilon; DP-SGD needs the fused engine", async () => {
+  const out = join(dir, "dp");
+  const code = await quiet(() =>
+    main(["train", "--dataset", "purchase", "--engine", "fused", "--noise-multiplier", "1.1", "--clip-norm", "1", "--label-smoothing", "0.1", "--epochs", "2", "--part-size", "300", "--seed", "3", "--out", out]),
+  );
+  assert.is(code, 0);
+  const meta = JSON.parse(await readFile(join(out, "meta.json"), "utf8"));
+  assert.equal(meta.options.dpSgd, { clipNorm: 1, noiseMultiplier: 1.1, sampling: "poisson" });
+  assert.is(meta.options.labelSmoothing, 0.1);
+  const expected = dpSgdEpsilon({ records: 300, batchSize: 100, noiseMultiplier: 1.1, epochs: 2, delta: 1e-5 });
+  assert.is(meta.privacy.epsilon, expected.epsilon);
+  assert.is(meta.privacy.steps, 6);
+  assert.is(await quiet(() => main(["train", "--dataset", "purchase", "--noise-multiplier", "1.1", "--out", join(dir, "dp-tfjs")])), 2, "the tfjs engine is a usage error");
 });
 
 cli("loads a tfjs LayersModel saved elsewhere (other file names, Activation layer)", async () => {

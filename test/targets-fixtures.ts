@@ -1,8 +1,8 @@
 // The ONNX fixtures (test/fixtures/models/) for the target-model tests: model bytes, their .npz
-// records (x float32, y int32; numpy.savez stored or savez_compressed deflated) and fixtures.json.
+// records (x float32, y int32; numpy.savez stored or savez_compressed deflated, read by
+// src/records) and fixtures.json.
 import { readFile } from "node:fs/promises";
-import { unzipSync } from "fflate";
-import { npyToFloat32, npyToInt32, parseNpy } from "../src/datasets/npy.js";
+import { readRecords, toLabeledData } from "../src/records/index.js";
 import type { LabeledData } from "../src/types.js";
 
 const folder = new URL("../../test/fixtures/models/", import.meta.url);
@@ -24,13 +24,10 @@ export async function fixtureFacts(name: ModelFixture): Promise<{ train_acc: num
   return json.models[name];
 }
 
-/** One .npz of records: x as stored (the model's input), y as labels. */
+/** One .npz of records (x: the model's input, y: labels), through the project's record reader. */
 export async function fixtureRecords(name: ModelFixture, part: FixturePart): Promise<LabeledData> {
   const file = `${name}.${part}.npz`;
-  const entries = unzipSync(await fixtureBytes(file));
-  const x = parseNpy(entries["x.npy"]!, `${file}:x.npy`);
-  const y = parseNpy(entries["y.npy"]!, `${file}:y.npy`);
-  return { features: npyToFloat32(x, file), recordShape: x.shape.slice(1), labels: npyToInt32(y, file), numClasses: 10 };
+  return toLabeledData(await readRecords(await fixtureBytes(file), file), 10);
 }
 
 /** Awaits `run()` and checks that it fails with a message matching `pattern`. */

@@ -7,7 +7,7 @@ import { saveModel } from "../src/adapters/node/models.js";
 import { openMlleaksModel } from "../src/adapters/node/targets.js";
 import { initKernels } from "../src/kernels/index.js";
 import { createClassifier } from "../src/models/create.js";
-import { createStackedClassifier } from "../src/models/stacking.js";
+import { createStackedClassifier } from "../src/defences/stacking.js";
 import type { Classifier } from "../src/models/types.js";
 import type { LabeledData } from "../src/types.js";
 import { fixtureRecords, rejects } from "./targets-fixtures.js";

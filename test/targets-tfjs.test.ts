@@ -11,7 +11,7 @@ import { accuracy } from "../src/metrics/accuracy.js";
 import { initModelBackend } from "../src/models/backend.js";
 import { createClassifier } from "../src/models/create.js";
 import { glorotUniform } from "../src/models/init.js";
-import { runTrainingJob, type TrainingJob } from "../src/models/parallel.js";
+import { runTrainingJob, trainInParallel, type TrainingJob, type WorkerAdapter } from "../src/models/parallel.js";
 import { openTfjsModel, openTfjsModelUrl } from "../src/targets/tfjs.js";
 import type { LabeledData } from "../src/types.js";
 import { fixtureRecords, rejects } from "./targets-fixtures.js";
@@ -109,6 +109,17 @@ test("kind 'layers': one seed gives identical weight hashes, another seed differ
     rebuilt.dispose();
     original.dispose();
   }
+});
+
+async function runtimeWorkers(): Promise<WorkerAdapter> {
+  if ("Deno" in globalThis) return (await import("../src/adapters/deno/workers.js")).denoWorkers;
+  return (await import("../src/adapters/node/workers.js")).nodeWorkers;
+}
+
+test("kind 'layers' as plain-data jobs in worker threads: the same bits as in this thread", async () => {
+  const [inWorker] = await trainInParallel([layersJob(1)], { adapter: await runtimeWorkers(), workers: 1 });
+  assert.is(inWorker!.weightsSha256, trainedHash);
+  assert.equal(inWorker!.posteriors[0]!.values, trainedPosteriors);
 });
 
 test("kind 'layers': bad topologies and specs are named errors", async () => {

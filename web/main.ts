@@ -6,6 +6,7 @@ import { fetchDataSource } from "../src/adapters/browser/dataset-source.js";
 import { parsePosteriorFile } from "../src/attacks/posterior-files.js";
 import { audit, type Defence } from "../src/audit.js";
 import { BUNDLED_DATASETS } from "../src/datasets/catalog.js";
+import { DEFENCE_REGISTRY } from "../src/defences/registry.js";
 import { loadDataset } from "../src/datasets/index.js";
 import { auditPosteriors } from "../src/audit-posteriors.js";
 import { initKernels } from "../src/kernels/index.js";
@@ -145,6 +146,19 @@ const limitPartSize = () => {
 };
 datasetSelect.addEventListener("change", limitPartSize);
 limitPartSize();
+// One checkbox per registered defence (with their default parameters), "none" ticked.
+for (const defence of DEFENCE_REGISTRY) {
+  const label = document.createElement("label");
+  label.className = "check";
+  label.title = defence.summary;
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.name = "defence";
+  box.value = defence.name;
+  box.checked = defence.name === "none";
+  label.append(box, ` ${defence.name}`);
+  $("defences").append(label);
+}
 
 function integerField(id: string, name: string): number {
   const input = $<HTMLInputElement>(id);

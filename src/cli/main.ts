@@ -3,17 +3,21 @@
 import { CommandSpec, UsageError, formatHelp, parseOptions } from "./args.js";
 import { attackCommand } from "./commands/attack.js";
 import { auditCommand } from "./commands/audit.js";
+import { dpEpsilonCommand } from "./commands/dp-epsilon.js";
 import { datasetsFetchCommand, datasetsListCommand } from "./commands/datasets.js";
 import { epsilonCommand } from "./commands/epsilon.js";
 import { serveCommand } from "./commands/serve.js";
 import { trainCommand } from "./commands/train.js";
+import { workerCommand } from "./commands/worker.js";
 
 const commands: CommandSpec[] = [];
 commands.push(auditCommand, attackCommand);
 commands.push(datasetsListCommand, datasetsFetchCommand);
 commands.push(serveCommand);
 commands.push(trainCommand);
+commands.push(workerCommand);
 commands.push(epsilonCommand);
+commands.push(dpEpsilonCommand);
 
 function topLevelHelp(): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length)) + 2;

@@ -4,6 +4,8 @@ import { createLeakageHandler } from "./handler.js";
 
 export { createLeakageHandler, parseLeakageRequest, parseModelRequest, allowModelUrlPrefixes, RequestError, DEFAULT_LIMITS, USAGE } from "./handler.js";
 export type { LeakageHandlerOptions, LeakageRequest, ModelLeakageRequest } from "./handler.js";
+export { createEdgeWorker, limitsFromEnv } from "./worker.js";
+export type { EdgeWorker, EdgeWorkerEnv } from "./worker.js";
 
 export const fetch: (request: Request) => Promise<Response> = createLeakageHandler();
 export default { fetch };

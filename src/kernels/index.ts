@@ -1,5 +1,5 @@
 // Typed wrappers over the AssemblyScript kernels. Call `await initKernels()` once first.
-export { initKernels } from "./wasm.js";
+export { initKernels, type KernelsSource } from "./wasm.js";
 export { Pcg32 } from "./random.js";
 export {
   topK,

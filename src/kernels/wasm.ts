@@ -1,5 +1,7 @@
 // The one place that instantiates the AssemblyScript kernels. The bytes are embedded (see
-// scripts/build.mjs), so this touches no runtime API beyond WebAssembly and atob.
+// scripts/build.mjs), so this touches no runtime API beyond WebAssembly and atob. Runtimes that
+// forbid compiling wasm from bytes (Cloudflare workerd, Vercel's edge) pass the module they were
+// given as a binding instead: initKernels({ module }).
 import { kernelsWasmBase64 } from "./wasm-bytes.generated.js";
 
 export interface KernelExports {
@@ -46,8 +48,22 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 let compiling: Promise<WebAssembly.Module> | undefined;
 
 function compileKernels(): Promise<WebAssembly.Module> {
-  compiling ??= WebAssembly.compile(decodeBase64(kernelsWasmBase64));
+  compiling ??= WebAssembly.compile(decodeBase64(kernelsWasmBase64)).catch((error: unknown) => {
+    compiling = undefined;
+    throw new Error(
+      `mlleaks kernels: this runtime refused to compile WebAssembly from bytes (${(error as Error).message}); ` +
+        "give it the precompiled kernels instead: `await initKernels({ module })` with build/kernels.wasm as a wasm module binding",
+    );
+  });
   return compiling;
+}
+
+export interface KernelsSource {
+  /**
+   * The kernels already compiled (build/kernels.wasm), for runtimes that only take wasm as a
+   * module binding. Without it the embedded bytes are compiled.
+   */
+  readonly module?: WebAssembly.Module;
 }
 
 /**
@@ -59,15 +75,35 @@ export async function instantiateKernels(): Promise<WebAssembly.Instance> {
   return WebAssembly.instantiate(await compileKernels(), {});
 }
 
-/** Compiles and instantiates the kernels once; every later call returns the same instance. */
-export function initKernels(): Promise<KernelExports> {
+/**
+ * Compiles (or takes `source.module`) and instantiates the kernels once; every later call returns
+ * the same instance. The module given first is the one every instance is made from.
+ */
+export function initKernels(source: KernelsSource = {}): Promise<KernelExports> {
+  if (source.module !== undefined) {
+    // By tag, not instanceof: a module binding may come from another realm (Edge Runtime's VM).
+    const tag = Object.prototype.toString.call(source.module);
+    if (tag !== "[object WebAssembly.Module]" || !WebAssembly.Module.exports(source.module).some((e) => e.name === "heapBase")) {
+      return Promise.reject(
+        new TypeError(`initKernels: module must be build/kernels.wasm as a WebAssembly.Module, got ${tag === "[object WebAssembly.Module]" ? "a module without the kernels' exports" : tag}`),
+      );
+    }
+  }
   if (exportsReady) return Promise.resolve(exportsReady);
+  if (source.module !== undefined) compiling ??= Promise.resolve(source.module);
   loading ??= compileKernels()
     .then((module) => WebAssembly.instantiate(module, {}))
-    .then((instance) => {
-      exportsReady = instance.exports as unknown as KernelExports;
-      return exportsReady;
-    });
+    .then(
+      (instance) => {
+        exportsReady = instance.exports as unknown as KernelExports;
+        return exportsReady;
+      },
+      (error: unknown) => {
+        // Failed loads are not cached: a later call (with a module, say) tries again.
+        loading = undefined;
+        throw error;
+      },
+    );
   return loading;
 }
 

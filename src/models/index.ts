@@ -5,5 +5,5 @@ export { architecture, HIDDEN_UNITS, type LayerSpec } from "./architectures.js";
 export { glorotUniform, dropoutMask, RNG_STREAM } from "./init.js";
 export { TfjsClassifier, TfjsPosteriorModel } from "./tfjs/classifier.js";
 export * from "./types.js";
-export { createStackedClassifier, defaultBaseKinds, stackPosteriorModels, StackedClassifier, type StackingSpec } from "./stacking.js";
+export { createStackedClassifier, defaultBaseKinds, stackPosteriorModels, StackedClassifier, type StackingSpec } from "../defences/stacking.js";
 export { layersModelFiles, loadLayersPosteriorModel, WEIGHTS_FILE, type SavedModelFiles } from "./tfjs/io.js";

@@ -1,6 +1,7 @@
 // The model contract: every classifier (tfjs on wasm, the fused dense engine, a stacked ensemble)
 // trains with fit() and answers predict() with posteriors, so attacks never care which they face.
 import type { LabeledData, PosteriorModel } from "../types.js";
+import type { DpSgdSettings } from "./dense/trainer.js";
 
 /** The paper's target/shadow models (cnn, mlp), the attack model, and more kinds for the
  *  model-independence experiments (logreg, deep-mlp); "layers": the architecture of a tfjs
@@ -48,6 +49,10 @@ export interface TrainOptions {
   readonly learningRate?: number;
   /** L2 penalty on kernels (not biases), default 1e-7. */
   readonly l2?: number;
+  /** Label smoothing e of the training targets: (1 - e) onehot + e / classes; default 0. */
+  readonly labelSmoothing?: number;
+  /** DP-SGD (per-example clipping and Gaussian noise; the fused dense engine only). */
+  readonly dpSgd?: DpSgdSettings;
   onEpoch?(info: EpochInfo): void;
   /** Aborting stops training between batches; fit() then rejects with the signal's reason. */
   readonly signal?: AbortSignal;

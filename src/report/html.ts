@@ -1,6 +1,7 @@
 // report.html: one self-contained page (no scripts, no external assets): the results tables, ROC
 // curves on linear and log-log axes as inline SVG, and the defences' trade-off between the
 // target's accuracy and the attacks' success.
+import { tradeOffRows } from "./trade-off.js";
 import type { AttackResult, RocPoints } from "../attacks/types.js";
 import { tprCell } from "./table.js";
 import type { AuditRun, ReportDocument } from "./types.js";
@@ -177,6 +178,12 @@ function tradeOff(runs: readonly AuditRun[]): string {
   const legend = `<ul class="legend">${names.map((n, i) => `<li><span style="background:${COLORS[i % COLORS.length]}"></span>${escapeHtml(titles.get(n)!)}</li>`).join("")}</ul>`;
   const head = withAccuracy.map((r) => `<th>${escapeHtml(r.defence)}<br><small>${escapeHtml(r.target.kind)}</small></th>`).join("");
   const accuracyRow = `<tr><th scope="row">target train / test accuracy</th>${withAccuracy.map((r) => `<td>${pct(r.target.trainAccuracy)} / ${pct(r.target.testAccuracy)}</td>`).join("")}</tr>`;
+  const summary = tradeOffRows(withAccuracy);
+  const summaryRows = [
+    `<tr><th scope="row">strongest attack: AUC</th>${summary.map((r) => `<td>${f3(r.strongestAuc)}${r.strongestAttack ? `<br><small>${escapeHtml(r.strongestAttack)}</small>` : ""}</td>`).join("")}</tr>`,
+    `<tr><th scope="row">best TPR @ 0.1% FPR</th>${summary.map((r) => `<td>${f3(r.bestTprAtLowFpr)}</td>`).join("")}</tr>`,
+    ...(summary.some((r) => r.epsilon !== undefined) ? [`<tr><th scope="row">epsilon (DP accountant)</th>${summary.map((r) => `<td>${r.epsilon !== undefined ? `${r.epsilon.toFixed(2)} at &delta; = ${r.delta}` : "–"}</td>`).join("")}</tr>`] : []),
+  ].join("\n");
   const rows = names
     .map((n) => `<tr><th scope="row">${escapeHtml(titles.get(n)!)}</th>${withAccuracy.map((r) => { const a = r.attacks.find((x) => x.name === n); return `<td>${a ? `${f3(a.metrics.precision)} / ${f3(a.metrics.auc)}` : "–"}</td>`; }).join("")}</tr>`)
     .join("\n");
@@ -186,6 +193,7 @@ function tradeOff(runs: readonly AuditRun[]): string {
 ${chart("target test accuracy vs attack precision", x, y, "target test accuracy", "attack precision", marks("precision"))}</div>${legend}
 <table><thead><tr><th>attack: precision / AUC</th>${head}</tr></thead><tbody>
 ${accuracyRow}
+${summaryRows}
 ${rows}</tbody></table></section>`;
 }
 

@@ -1,6 +1,8 @@
 // The results table printed on the terminal: the verdict first, then one block per defence (its
-// sample, base rate and confidence level), one line per attack with intervals as `0.772 [0.751, 0.793]`.
+// sample, base rate and confidence level), one line per attack with intervals as `0.772 [0.751, 0.793]`,
+// then the defences' trade-off.
 import type { AttackResult } from "../attacks/types.js";
+import { tradeOffRows } from "./trade-off.js";
 import type { AuditReport } from "./types.js";
 import { formatVerdict, verdictOf, withInterval } from "./verdict.js";
 
@@ -60,6 +62,23 @@ export function formatResultsTable(report: AuditReport): string {
     }
     lines.push("");
   }
+  if (report.runs.length > 1) lines.push(...formatTradeOff(report), "");
   for (const note of report.notes) lines.push(`note: ${note}`);
   return lines.join("\n").trimEnd();
+}
+
+/** One line per defence: test accuracy, the strongest attack's AUC, the best TPR at 0.1% FPR, epsilon. */
+function formatTradeOff(report: AuditReport): string[] {
+  const header = ["defence", "test acc.", "strongest attack", "AUC", "TPR@0.1%", "epsilon (accountant)"];
+  const rows = tradeOffRows(report.runs).map((r) => [
+    r.defence,
+    pct(r.testAccuracy),
+    r.strongestAttack ?? "-",
+    f3(r.strongestAuc),
+    f3(r.bestTprAtLowFpr),
+    r.epsilon !== undefined ? `${r.epsilon.toFixed(2)} at delta ${r.delta}` : "-",
+  ]);
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
+  const format = (cells: string[]) => "  " + cells.map((c, j) => (j === 0 || j === 2 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join("  ");
+  return ["trade-off (strongest attack by AUC; best TPR at 0.1% FPR over all attacks):", format(header), ...rows.map(format)];
 }

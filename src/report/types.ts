@@ -1,5 +1,6 @@
 // The audit's result as plain data: what report.json holds (plus versions, timings, fingerprint).
 import type { AttackResult } from "../attacks/types.js";
+import type { PrivacySpent } from "../defences/types.js";
 import type { Verdict } from "./verdict.js";
 
 /**
@@ -41,6 +42,8 @@ export interface AuditRun {
   readonly defence: string;
   readonly target: TargetSummary;
   readonly attacks: readonly AttackResult[];
+  /** The formal guarantee of the defence's training (DP-SGD: the RDP accountant's epsilon at delta). */
+  readonly privacy?: PrivacySpent;
 }
 
 export interface AuditReport {

@@ -1,18 +1,18 @@
-// The cross-runtime probe: one function that Node, Deno and Chromium each run, returning SHA-256
+// The cross-runtime probe: one function that Node, Deno, Bun and Chromium each run, returning SHA-256
 // hashes of deterministic results. The tests compare the hashes across runtimes; any difference in
 // a seeded draw, a kernel, a trained model or the audit shows up as a mismatched hash, named by its
 // key. What legitimately differs (wasm threads, cross-origin isolation) goes in `facts`.
 import { audit } from "../../src/audit.js";
 import type { DataSource } from "../../src/datasets/types.js";
 import { loadDataset, mlLeaksSplit } from "../../src/datasets/index.js";
-import { auc, entropy, initKernels, maxPosterior, Pcg32, rocCurve, topK } from "../../src/kernels/index.js";
 import "../../src/models/engines.js";
 import { createClassifier, initModelBackend, type ModelBackendOptions } from "../../src/models/index.js";
 import { fingerprintReport } from "../../src/report/json.js";
 import { sha256OfArrays } from "../../src/util/sha256.js";
+import { portableHashes, runtimeName } from "./probe-portable.js";
 
 export interface ProbeResult {
-  /** What ran it: "node 20.20.2", "deno 2.9.6", or the browser's user agent (not compared). */
+  /** What ran it: "node 20.20.2", "deno 2.9.6", "bun 1.4.5", or the browser's user agent (not compared). */
   runtime: string;
   /** Hash per deterministic computation; every key must agree across runtimes. */
   hashes: Record<string, string>;
@@ -25,43 +25,6 @@ export interface ProbeOptions {
   readonly source: DataSource;
   /** tfjs-backend-wasm setup: the .wasm URLs in a browser, a thread count to ask for. */
   readonly backend?: ModelBackendOptions;
-}
-
-/** The userAgent-or-version of whatever runs this, for the report (never compared). */
-export function runtimeName(): string {
-  const g = globalThis as { Deno?: { version: { deno: string } }; process?: { versions?: { node?: string } }; navigator?: { userAgent?: string } };
-  if (g.Deno) return `deno ${g.Deno.version.deno}`;
-  if (g.process?.versions?.node) return `node ${g.process.versions.node}`;
-  return g.navigator?.userAgent ?? "unknown";
-}
-
-/** Seeded PRNG outputs: integers, doubles, shuffles, permutations, derived streams. */
-async function pcg32Hash(): Promise<string> {
-  const outputs: ArrayBufferView[] = [];
-  for (const [seed, stream] of [[42, 54], [0, 0], [2 ** 53 - 1, 2 ** 40 + 3]] as const) {
-    const rng = new Pcg32(seed, stream);
-    outputs.push(rng.fillUint32(4096), rng.fillFloat64(4096), rng.permutation(10007), rng.derive(3).fillUint32(64), rng.fillNormal(1024));
-  }
-  return sha256OfArrays(outputs);
-}
-
-/** Posterior and ROC kernels on seeded softmax rows (Math.exp included: it must agree too). */
-async function kernelsHash(): Promise<string> {
-  const rng = new Pcg32(11);
-  const rows = 5000;
-  const classes = 10;
-  const logits = rng.fillNormal(rows * classes);
-  const values = new Float32Array(rows * classes);
-  for (let r = 0; r < rows; r++) {
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += values[r * classes + c] = Math.exp(3 * logits[r * classes + c]!);
-    for (let c = 0; c < classes; c++) values[r * classes + c]! /= sum;
-  }
-  const p = { values, rows, classes };
-  const scores = maxPosterior(p);
-  const members = Uint8Array.from({ length: rows }, (_, i) => i % 2);
-  const roc = rocCurve(scores, members);
-  return sha256OfArrays([topK(p, 3), scores, entropy(p), roc.fpr, roc.tpr, roc.thresholds, Float64Array.of(auc(scores, members))]);
 }
 
 /** A small MLP trained on the digits dataset with each engine: weights and posteriors. */
@@ -94,11 +57,10 @@ async function auditFingerprint(source: DataSource): Promise<string> {
 }
 
 export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
-  await initKernels();
+  const portable = await portableHashes();
   const backend = await initModelBackend(options.backend ?? {});
   const hashes: Record<string, string> = {
-    pcg32: await pcg32Hash(),
-    kernels: await kernelsHash(),
+    ...portable,
     ...(await modelHashes(options.source)),
     auditFingerprint: await auditFingerprint(options.source),
   };

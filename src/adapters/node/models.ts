@@ -4,7 +4,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { loadLayersPosteriorModel, layersModelFiles, WEIGHTS_FILE } from "../../models/tfjs/io.js";
-import { StackedClassifier, stackPosteriorModels } from "../../models/stacking.js";
+import { StackedClassifier, stackPosteriorModels } from "../../defences/stacking.js";
 import type { TfjsPosteriorModel } from "../../models/tfjs/classifier.js";
 import type { Classifier } from "../../models/types.js";
 import type { PosteriorModel } from "../../types.js";

@@ -4,9 +4,13 @@
 // attacks, writes report.json and report.html, prints the results table.
 import { resolve } from "node:path";
 import { loadNamedDataset } from "../../adapters/node/datasets.js";
+import { createQueueRunner, type QueueRunner } from "../../adapters/node/queue.js";
+import { parseRedisUrl, redactRedisUrl } from "../../adapters/node/redis-client.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
 import type { Dataset } from "../../datasets/index.js";
+import { DP_SGD_DEFAULTS } from "../../defences/dp-sgd.js";
+import { DEFENCE_REGISTRY } from "../../defences/registry.js";
 import { initModelBackend } from "../../models/backend.js";
 import { trainInParallel, trainSequentially } from "../../models/parallel.js";
 import { MODEL_KINDS, type ModelKind } from "../../models/types.js";
@@ -39,12 +43,22 @@ function loadTarget(name: string, options: OptionValues, stderr: Stderr): Promis
   return looksLikeRecordFile(name) ? readUserDataset(name, options, stderr) : load(name, options["data-dir"] as string | undefined);
 }
 
+/** The --queue runner; a malformed URL is a usage error, an unreachable server a failure. */
+async function openQueue(url: string, stderr: { write(s: string): void }): Promise<QueueRunner> {
+  try {
+    parseRedisUrl(url, "--queue");
+  } catch (error) {
+    throw new UsageError(`mlleaks audit: ${(error as Error).message}`);
+  }
+  return createQueueRunner(url, { log: (message) => stderr.write(`mlleaks audit: ${message}\n`) });
+}
+
 export const auditCommand: CommandSpec = {
   name: "audit",
   summary: "audit your model (--model: ONNX, tfjs, mlleaks train, endpoint) on your records, or the ML-Leaks evaluation of a dataset",
   usage:
     "mlleaks audit --model M --members FILE --nonmembers FILE [--population FILE] [--label-column NAME] [options]\n" +
-    "       mlleaks audit --dataset NAME|FILE [--label-column NAME] [--shadow-dataset NAME] [--adversary 1,2,3] [--defence none,dropout,stacking] [--seed S] [--epochs E] [--out DIR] [--json] [--confidence C] [--delta D] [--balance]",
+    `       mlleaks audit --dataset NAME|FILE [--label-column NAME] [--shadow-dataset NAME] [--adversary 1,2,3] [--defence ${DEFENCES.join(",")}] [--seed S] [--epochs E] [--out DIR] [--json] [--confidence C] [--delta D] [--balance]`,
   options: {
     model: { type: "string", valueName: "M", description: "the model to audit: an .onnx file, a tfjs model.json or its folder, a folder `mlleaks train` wrote, an http(s) URL to a model.json, or a model server URL .../v1/models/NAME or .../v2/models/NAME" },
     members: { type: "string", valueName: "FILE", description: "with --model: records the model trained on (CSV/TSV, JSON lines, Parquet, .npz with x and y, .npy)" },
@@ -67,7 +81,7 @@ export const auditCommand: CommandSpec = {
       choices: [...EXTRA_ATTACKS, "none"],
       description: `further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, lira-global, rmia, attack-r (reference models), quantile, attack-p (population, no shadows); none for none (default: ${AUDIT_DEFAULTS.attacks.join(",")} with --dataset, all of them with --model)`,
     },
-    defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: "targets to train and attack: no defence, dropout, model stacking" },
+    defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: `targets to train and attack, one per defence: ${DEFENCE_REGISTRY.map((d) => `${d.name} (${d.summary})`).join("; ")}` },
     target: { type: "string", valueName: "KIND", choices: TARGET_KINDS, description: "target architecture (default cnn for images of 16x16 or more, mlp otherwise)" },
     seed: { type: "integer", valueName: "S", default: 0, description: "seed of the split, every model and every draw: the same seed gives the same report" },
     epochs: { type: "integer", valueName: "E", default: AUDIT_DEFAULTS.epochs, description: "training epochs of target and shadow models" },
@@ -77,10 +91,19 @@ export const auditCommand: CommandSpec = {
     "top-k": { type: "integer", valueName: "K", description: `top posteriors the attack model sees (ablation; default ${AUDIT_DEFAULTS.topK}, or the smaller class count)` },
     shadows: { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.shadows, description: "Shokri's shadow models (ablation)" },
     dropout: { type: "number", valueName: "RATE", default: AUDIT_DEFAULTS.dropout, description: "dropout rate of the dropout defence" },
+    "clip-norm": { type: "number", valueName: "C", default: DP_SGD_DEFAULTS.clipNorm, description: "dp-sgd: per-example gradient clip norm" },
+    "noise-multiplier": { type: "number", valueName: "S", default: DP_SGD_DEFAULTS.noiseMultiplier, description: "dp-sgd: noise standard deviation over the clip norm" },
+    "target-epsilon": { type: "number", valueName: "E", description: "dp-sgd: pick the smallest noise multiplier whose epsilon at --dp-delta is at most E (overrides --noise-multiplier)" },
+    "dp-delta": { type: "number", valueName: "D", default: DP_SGD_DEFAULTS.delta, description: "dp-sgd: the accountant's delta" },
+    "l2-penalty": { type: "number", valueName: "L", default: AUDIT_DEFAULTS.l2Penalty, description: "l2: the defence's L2 penalty on the kernels" },
+    "label-smoothing": { type: "number", valueName: "E", default: AUDIT_DEFAULTS.labelSmoothing, description: "label-smoothing: the targets' smoothing" },
+    "output-top-k": { type: "integer", valueName: "K", default: AUDIT_DEFAULTS.outputTopK, description: "posteriors the output-top-k defence releases" },
+    "output-decimals": { type: "integer", valueName: "D", default: AUDIT_DEFAULTS.outputDecimals, description: "decimals the output-rounding defence keeps" },
     "noise-queries": { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.noiseQueries, description: "adversary 3's random noise queries" },
     "top-percentile": { type: "number", valueName: "T", default: AUDIT_DEFAULTS.topPercentile, description: "adversary 3's threshold: top-T percentile of the noise queries' scores" },
     engine: { type: "string", valueName: "NAME", choices: ["auto", "tfjs", "fused"], default: "auto", description: "training engine: auto = fused AssemblyScript trainer for dense models, tfjs for the CNN" },
     workers: { type: "integer", valueName: "N", description: "train models in N worker threads (default: one per core; 1 trains in this thread)" },
+    queue: { type: "string", valueName: "URL", description: "train models on `mlleaks worker` processes through Redis: redis://[:password@]host:port (rediss:// for TLS); results already there are reused" },
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
@@ -112,14 +135,19 @@ export const auditCommand: CommandSpec = {
     const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
     const engine = options.engine as EngineChoice;
     const workers = (options.workers as number | undefined) ?? nodeWorkers.defaultWorkers();
-    const runJobs: JobRunner = workers === 1 ? (jobs, hooks) => trainSequentially(jobs, hooks) : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
+    const queue = options.queue === undefined ? undefined : await openQueue(options.queue as string, stderr);
+    const runJobs: JobRunner = queue
+      ? queue.runJobs
+      : workers === 1
+        ? (jobs, hooks) => trainSequentially(jobs, hooks)
+        : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
     if (options.model !== undefined) {
       // The user's model: every attack by default; the ones the inputs cannot support are noted.
       const { report, usesTfjs } = await runModelAudit(
         options,
         { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options), attackOptions, ...(signals.onSignals ? { onSignals: signals.onSignals } : {}) },
         stderr,
-      );
+      ).finally(() => queue?.close());
       await signals.save(stderr);
       return printReports(report, options, usesTfjs || engine === "tfjs");
     }
@@ -129,7 +157,8 @@ export const auditCommand: CommandSpec = {
     stderr.write(
       `mlleaks audit: ${dataset.name} (${dataset.labels.length} records, 4 parts of ${partSize})` +
         (shadowDataset ? `, adversary 2 shadow data ${shadowDataset.name}` : "") +
-        `; ${options.epochs} epochs; defences ${(options.defence as string[]).join(", ")}; seed ${options.seed}; ${workers} worker${workers === 1 ? "" : "s"}\n`,
+        `; ${options.epochs} epochs; defences ${(options.defence as string[]).join(", ")}; seed ${options.seed}; ` +
+        (queue ? `queue ${redactRedisUrl(options.queue as string)}\n` : `${workers} worker${workers === 1 ? "" : "s"}\n`),
     );
     const bar = createProgress("audit", stderr);
     const report = await audit({
@@ -147,6 +176,16 @@ export const auditCommand: CommandSpec = {
       ...(options["top-k"] !== undefined ? { topK: options["top-k"] as number } : {}),
       shadows: options.shadows as number,
       dropout,
+      dpSgd: {
+        clipNorm: options["clip-norm"] as number,
+        noiseMultiplier: options["noise-multiplier"] as number,
+        delta: options["dp-delta"] as number,
+        ...(options["target-epsilon"] !== undefined ? { targetEpsilon: options["target-epsilon"] as number } : {}),
+      },
+      l2Penalty: options["l2-penalty"] as number,
+      labelSmoothing: options["label-smoothing"] as number,
+      outputTopK: options["output-top-k"] as number,
+      outputDecimals: options["output-decimals"] as number,
       noiseQueries: options["noise-queries"] as number,
       topPercentile: t,
       engine,
@@ -155,7 +194,8 @@ export const auditCommand: CommandSpec = {
       ...(signals.onSignals ? { onSignals: signals.onSignals } : {}),
       runJobs,
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
-    });
+    }).finally(() => queue?.close());
+    if (queue) stderr.write(`mlleaks audit: queue: ${queue.stats.enqueued} models trained by workers, ${queue.stats.reused} reused from earlier runs\n`);
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);
     await signals.save(stderr);
     return printReports(report, options, usesTfjs);

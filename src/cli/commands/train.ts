@@ -9,7 +9,9 @@ import { initKernels } from "../../kernels/index.js";
 import { createClassifier } from "../../models/create.js";
 import { initModelBackend } from "../../models/backend.js";
 import "../../models/engines.js";
-import { createStackedClassifier, defaultBaseKinds } from "../../models/stacking.js";
+import { dpSgdEpsilon, noiseMultiplierFor } from "../../defences/dp-accountant.js";
+import { DP_SGD_DEFAULTS } from "../../defences/dp-sgd.js";
+import { createStackedClassifier, defaultBaseKinds } from "../../defences/stacking.js";
 import { TRAIN_DEFAULTS, type Classifier, type Engine, type ModelKind } from "../../models/types.js";
 import type { PosteriorModel } from "../../types.js";
 import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
@@ -41,13 +43,19 @@ function option<T>(options: OptionValues, name: string): T | undefined {
 
 export const trainCommand: CommandSpec = {
   name: "train",
-  summary: "train a target model (cnn, mlp, logreg; dropout or stacking defence) and save it with meta.json",
-  usage: "mlleaks train --dataset NAME [--model cnn|mlp|logreg|deep-mlp] [--dropout RATE] [--stacking] [--epochs E] [--seed S] --out DIR",
+  summary: "train a target model (cnn, mlp, logreg; dropout, stacking, DP-SGD, label-smoothing or L2 defence) and save it with meta.json",
+  usage:
+    "mlleaks train --dataset NAME [--model cnn|mlp|logreg|deep-mlp] [--dropout RATE] [--stacking] [--noise-multiplier S | --target-epsilon E] [--clip-norm C] [--label-smoothing E] [--epochs E] [--seed S] --out DIR",
   options: {
     dataset: { type: "string", valueName: "NAME", required: true, description: "dataset to train on (digits, fashion-mnist, census, purchase, dna, mail, faces, ...)" },
     model: { type: "string", valueName: "KIND", choices: KINDS, description: "architecture (default cnn for images of 16x16 or more, mlp otherwise)" },
     dropout: { type: "number", valueName: "RATE", description: "dropout after the hidden dense layers, the paper's defence (e.g. 0.5)" },
     stacking: { type: "boolean", description: "model stacking defence: base models on disjoint parts, logistic-regression meta model" },
+    "noise-multiplier": { type: "number", valueName: "S", description: "DP-SGD (fused engine): Gaussian noise of S x the clip norm; meta.json gets the accountant's epsilon" },
+    "target-epsilon": { type: "number", valueName: "E", description: "DP-SGD: the smallest noise multiplier whose epsilon at --delta is at most E" },
+    "clip-norm": { type: "number", valueName: "C", default: DP_SGD_DEFAULTS.clipNorm, description: "DP-SGD: per-example gradient clip norm" },
+    delta: { type: "number", valueName: "D", default: DP_SGD_DEFAULTS.delta, description: "DP-SGD: the accountant's delta" },
+    "label-smoothing": { type: "number", valueName: "E", description: "label smoothing of the training targets (0 to 1, exclusive)" },
     epochs: { type: "integer", valueName: "E", default: TRAIN_DEFAULTS.epochs, description: "training epochs" },
     "batch-size": { type: "integer", valueName: "N", default: TRAIN_DEFAULTS.batchSize, description: "records per batch" },
     "learning-rate": { type: "number", valueName: "LR", default: TRAIN_DEFAULTS.learningRate, description: "Adam's learning rate" },
@@ -73,6 +81,20 @@ export const trainCommand: CommandSpec = {
     if (batchSize < 1) throw new UsageError(`mlleaks train: --batch-size expects a positive integer, got ${batchSize}`);
     if (!(learningRate > 0)) throw new UsageError(`mlleaks train: --learning-rate expects a positive number, got ${learningRate}`);
     if (!(l2 >= 0)) throw new UsageError(`mlleaks train: --l2 expects a number >= 0, got ${l2}`);
+    const labelSmoothing = option<number>(options, "label-smoothing");
+    if (labelSmoothing !== undefined && !(labelSmoothing >= 0 && labelSmoothing < 1)) throw new UsageError(`mlleaks train: --label-smoothing expects a number from 0 to 1 (exclusive), got ${labelSmoothing}`);
+    const noiseMultiplier = option<number>(options, "noise-multiplier");
+    const targetEpsilon = option<number>(options, "target-epsilon");
+    const clipNorm = option<number>(options, "clip-norm")!;
+    const delta = option<number>(options, "delta")!;
+    const dp = noiseMultiplier !== undefined || targetEpsilon !== undefined;
+    if (noiseMultiplier !== undefined && targetEpsilon !== undefined) throw new UsageError("mlleaks train: give --noise-multiplier or --target-epsilon, not both");
+    if (dp && engine !== "fused") throw new UsageError("mlleaks train: DP-SGD trains on the fused dense engine only; add --engine fused (dense models)");
+    if (dp && stacking) throw new UsageError("mlleaks train: DP-SGD and --stacking are separate defences");
+    if (dp && !(clipNorm > 0)) throw new UsageError(`mlleaks train: --clip-norm expects a number > 0, got ${clipNorm}`);
+    if (dp && !(delta > 0 && delta < 1)) throw new UsageError(`mlleaks train: --delta expects a number between 0 and 1 (exclusive), got ${delta}`);
+    if (noiseMultiplier !== undefined && !(noiseMultiplier >= 0)) throw new UsageError(`mlleaks train: --noise-multiplier expects a number >= 0, got ${noiseMultiplier}`);
+    if (targetEpsilon !== undefined && !(targetEpsilon > 0)) throw new UsageError(`mlleaks train: --target-epsilon expects a number > 0, got ${targetEpsilon}`);
     if (dropout !== undefined && !(dropout > 0 && dropout < 1)) throw new UsageError(`mlleaks train: --dropout expects a rate between 0 and 1, got ${dropout}`);
 
     await initKernels();
@@ -80,6 +102,7 @@ export const trainCommand: CommandSpec = {
     const dataset = await loadNamedDataset(datasetName);
     const kind = (option<string>(options, "model") ?? (isImage(dataset) ? "cnn" : "mlp")) as ModelKind;
     if (kind === "cnn" && !isImage(dataset)) throw new UsageError(`mlleaks train: --model cnn needs images of 16x16 or more; ${datasetName} has records of shape [${dataset.recordShape.join(", ")}]`);
+    if (stacking && dropout) throw new UsageError("mlleaks train: --dropout and --stacking are two defences; stacking's base models train without dropout (as audit --defence stacking measures)");
     if (kind === "logreg" && dropout) throw new UsageError("mlleaks train: --dropout needs a hidden layer; logreg has none");
     const partSize = option<number>(options, "part-size");
     let split;
@@ -88,6 +111,10 @@ export const trainCommand: CommandSpec = {
     } catch (error) {
       throw new UsageError(`mlleaks train: --part-size: ${(error as Error).message}`);
     }
+    const schedule = { records: split.targetTrain.labels.length, batchSize: Math.min(batchSize, split.targetTrain.labels.length), epochs, delta };
+    const sigma = dp ? (noiseMultiplier ?? noiseMultiplierFor(targetEpsilon!, schedule)) : undefined;
+    const dpSgd = sigma !== undefined ? { clipNorm, noiseMultiplier: sigma, sampling: "poisson" as const } : undefined;
+    const spent = sigma !== undefined ? dpSgdEpsilon({ ...schedule, noiseMultiplier: sigma }) : undefined;
     const spec = { inputShape: dataset.recordShape, numClasses: dataset.numClasses, dropout: dropout ?? 0, engine };
     const baseKinds = stacking ? [kind, ...defaultBaseKinds(dataset.recordShape).filter((k) => k !== kind)].slice(0, 2) : [];
     const model: Classifier = stacking ? await createStackedClassifier({ ...spec, baseKinds }) : await createClassifier(kind, spec);
@@ -105,6 +132,8 @@ export const trainCommand: CommandSpec = {
         batchSize,
         learningRate,
         l2,
+        ...(dpSgd ? { dpSgd } : {}),
+        ...(labelSmoothing ? { labelSmoothing } : {}),
         signal: controller.signal,
         onEpoch: (e) => progress.update(e.epoch, e.epochs, `epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(3)}`),
       });
@@ -114,7 +143,10 @@ export const trainCommand: CommandSpec = {
     const trainAccuracy = await accuracy(model, split.targetTrain);
     const testAccuracy = await accuracy(model, split.targetOut);
     const weightsSha256 = await model.weightsSha256();
-    progress.finish(`${summary.seconds.toFixed(1)} s, ${Math.round(summary.samplesPerSecond)} samples/s; train accuracy ${trainAccuracy.toFixed(4)}, test accuracy ${testAccuracy.toFixed(4)}`);
+    progress.finish(
+      `${summary.seconds.toFixed(1)} s, ${Math.round(summary.samplesPerSecond)} samples/s; train accuracy ${trainAccuracy.toFixed(4)}, test accuracy ${testAccuracy.toFixed(4)}` +
+        (spent ? `; DP-SGD noise ${sigma!.toPrecision(4)}, clip ${clipNorm}: epsilon ${spent.epsilon.toFixed(2)} at delta ${delta}` : ""),
+    );
     const meta = {
       mlleaks: "model",
       dataset: datasetName,
@@ -124,7 +156,8 @@ export const trainCommand: CommandSpec = {
       ...(stacking ? { stacking: { baseKinds, meta: "logreg" } } : {}),
       inputShape: dataset.recordShape,
       numClasses: dataset.numClasses,
-      options: { epochs, batchSize, learningRate, l2, dropout: dropout ?? 0, engine },
+      options: { epochs, batchSize, learningRate, l2, dropout: dropout ?? 0, engine, ...(labelSmoothing ? { labelSmoothing } : {}), ...(dpSgd ? { dpSgd } : {}) },
+      ...(spent ? { privacy: { accountant: "rdp", epsilon: spent.epsilon, delta, noiseMultiplier: sigma, clipNorm, steps: spent.steps, samplingRate: spent.samplingRate, order: spent.order } } : {}),
       trainAccuracy,
       testAccuracy,
       weightsSha256,

@@ -63,6 +63,7 @@ export class FusedDenseClassifier implements Classifier {
     checkPositiveInteger(batchSize, "batchSize");
     checkNonNegative(learningRate, "learningRate");
     checkNonNegative(l2, "l2");
+    if (options.labelSmoothing !== undefined && !(options.labelSmoothing >= 0 && options.labelSmoothing < 1)) throw new RangeError(`labelSmoothing: expected a number from 0 to 1 (exclusive), got ${String(options.labelSmoothing)}`);
     if (rows === 0) throw new Error("fit: the training data has no rows");
     const recordSize = data.recordShape.reduce((a, b) => a * b, 1);
     if (recordSize !== this.inputDim) {
@@ -87,7 +88,8 @@ export class FusedDenseClassifier implements Classifier {
         epochs,
         batchSize,
         seed: options.seed,
-        adam: { learningRate, l2, ...ADAM_DEFAULTS },
+        adam: { learningRate, l2, ...ADAM_DEFAULTS, ...(options.labelSmoothing ? { labelSmoothing: options.labelSmoothing } : {}) },
+        ...(options.dpSgd ? { dpSgd: options.dpSgd } : {}),
         signal: options.signal,
         onEpoch: async (epoch, epochLoss, epochAccuracy) => {
           const t = now();

@@ -3,7 +3,7 @@
 // state between calls. TypeScript only lays out memory and sequences about a dozen calls a step.
 import { instantiateKernels } from "../../kernels/wasm.js";
 import { ACTIVATION_CODES, type DenseLayerSpec } from "./architecture.js";
-import { STREAM_DROPOUT, STREAM_INIT, STREAM_ORDER, type AdamSettings, type DenseTrainer, type StepResult } from "./trainer.js";
+import { STREAM_DROPOUT, STREAM_INIT, STREAM_NOISE, STREAM_ORDER, STREAM_SAMPLE, type AdamSettings, type DenseTrainer, type DpStepSettings, type StepResult } from "./trainer.js";
 
 interface DenseKernels {
   readonly memory: WebAssembly.Memory;
@@ -15,7 +15,7 @@ interface DenseKernels {
   denseTranspose(src: number, rows: number, cols: number, dst: number): void;
   denseGather(features: number, labels: number, cols: number, indices: number, count: number, batchFeatures: number, batchLabels: number): void;
   denseDropout(gen: number, h: number, out: number, mask: number, n: number, threshold: number, scale: number): void;
-  denseSoftmaxCrossEntropy(probs: number, labels: number, dz: number, rows: number, classes: number, stats: number): number;
+  denseSoftmaxCrossEntropy(probs: number, labels: number, dz: number, rows: number, classes: number, stats: number, smoothing: number): number;
   denseColumnSums(dz: number, rows: number, cols: number, out: number): void;
   denseAddScaled(g: number, w: number, n: number, alpha: number): void;
   denseSumSquares(w: number, n: number): number;
@@ -24,6 +24,11 @@ interface DenseKernels {
   denseGlorotUniform(gen: number, w: number, n: number, limit: number, slot: number): void;
   denseSparseGemm(a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, nz: number): void;
   denseCountNonzero(x: number, n: number): number;
+  densePerExampleNormSquares(a: number, aCols: number, d: number, dCols: number, rows: number, out: number, accumulate: number): void;
+  denseClipFactors(normSquares: number, rows: number, clip: number, gradScale: number, outScale: number, factors: number): void;
+  denseScaleRows(x: number, rows: number, cols: number, factors: number): void;
+  denseAddGaussianNoise(gen: number, g: number, n: number, std: number, scratch: number): void;
+  densePoissonSample(gen: number, order: number, n: number, q: number, scratch: number): number;
 }
 
 /** Inputs at most this dense (fraction of non-zero features) take the sparse first-layer path:
@@ -53,6 +58,9 @@ interface Workspace {
   readonly delta: number[];
   /** Scratch for denseSparseGemm's non-zero indices. */
   readonly nonzeros: number;
+  /** DP-SGD: per-example squared gradient norms (f64) and clip factors (f32), one per row. */
+  readonly normSquares: number;
+  readonly clipFactors: number;
 }
 
 /** Splits a non-negative integer < 2^53 into the two u32 halves the PCG32 kernel takes. */
@@ -73,13 +81,18 @@ export class FusedDenseTrainer implements DenseTrainer {
   private readonly orderGen: number;
   private readonly dropoutGen: number;
   private readonly initGen: number;
+  private readonly noiseGen: number;
+  private readonly sampleGen: number;
+  /** f64 scratch for one normal per weight (DP-SGD's noise). */
+  private readonly noiseScratch: number;
   private readonly slot: number;
   private readonly stats: number;
   private readonly persistentEnd: number;
   // Training state.
   private adam: AdamSettings | undefined;
+  private dp: DpStepSettings | undefined;
   private stepCount = 0;
-  private data: { features: number; labels: number; order: number; rows: number; work: Workspace } | undefined;
+  private data: { features: number; labels: number; order: number; uniforms: number; rows: number; work: Workspace } | undefined;
   /** Whether the first layer's input is sparse enough for denseSparseGemm. */
   private sparseInput = false;
 
@@ -118,6 +131,9 @@ export class FusedDenseTrainer implements DenseTrainer {
     this.initGen = take(16);
     this.orderGen = take(16);
     this.dropoutGen = take(16);
+    this.noiseGen = take(16);
+    this.sampleGen = take(16);
+    this.noiseScratch = take(floats * 8);
     this.slot = take(8);
     this.stats = take(4);
     this.persistentEnd = next;
@@ -139,13 +155,16 @@ export class FusedDenseTrainer implements DenseTrainer {
     this.k.pcg32Seed(gen, lo, hi, stream, 0);
   }
 
-  initialize(seed: number, adam: AdamSettings): void {
+  initialize(seed: number, adam: AdamSettings, dp?: DpStepSettings): void {
     this.adam = adam;
+    this.dp = dp;
     this.stepCount = 0;
     new Uint8Array(this.k.memory.buffer, this.params, this.persistentEnd - this.params).fill(0);
     this.seed(this.initGen, seed, STREAM_INIT);
     this.seed(this.orderGen, seed, STREAM_ORDER);
     this.seed(this.dropoutGen, seed, STREAM_DROPOUT);
+    this.seed(this.noiseGen, seed, STREAM_NOISE);
+    this.seed(this.sampleGen, seed, STREAM_SAMPLE);
     this.layers.forEach(({ inputs, units }, l) => {
       const limit = Math.sqrt(6 / (inputs + units));
       this.k.denseGlorotUniform(this.initGen, this.params + this.slots[l]!.kernel, inputs * units, limit, this.slot);
@@ -176,8 +195,10 @@ export class FusedDenseTrainer implements DenseTrainer {
       delta.push(training ? take(bytes) : 0);
     });
     const nonzeros = take(Math.max(rows, this.layers[0]!.inputs) * 4);
+    const normSquares = training ? take(rows * 8) : 0;
+    const clipFactors = training ? take(rows * 4) : 0;
     this.ensure(next);
-    return { work: { rows, batchFeatures, batchLabels, out, dropped, mask, delta, nonzeros }, end: next };
+    return { work: { rows, batchFeatures, batchLabels, out, dropped, mask, delta, nonzeros, normSquares, clipFactors }, end: next };
   }
 
   setData(features: Float32Array, labels: Int32Array, rows: number, maxBatch: number): void {
@@ -189,12 +210,15 @@ export class FusedDenseTrainer implements DenseTrainer {
     next += align16(rows * 4);
     const orderAt = next;
     next += align16(rows * 4);
+    // Poisson sampling's uniforms (only a Poisson batch fills the whole workspace: maxBatch = rows).
+    const uniformsAt = maxBatch >= rows ? next : 0;
+    if (uniformsAt) next += align16(rows * 8);
     const { work, end } = this.workspace(next, Math.max(1, maxBatch), true);
     this.ensure(end);
     const buffer = this.k.memory.buffer;
     new Float32Array(buffer, featuresAt, rows * inputs).set(features.subarray(0, rows * inputs));
     new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
-    this.data = { features: featuresAt, labels: labelsAt, order: orderAt, rows, work };
+    this.data = { features: featuresAt, labels: labelsAt, order: orderAt, uniforms: uniformsAt, rows, work };
     this.sparseInput = this.k.denseCountNonzero(featuresAt, rows * inputs) <= SPARSE_MAX_DENSITY * rows * inputs;
   }
 
@@ -203,6 +227,12 @@ export class FusedDenseTrainer implements DenseTrainer {
     const order = new Int32Array(this.k.memory.buffer, data.order, data.rows);
     for (let i = 0; i < data.rows; i++) order[i] = i;
     this.k.pcg32Shuffle(this.orderGen, data.order, data.rows);
+  }
+
+  samplePoisson(q: number): number {
+    const data = this.requireData();
+    if (!this.dp || !data.uniforms) throw new Error("fused dense trainer: Poisson batches need DP-SGD settings in initialize() and setData() with maxBatch = rows");
+    return this.k.densePoissonSample(this.sampleGen, data.order, data.rows, q, data.uniforms);
   }
 
   private requireData() {
@@ -235,13 +265,33 @@ export class FusedDenseTrainer implements DenseTrainer {
     return inputsOf;
   }
 
-  /** Backward pass from the softmax output; fills grads (kernel gradients include the L2 term). */
+  /**
+   * Backward pass from the softmax output; fills grads (kernel gradients include the L2 term). All
+   * layers' deltas first, then (DP-SGD) each example's rows scaled by its clip factor, then the
+   * weight gradients from the deltas (plus DP-SGD's noise) — with clip infinity, noise 0 and
+   * shuffled batches every factor is exactly 1 and the bits are plain training's.
+   */
   private backward(work: Workspace, count: number, inputsOf: number[], dropout: boolean): StepResult {
     const k = this.k;
     const last = this.layers.length - 1;
     const classes = this.layers[last]!.units;
-    const lossSum = k.denseSoftmaxCrossEntropy(work.out[last]!, work.batchLabels, work.delta[last]!, count, classes, this.stats);
+    const lossSum = k.denseSoftmaxCrossEntropy(work.out[last]!, work.batchLabels, work.delta[last]!, count, classes, this.stats, this.adam!.labelSmoothing ?? 0);
     const correct = new Int32Array(k.memory.buffer, this.stats, 1)[0]!;
+    for (let l = last; l > 0; l--) {
+      const { inputs, units } = this.layers[l]!;
+      const below = l - 1;
+      k.denseTranspose(this.params + this.slots[l]!.kernel, inputs, units, this.transposed);
+      const into = work.delta[below]!;
+      k.denseGemm(work.delta[l]!, units, 1, this.transposed, inputs, into, inputs, count, inputs, units, 0);
+      k.denseActivationBackward(into, work.out[below]!, dropout ? work.mask[below]! : 0, count * inputs, ACTIVATION_CODES[this.layers[below]!.activation]);
+    }
+    const dp = this.dp;
+    if (dp) {
+      this.layers.forEach(({ inputs, units }, l) => k.densePerExampleNormSquares(inputsOf[l]!, inputs, work.delta[l]!, units, count, work.normSquares, l === 0 ? 0 : 1));
+      const divisor = dp.expectedBatch ?? count;
+      k.denseClipFactors(work.normSquares, count, dp.clipNorm, count, count / divisor, work.clipFactors);
+      this.layers.forEach(({ units }, l) => k.denseScaleRows(work.delta[l]!, count, units, work.clipFactors));
+    }
     const l2 = this.adam!.l2;
     for (let l = last; l >= 0; l--) {
       const { inputs, units } = this.layers[l]!;
@@ -250,16 +300,13 @@ export class FusedDenseTrainer implements DenseTrainer {
       const gKernel = this.grads + slots.kernel;
       if (l === 0 && this.sparseInput) k.denseSparseGemm(inputsOf[l]!, 1, inputs, delta, units, gKernel, units, inputs, units, count, work.nonzeros);
       else k.denseGemm(inputsOf[l]!, 1, inputs, delta, units, gKernel, units, inputs, units, count, 0);
-      if (l2 !== 0) k.denseAddScaled(gKernel, this.params + slots.kernel, inputs * units, Math.fround(2 * l2));
       k.denseColumnSums(delta, count, units, this.grads + slots.bias);
-      if (l > 0) {
-        const below = l - 1;
-        k.denseTranspose(this.params + slots.kernel, inputs, units, this.transposed);
-        const into = work.delta[below]!;
-        k.denseGemm(delta, units, 1, this.transposed, inputs, into, inputs, count, inputs, units, 0);
-        const act = ACTIVATION_CODES[this.layers[below]!.activation];
-        k.denseActivationBackward(into, work.out[below]!, dropout ? work.mask[below]! : 0, count * inputs, act);
+      if (dp && dp.noiseMultiplier > 0) {
+        const std = (dp.noiseMultiplier * dp.clipNorm) / (dp.expectedBatch ?? count);
+        k.denseAddGaussianNoise(this.noiseGen, gKernel, inputs * units, std, this.noiseScratch);
+        k.denseAddGaussianNoise(this.noiseGen, this.grads + slots.bias, units, std, this.noiseScratch);
       }
+      if (l2 !== 0) k.denseAddScaled(gKernel, this.params + slots.kernel, inputs * units, Math.fround(2 * l2));
     }
     return { lossSum, correct };
   }

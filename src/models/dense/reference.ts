@@ -5,7 +5,7 @@
 // of exp (tanh is the kernel's rational function); tests hold them within 1e-5.
 import { ReferencePcg32 } from "../../kernels/reference/random.js";
 import type { DenseLayerSpec } from "./architecture.js";
-import { STREAM_DROPOUT, STREAM_INIT, STREAM_ORDER, type AdamSettings, type DenseTrainer, type StepResult } from "./trainer.js";
+import { STREAM_DROPOUT, STREAM_INIT, STREAM_NOISE, STREAM_ORDER, STREAM_SAMPLE, type AdamSettings, type DenseTrainer, type DpStepSettings, type StepResult } from "./trainer.js";
 
 const f = Math.fround;
 
@@ -62,6 +62,9 @@ export class ReferenceDenseTrainer implements DenseTrainer {
   private stepCount = 0;
   private orderRng = new ReferencePcg32(0);
   private dropoutRng = new ReferencePcg32(0);
+  private sampleRng = new ReferencePcg32(0);
+  private noiseRng = new ReferencePcg32(0);
+  private dp: DpStepSettings | undefined;
   private data: { features: Float32Array; labels: Int32Array; rows: number; order: Int32Array } | undefined;
 
   constructor(
@@ -71,8 +74,11 @@ export class ReferenceDenseTrainer implements DenseTrainer {
     this.net = layers.map((spec) => ({ spec, kernel: new Float32Array(spec.inputs * spec.units), bias: new Float32Array(spec.units) }));
   }
 
-  initialize(seed: number, adam: AdamSettings): void {
+  initialize(seed: number, adam: AdamSettings, dp?: DpStepSettings): void {
     this.adam = adam;
+    this.dp = dp;
+    this.sampleRng = new ReferencePcg32(BigInt(seed), STREAM_SAMPLE);
+    this.noiseRng = new ReferencePcg32(BigInt(seed), STREAM_NOISE);
     this.stepCount = 0;
     const init = new ReferencePcg32(BigInt(seed), STREAM_INIT);
     this.orderRng = new ReferencePcg32(BigInt(seed), STREAM_ORDER);
@@ -95,6 +101,24 @@ export class ReferenceDenseTrainer implements DenseTrainer {
     const { order } = this.data!;
     for (let i = 0; i < order.length; i++) order[i] = i;
     this.orderRng.shuffle(order);
+  }
+
+  samplePoisson(q: number): number {
+    const { order, rows } = this.data!;
+    let count = 0;
+    for (let i = 0; i < rows; i++) if (this.sampleRng.nextFloat64() < q) order[count++] = i;
+    return count;
+  }
+
+  /** n standard normals as pcg32FillNormal draws them (pairs; an odd n drops the last sine). */
+  private normals(n: number): Float64Array {
+    const z = new Float64Array(n);
+    for (let i = 0; i < n; i += 2) {
+      const [a, b] = this.noiseRng.nextNormalPair();
+      z[i] = a;
+      if (i + 1 < n) z[i + 1] = b;
+    }
+    return z;
   }
 
   /** Forward pass: per layer, the input it saw, its activation output and its dropout mask. */
@@ -143,6 +167,9 @@ export class ReferenceDenseTrainer implements DenseTrainer {
     let lossSum = 0;
     let correct = 0;
     const inv = f(1 / rows);
+    const smoothing = f(this.adam!.labelSmoothing ?? 0);
+    const off = f(smoothing / classes);
+    const on = f(f(1 - smoothing) + off);
     let delta: Float32Array = new Float32Array(rows * classes);
     for (let r = 0; r < rows; r++) {
       const label = labels[r]!;
@@ -150,35 +177,68 @@ export class ReferenceDenseTrainer implements DenseTrainer {
       for (let j = 0; j < classes; j++) {
         const p = probs[r * classes + j]!;
         if (p > probs[r * classes + best]!) best = j;
-        delta[r * classes + j] = f((j === label ? f(p - 1) : p) * inv);
+        delta[r * classes + j] = f(f(p - (j === label ? on : off)) * inv);
       }
       if (best === label) correct++;
       lossSum -= Math.log(Math.max(probs[r * classes + label]!, 1e-30));
+    }
+    // Every layer's delta first (DP-SGD clips each example's rows across all of them).
+    const deltas: Float32Array[] = new Array(this.net.length);
+    deltas[last] = delta;
+    for (let l = last; l > 0; l--) {
+      const { spec, kernel } = this.net[l]!;
+      const { inputs, units } = spec;
+      const below = trace[l - 1]!;
+      const activation = this.net[l - 1]!.spec.activation;
+      const d = matmul(deltas[l]!, transpose(kernel, inputs, units), rows, units, inputs);
+      for (let i = 0; i < d.length; i++) {
+        let g = d[i]!;
+        if (below.mask) g = f(g * below.mask[i]!);
+        const y = below.out[i]!;
+        if (activation === "tanh") g = f(g * f(1 - f(y * y)));
+        else if (activation === "relu") g = y > 0 ? g : 0;
+        d[i] = g;
+      }
+      deltas[l - 1] = d;
+    }
+    const dp = this.dp;
+    const divisor = dp?.expectedBatch ?? rows;
+    if (dp) {
+      // Example r's gradient in layer l is input_r (x) delta_r and delta_r: squared norm (|input_r|^2 + 1) |delta_r|^2.
+      for (let r = 0; r < rows; r++) {
+        let normSquares = 0;
+        this.net.forEach(({ spec }, l) => {
+          let sa = 0;
+          for (let j = 0; j < spec.inputs; j++) sa += trace[l]!.input[r * spec.inputs + j]! ** 2;
+          let sd = 0;
+          for (let j = 0; j < spec.units; j++) sd += deltas[l]![r * spec.units + j]! ** 2;
+          normSquares += (sa + 1) * sd;
+        });
+        const norm = rows * Math.sqrt(normSquares);
+        const factor = f((norm > dp.clipNorm ? dp.clipNorm / norm : 1) * (rows / divisor));
+        this.net.forEach(({ spec }, l) => {
+          for (let j = 0; j < spec.units; j++) deltas[l]![r * spec.units + j] = f(deltas[l]![r * spec.units + j]! * factor);
+        });
+      }
     }
     const grads: Float32Array[] = [];
     for (let l = last; l >= 0; l--) {
       const { spec, kernel } = this.net[l]!;
       const { inputs, units } = spec;
-      const gKernel = matmul(transpose(trace[l]!.input, rows, inputs), delta, inputs, rows, units);
+      const d = deltas[l]!;
+      const gKernel = matmul(transpose(trace[l]!.input, rows, inputs), d, inputs, rows, units);
+      const gBias = new Float32Array(units);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) gBias[j] = f(gBias[j]! + d[r * units + j]!);
+      if (dp && dp.noiseMultiplier > 0) {
+        const std = (dp.noiseMultiplier * dp.clipNorm) / divisor;
+        for (const g of [gKernel, gBias]) {
+          const z = this.normals(g.length);
+          for (let i = 0; i < g.length; i++) g[i] = f(g[i]! + f(std * z[i]!));
+        }
+      }
       const alpha = f(2 * this.adam!.l2);
       if (alpha !== 0) for (let i = 0; i < gKernel.length; i++) gKernel[i] = f(gKernel[i]! + f(alpha * kernel[i]!));
-      const gBias = new Float32Array(units);
-      for (let r = 0; r < rows; r++) for (let j = 0; j < units; j++) gBias[j] = f(gBias[j]! + delta[r * units + j]!);
       grads.unshift(gKernel, gBias);
-      if (l > 0) {
-        const below = trace[l - 1]!;
-        const activation = this.net[l - 1]!.spec.activation;
-        const d = matmul(delta, transpose(kernel, inputs, units), rows, units, inputs);
-        for (let i = 0; i < d.length; i++) {
-          let g = d[i]!;
-          if (below.mask) g = f(g * below.mask[i]!);
-          const y = below.out[i]!;
-          if (activation === "tanh") g = f(g * f(1 - f(y * y)));
-          else if (activation === "relu") g = y > 0 ? g : 0;
-          d[i] = g;
-        }
-        delta = d;
-      }
     }
     return { lossSum, correct, grads };
   }

@@ -8,6 +8,8 @@ export interface AdamSettings {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
+  /** Label smoothing of the cross-entropy targets (0 or absent: one-hot). */
+  readonly labelSmoothing?: number;
 }
 
 /** tfjs's Adam defaults (epsilon is tfjs's backend epsilon, 1e-7). */
@@ -17,6 +19,34 @@ export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as cons
 export const STREAM_INIT = 1;
 export const STREAM_ORDER = 2;
 export const STREAM_DROPOUT = 3;
+/** DP-SGD's streams: Poisson batch membership and the Gaussian noise. */
+export const STREAM_SAMPLE = 4;
+export const STREAM_NOISE = 5;
+
+/** DP-SGD: every example's gradient clipped to clipNorm (L2 over all weights), Gaussian noise of
+ *  standard deviation noiseMultiplier * clipNorm added to their sum, divided by the batch size
+ *  (Poisson batches: the expected batch size). */
+export interface DpSgdSettings {
+  readonly clipNorm: number;
+  readonly noiseMultiplier: number;
+  /** "poisson": each record joins each batch with probability batchSize / rows (what the
+   *  accountant assumes); "shuffle": the usual shuffled batches. Default "poisson". */
+  readonly sampling?: "poisson" | "shuffle";
+}
+
+export function checkDpSgd(dp: DpSgdSettings): void {
+  if (!(dp.clipNorm > 0)) throw new RangeError(`clipNorm: expected a number > 0 (Infinity: no clipping), got ${String(dp.clipNorm)}`);
+  if (!(dp.noiseMultiplier >= 0 && Number.isFinite(dp.noiseMultiplier))) throw new RangeError(`noiseMultiplier: expected a finite number >= 0, got ${String(dp.noiseMultiplier)}`);
+  if (dp.sampling !== undefined && dp.sampling !== "poisson" && dp.sampling !== "shuffle") throw new RangeError(`sampling: expected poisson or shuffle, got ${String(dp.sampling)}`);
+}
+
+/** What a trainer's step needs of DP-SGD: the batch-size divisor fixed for Poisson batches. */
+export interface DpStepSettings {
+  readonly clipNorm: number;
+  readonly noiseMultiplier: number;
+  /** Poisson batches: the expected batch size; shuffled: undefined (each batch's own size). */
+  readonly expectedBatch: number | undefined;
+}
 
 export interface StepResult {
   /** Summed cross-entropy over the batch's rows (L2 not included). */
@@ -29,12 +59,16 @@ export interface DenseTrainer {
   readonly layers: readonly DenseLayerSpec[];
   /** Glorot-uniform kernels and zero biases from PCG32(seed, STREAM_INIT); zero Adam state; step 0;
    *  the batch-order and dropout generators reseeded from the same seed. */
-  initialize(seed: number, adam: AdamSettings): void;
+  initialize(seed: number, adam: AdamSettings, dp?: DpStepSettings): void;
   /** The training set (rows x inputs features, labels in [0, classes)) and the largest batch size. */
   setData(features: Float32Array, labels: Int32Array, rows: number, maxBatch: number): void;
   /** Reshuffles the training rows' order (PCG32(seed, STREAM_ORDER), Fisher-Yates over 0..rows-1). */
   shuffle(): void;
-  /** Forward, backward and one Adam step on the rows at order[start .. start+count). */
+  /** Poisson sampling: each training row joins the next batch with probability q (uniforms from
+   *  PCG32(seed, STREAM_SAMPLE), in row order); the batch goes to order[0 ..); returns its size. */
+  samplePoisson(q: number): number;
+  /** Forward, backward and one Adam step on the rows at order[start .. start+count) (DP-SGD's
+   *  clipped and noised gradient when initialize() was given DP settings). */
   step(start: number, count: number): StepResult;
   /** Gradients of mean cross-entropy + l2 * sum of squared kernels at the current weights, on the
    *  given batch, without dropout and without changing any state (kernel then bias per layer). */
@@ -52,13 +86,15 @@ export interface TrainLoopOptions {
   readonly batchSize: number;
   readonly seed: number;
   readonly adam: AdamSettings;
+  readonly dpSgd?: DpSgdSettings;
   /** Called after each epoch; may return a promise (the loop awaits it, letting aborts arrive). */
   readonly onEpoch?: (epoch: number, loss: number, accuracy: number) => void | Promise<void>;
   readonly signal?: AbortSignal;
 }
 
 /** Seeded mini-batch training: every epoch reshuffles, then steps over batches in order (the last
- *  may be smaller). Returns the last epoch's loss and accuracy and the number of steps. */
+ *  may be smaller); with Poisson DP-SGD, an epoch is ceil(rows / batchSize) Poisson batches.
+ *  Returns the last epoch's loss and accuracy and the number of steps. */
 export async function trainLoop(
   trainer: DenseTrainer,
   features: Float32Array,
@@ -66,22 +102,36 @@ export async function trainLoop(
   rows: number,
   options: TrainLoopOptions,
 ): Promise<{ loss: number; accuracy: number; steps: number }> {
-  const { epochs, batchSize, seed, adam, onEpoch, signal } = options;
-  trainer.initialize(seed, adam);
-  trainer.setData(features, labels, rows, Math.min(batchSize, rows));
+  const { epochs, batchSize, seed, adam, onEpoch, signal, dpSgd } = options;
+  if (dpSgd) checkDpSgd(dpSgd);
+  const poisson = dpSgd !== undefined && (dpSgd.sampling ?? "poisson") === "poisson";
+  trainer.initialize(seed, adam, dpSgd ? { clipNorm: dpSgd.clipNorm, noiseMultiplier: dpSgd.noiseMultiplier, expectedBatch: poisson ? Math.min(batchSize, rows) : undefined } : undefined);
+  // A Poisson batch may hold any number of rows.
+  trainer.setData(features, labels, rows, poisson ? rows : Math.min(batchSize, rows));
   let loss = NaN;
   let accuracy = NaN;
   let steps = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    trainer.shuffle();
     let lossSum = 0;
     let correct = 0;
-    for (let start = 0; start < rows; start += batchSize) {
-      signal?.throwIfAborted();
-      const result = trainer.step(start, Math.min(batchSize, rows - start));
-      lossSum += result.lossSum;
-      correct += result.correct;
-      steps++;
+    if (poisson) {
+      const q = Math.min(batchSize, rows) / rows;
+      for (let start = 0; start < rows; start += batchSize) {
+        signal?.throwIfAborted();
+        const result = trainer.step(0, trainer.samplePoisson(q));
+        lossSum += result.lossSum;
+        correct += result.correct;
+        steps++;
+      }
+    } else {
+      trainer.shuffle();
+      for (let start = 0; start < rows; start += batchSize) {
+        signal?.throwIfAborted();
+        const result = trainer.step(start, Math.min(batchSize, rows - start));
+        lossSum += result.lossSum;
+        correct += result.correct;
+        steps++;
+      }
     }
     loss = lossSum / rows + adam.l2 * trainer.kernelSumSquares();
     accuracy = correct / rows;

@@ -68,7 +68,10 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
 
   /** Trains from scratch: fit() with the same seed and data gives bit-identical weights. */
   async fit(data: LabeledData, options: TrainOptions): Promise<TrainSummary> {
+    if (options.dpSgd) throw new Error(`dpSgd: DP-SGD trains on the fused dense engine only (engine "fused", dense kinds); the tfjs engine (${this.kind}) has no per-example gradients here`);
     const o = resolveTrainOptions(options);
+    const smoothing = options.labelSmoothing ?? 0;
+    if (!(smoothing >= 0 && smoothing < 1)) throw new RangeError(`labelSmoothing: expected a number from 0 to 1 (exclusive), got ${String(smoothing)}`);
     const rows = checkTrainingData(data, this.inputShape, this.numClasses);
     const signal = options.signal;
     if (signal?.aborted) throw abortError(signal);
@@ -103,7 +106,8 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
           const r = order[start + i]!;
           xBuf.set(data.features.subarray(r * size, (r + 1) * size), i * size);
           labels[i] = data.labels[r]!;
-          yBuf[i * classes + labels[i]!] = 1;
+          if (smoothing > 0) yBuf.fill(smoothing / classes, i * classes, (i + 1) * classes);
+          yBuf[i * classes + labels[i]!] = smoothing > 0 ? 1 - smoothing + smoothing / classes : 1;
         }
         const masks = this.dropout > 0 ? hiddenUnits.map((u) => dropoutMask(dropoutRng, n * u, this.dropout)) : [];
         let z!: Float32Array;

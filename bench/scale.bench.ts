@@ -1,0 +1,78 @@
+// npm run bench:scale: an audit with 32 LiRA/RMIA reference models on purchase, trained in this
+// process, on 1 `mlleaks worker` process and on 2 (through a real redis-server on 127.0.0.1), as
+// wall-time ratios measured in the same run; then the queue's own cost per job, on a warm idle worker:
+// enqueue -> a worker starting it, and the worker storing its result -> this process holding it
+// decoded, against the job's training time. BENCH_EPOCHS (default 10) and BENCH_SHADOWS (default 32).
+import { loadNamedDataset } from "../src/adapters/node/datasets.js";
+import { createQueueRunner } from "../src/adapters/node/queue.js";
+import { audit, trainingJob, type AuditOptions } from "../src/audit.js";
+import { fingerprintReport } from "../src/report/json.js";
+import { spawnWorker, startRedis, type TestRedis } from "../test/queue-redis.js";
+
+const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 10);
+const SHADOWS = Number(process.env.BENCH_SHADOWS ?? 32);
+const OVERHEAD_JOBS = 8;
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const dataset = await loadNamedDataset("purchase", {});
+const options: AuditOptions = { dataset, seed: 1, adversaries: [1], attacks: ["lira", "rmia"], shadows: SHADOWS, epochs: EPOCHS, attackEpochs: 10 };
+console.log(`bench:scale: purchase, ${SHADOWS} reference models + target + shadow, ${EPOCHS} epochs; load average ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+
+async function timed(label: string, run: () => Promise<string>): Promise<{ seconds: number; fingerprint: string }> {
+  const t0 = performance.now();
+  const fingerprint = await run();
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`  ${label.padEnd(22)} ${seconds.toFixed(1).padStart(7)} s  fingerprint ${fingerprint.slice(0, 16)}`);
+  return { seconds, fingerprint };
+}
+
+async function onWorkers(redis: TestRedis, count: number): Promise<string> {
+  await redis.flush();
+  const workers = await Promise.all(Array.from({ length: count }, () => spawnWorker(redis.url)));
+  const runner = await createQueueRunner(redis.url);
+  try {
+    return await fingerprintReport(await audit({ ...options, runJobs: runner.runJobs }));
+  } finally {
+    await runner.close();
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
+
+const redis = await startRedis();
+try {
+  const inProcess = await timed("in this process", async () => fingerprintReport(await audit(options)));
+  const one = await timed("1 worker process", () => onWorkers(redis, 1));
+  const two = await timed("2 worker processes", () => onWorkers(redis, 2));
+  const same = one.fingerprint === inProcess.fingerprint && two.fingerprint === inProcess.fingerprint;
+  console.log(`  fingerprints ${same ? "identical" : "DIFFER"}`);
+  console.log(`  ratio in-process / 1 worker: ${(inProcess.seconds / one.seconds).toFixed(2)}x; 2 workers vs 1: ${(one.seconds / two.seconds).toFixed(2)}x faster`);
+
+  // Queue cost per job, one job at a time on a warm worker (waiting behind other jobs is not overhead).
+  await redis.flush();
+  const worker = await spawnWorker(redis.url);
+  const runner = await createQueueRunner(redis.url);
+  try {
+    const rows = Math.floor(dataset.labels.length / 4);
+    const width = dataset.recordShape.reduce((a, b) => a * b, 1);
+    const part = { features: dataset.features.subarray(0, rows * width), recordShape: dataset.recordShape, labels: dataset.labels.subarray(0, rows), numClasses: dataset.numClasses };
+    const config = { engine: "auto" as const, epochs: EPOCHS, batchSize: 100, learningRate: 0.001, l2: 1e-7 };
+    for (let i = 0; i <= OVERHEAD_JOBS; i++) {
+      await runner.runJobs([trainingJob(config, "mlp", dataset, part, 1000 + i, [{ features: part.features, rows }])], {});
+      // The first job also starts the worker's training thread: left out.
+      if (i === 0) for (const xs of [runner.stats.waitMs, runner.stats.mergeMs, runner.stats.trainMs]) xs.splice(0);
+    }
+  } finally {
+    await runner.close();
+    await worker.stop();
+  }
+  const wait = median(runner.stats.waitMs);
+  const merge = median(runner.stats.mergeMs);
+  const train = median(runner.stats.trainMs);
+  console.log(`  queue overhead per job (median of ${OVERHEAD_JOBS}): enqueue->start ${wait.toFixed(1)} ms, result->merge ${merge.toFixed(1)} ms; training ${train.toFixed(0)} ms; overhead ${(((wait + merge) / train) * 100).toFixed(1)}% of training`);
+} finally {
+  await redis.stop();
+}

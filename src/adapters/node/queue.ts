@@ -1,0 +1,325 @@
+// Training jobs on a Redis queue (BullMQ): the coordinator side (a JobRunner for audit()) and the
+// worker side (`mlleaks worker`). Jobs are content-addressed (src/models/job-codec.ts): the BullMQ
+// job id is the job's key, so the queue itself de-duplicates, and a result stored under its key is
+// reused by any later audit that asks for the same model.
+//
+// Redis holds three kinds of keys: BullMQ's own (prefix "bull:mlleaks-training"), the jobs' arrays
+// ("mlleaks:blob:SHA256", shared between jobs: a reference model's queries are stored once) and the
+// results ("mlleaks:result:KEY": posteriors + weights' SHA-256, a few hundred kB at most here).
+import { createBunRedisClient, Queue, QueueEvents, UnrecoverableError, Worker, type Job } from "bullmq";
+import type { JobRunner } from "../../audit.js";
+import { blobRefs, decodeTrainingJob, decodeTrainingResult, encodeTrainingJob, encodeTrainingResult, InvalidJobError, validateJobPayload, type EncodedJob, type JobPayload } from "../../models/job-codec.js";
+import { TrainingPool, type TrainingResult } from "../../models/parallel.js";
+import type { EpochInfo } from "../../models/types.js";
+import { nodeWorkers } from "./workers.js";
+import { parseRedisUrl, redactRedisUrl, RedisSocketClient } from "./redis-client.js";
+
+export const QUEUE_NAME = "mlleaks-training";
+const BLOB_PREFIX = "mlleaks:blob:";
+const RESULT_PREFIX = "mlleaks:result:";
+
+export interface QueueStats {
+  /** Jobs put on the queue by this runner (their results did not exist yet). */
+  enqueued: number;
+  /** Jobs whose results already existed in Redis: nothing trained. */
+  reused: number;
+  /** Jobs re-enqueued because the queue had lost them (Redis restarted without its data). */
+  requeued: number;
+  /** Per job that went through the queue: ms from enqueue to a worker starting it. */
+  readonly waitMs: number[];
+  /** Per job: ms from the worker storing its result to this process holding it decoded. */
+  readonly mergeMs: number[];
+  /** Per job: its training time on the worker, in ms. */
+  readonly trainMs: number[];
+}
+
+export interface QueueRunnerOptions {
+  /** Attempts per job before the audit fails with its key and error (default 3). */
+  readonly attempts?: number;
+  /** Pause between attempts, ms (default 1000). */
+  readonly backoffMs?: number;
+  /** How often to look at jobs whose events may have been missed (Redis restart), ms (default 1000). */
+  readonly pollMs?: number;
+  /** Messages about the queue (connection lost, jobs re-enqueued). */
+  readonly log?: (message: string) => void;
+}
+
+export interface QueueRunner {
+  readonly runJobs: JobRunner;
+  readonly stats: QueueStats;
+  close(): Promise<void>;
+}
+
+/** A raw client and BullMQ's adapter over it; the adapter reconnects on its own. */
+function connection(url: string) {
+  const raw = new RedisSocketClient(url);
+  const client = createBunRedisClient(raw);
+  // A lost connection is reported here and retried by the adapter; the callers see failed commands.
+  client.on("error", () => {});
+  return { raw, client };
+}
+
+/** Blobs and results go through a plain connection, opened again after Redis restarts. */
+class BlobStore {
+  readonly raw: RedisSocketClient;
+  constructor(url: string) {
+    this.raw = new RedisSocketClient(url);
+  }
+  async get(key: string): Promise<Buffer | null> {
+    await this.raw.ensureConnected();
+    return (await this.raw.sendForBuffer("GET", [key])) as Buffer | null;
+  }
+  async set(key: string, value: Uint8Array): Promise<void> {
+    await this.raw.ensureConnected();
+    await this.raw.send("SET", [key, Buffer.from(value.buffer, value.byteOffset, value.byteLength)]);
+  }
+  async exists(key: string): Promise<boolean> {
+    await this.raw.ensureConnected();
+    return (await this.raw.send("EXISTS", [key])) === 1;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Retries an operation until Redis answers (a restart takes seconds); other errors go through. */
+async function whileRedisIsBack<T>(what: string, operation: () => Promise<T>, log: (m: string) => void, signal?: AbortSignal): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    signal?.throwIfAborted();
+    try {
+      return await operation();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/connection|closed|ECONNREFUSED|ECONNRESET|LOADING|EPIPE/i.test(message) || error instanceof InvalidJobError) throw error;
+      if (attempt === 0) log(`queue: Redis unavailable (${message}) while ${what}; retrying`);
+      await sleep(Math.min(2000, 200 * (attempt + 1)));
+    }
+  }
+}
+
+/** The coordinator's side: a JobRunner that trains on whatever workers serve the queue at `url`. */
+export async function createQueueRunner(url: string, options: QueueRunnerOptions = {}): Promise<QueueRunner> {
+  parseRedisUrl(url, "--queue");
+  const log = options.log ?? (() => {});
+  const attempts = options.attempts ?? 3;
+  const pollMs = options.pollMs ?? 1000;
+  const store = new BlobStore(url);
+  await store.raw.connect().catch((error: Error) => {
+    throw new Error(`queue ${redactRedisUrl(url)}: cannot connect: ${error.message}`);
+  });
+  // BullMQ leaves connections it was given open on close(): these are closed below.
+  const queueConnection = connection(url);
+  const eventsConnection = connection(url);
+  const queue = new Queue(QUEUE_NAME, { connection: queueConnection.client });
+  const events = new QueueEvents(QUEUE_NAME, { connection: eventsConnection.client });
+  queue.on("error", () => {});
+  events.on("error", () => {});
+  await events.waitUntilReady();
+  const stats: QueueStats = { enqueued: 0, reused: 0, requeued: 0, waitMs: [], mergeMs: [], trainMs: [] };
+
+  const uploadBlobs = async (encoded: EncodedJob) => {
+    for (const ref of blobRefs(encoded.payload)) {
+      const key = BLOB_PREFIX + ref.sha256;
+      if (!(await store.exists(key))) await store.set(key, encoded.blobs.get(ref.sha256)!);
+    }
+  };
+  const enqueue = async (encoded: EncodedJob) => {
+    await uploadBlobs(encoded);
+    const existing = await queue.getJob(encoded.key);
+    // A job left failed by an earlier audit gets a fresh set of attempts.
+    if (existing && (await existing.isFailed())) await existing.remove();
+    await queue.add("train", encoded.payload, { jobId: encoded.key, attempts, backoff: { type: "fixed", delay: options.backoffMs ?? 1000 }, removeOnComplete: true, removeOnFail: false });
+  };
+  const readResult = async (key: string): Promise<TrainingResult | undefined> => {
+    const bytes = await store.get(RESULT_PREFIX + key);
+    return bytes ? decodeTrainingResult(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), key) : undefined;
+  };
+
+  const runJobs: JobRunner = async (jobs, hooks) => {
+    const { signal } = hooks;
+    const encoded = await Promise.all(jobs.map((job) => encodeTrainingJob(job)));
+    const results: TrainingResult[] = new Array(jobs.length);
+    const indicesOf = new Map<string, number[]>();
+    encoded.forEach((e, i) => indicesOf.set(e.key, [...(indicesOf.get(e.key) ?? []), i]));
+    const byKey = new Map(encoded.map((e) => [e.key, e]));
+    const pending = new Set<string>();
+    const enqueuedAt = new Map<string, number>();
+    const deliver = (key: string, result: TrainingResult) => {
+      if (!pending.delete(key)) return;
+      for (const i of indicesOf.get(key)!) {
+        results[i] = result;
+        hooks.onResult?.(i, result);
+      }
+    };
+
+    for (const [key, e] of byKey) {
+      const existing = await whileRedisIsBack("looking for results", () => readResult(key), log, signal);
+      pending.add(key);
+      if (existing) {
+        stats.reused++;
+        deliver(key, existing);
+        continue;
+      }
+      await whileRedisIsBack("enqueueing", () => enqueue(e), log, signal);
+      enqueuedAt.set(key, Date.now());
+      stats.enqueued++;
+    }
+
+    let failure: Error | undefined;
+    let wake: () => void = () => {};
+    const onActive = ({ jobId }: { jobId: string }) => {
+      const t = enqueuedAt.get(jobId);
+      if (t !== undefined && pending.has(jobId)) stats.waitMs.push(Date.now() - t);
+    };
+    const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
+      if (!pending.has(jobId)) return;
+      for (const i of indicesOf.get(jobId) ?? []) hooks.onEpoch?.(i, data as EpochInfo);
+    };
+    const onCompleted = async ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
+      if (!pending.has(jobId)) return;
+      try {
+        const result = await readResult(jobId);
+        if (!result) return;
+        const { storedAt } = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as { storedAt: number };
+        stats.mergeMs.push(Date.now() - storedAt);
+        stats.trainMs.push(result.summary.seconds * 1000);
+        deliver(jobId, result);
+        wake();
+      } catch {
+        // The poll below picks it up.
+      }
+    };
+    events.on("active", onActive);
+    events.on("progress", onProgress);
+    events.on("completed", onCompleted);
+    try {
+      // Events are fast; the poll catches what they miss (a Redis restart loses the event stream,
+      // and without persistence the jobs too: those are enqueued again).
+      while (pending.size > 0 && !failure) {
+        signal?.throwIfAborted();
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, pollMs);
+        });
+        for (const key of [...pending]) {
+          if (!pending.has(key)) continue;
+          await whileRedisIsBack("waiting for results", async () => {
+            const result = await readResult(key);
+            if (result) return deliver(key, result);
+            const job = await queue.getJob(key);
+            if (!job) {
+              log(`queue: job ${key} was lost (Redis restarted without its data?); enqueueing it again`);
+              stats.requeued++;
+              await enqueue(byKey.get(key)!);
+            } else if ((await job.getState()) === "failed") {
+              failure = new Error(`queue: job ${key} failed after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? "" : "s"}: ${job.failedReason}`);
+            }
+          }, log, signal);
+          if (failure) break;
+        }
+      }
+    } finally {
+      events.off("active", onActive);
+      events.off("progress", onProgress);
+      events.off("completed", onCompleted);
+    }
+    if (failure) throw failure;
+    return results;
+  };
+
+  return {
+    runJobs,
+    stats,
+    async close() {
+      await Promise.allSettled([queue.close(), events.close()]);
+      await Promise.allSettled([queueConnection.client.quit(), eventsConnection.client.quit()]);
+      store.raw.close();
+    },
+  };
+}
+
+export interface QueueWorkerOptions {
+  /** Jobs trained at once, each in its own worker thread (default 1). */
+  readonly concurrency?: number;
+  /** How long a job's lock lasts without renewal, ms: a killed worker's job is retried after this (default 30000). */
+  readonly lockMs?: number;
+  readonly log?: (message: string) => void;
+}
+
+export interface QueueWorker {
+  /** Jobs this worker trained to completion. */
+  readonly trained: () => number;
+  close(): Promise<void>;
+}
+
+async function fetchBlobs(store: BlobStore, payload: JobPayload): Promise<Map<string, Uint8Array>> {
+  const blobs = new Map<string, Uint8Array>();
+  for (const ref of blobRefs(payload)) {
+    const bytes = await store.get(BLOB_PREFIX + ref.sha256);
+    // Retried: the coordinator uploads the blobs again when Redis lost them.
+    if (!bytes) throw new Error(`blob ${ref.sha256} is not in Redis`);
+    blobs.set(ref.sha256, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+  return blobs;
+}
+
+/**
+ * The worker's side: takes jobs from the queue at `url` and trains each in a worker thread (so this
+ * thread stays free to renew the job's lock), with runTrainingJob(), as in-process training does.
+ */
+export async function startQueueWorker(url: string, options: QueueWorkerOptions = {}): Promise<QueueWorker> {
+  parseRedisUrl(url, "--queue");
+  const log = options.log ?? (() => {});
+  const concurrency = options.concurrency ?? 1;
+  const lockMs = options.lockMs ?? 30000;
+  const store = new BlobStore(url);
+  await store.raw.connect().catch((error: Error) => {
+    throw new Error(`queue ${redactRedisUrl(url)}: cannot connect: ${error.message}`);
+  });
+  const pool = new TrainingPool({ adapter: nodeWorkers, workers: concurrency });
+  let trained = 0;
+  const process = async (job: Job) => {
+    let payload: JobPayload;
+    try {
+      payload = validateJobPayload(job.data);
+    } catch (error) {
+      // A malformed job never becomes valid: fail it now, without retries.
+      if (error instanceof InvalidJobError) throw new UnrecoverableError(`${error.name}: ${error.message}`);
+      throw error;
+    }
+    const key = job.id!;
+    log(`job ${key.slice(0, 12)} (${payload.kind}, seed ${payload.options.seed}) started`);
+    let trainingJob;
+    try {
+      trainingJob = await decodeTrainingJob(payload, await fetchBlobs(store, payload));
+    } catch (error) {
+      if (error instanceof InvalidJobError) throw new UnrecoverableError(`${error.name}: ${error.message}`);
+      throw error;
+    }
+    const [result] = await pool.train([trainingJob], { onEpoch: (_, info) => void job.updateProgress({ ...info }).catch(() => {}) });
+    await store.set(RESULT_PREFIX + key, encodeTrainingResult(result!));
+    trained++;
+    log(`job ${key.slice(0, 12)} trained in ${result!.summary.seconds.toFixed(2)} s`);
+    return { weightsSha256: result!.weightsSha256, storedAt: Date.now() };
+  };
+  const workerConnection = connection(url);
+  const worker = new Worker(QUEUE_NAME, process, {
+    connection: workerConnection.client,
+    concurrency,
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
+    // A job whose worker died is put back this many times before it counts as failed.
+    maxStalledCount: 3,
+  });
+  worker.on("error", () => {});
+  worker.on("failed", (job, error) => log(`job ${job?.id?.slice(0, 12) ?? "?"} failed: ${error.message}`));
+  await worker.waitUntilReady();
+  return {
+    trained: () => trained,
+    async close() {
+      await worker.close();
+      await workerConnection.client.quit();
+      pool.close();
+      store.raw.close();
+    },
+  };
+}

@@ -1,0 +1,9 @@
+// Defences: the contract (types.ts), the registry by name, and each defence.
+export * from "./types.js";
+export { DEFENCE_REGISTRY, DEFENCES, defenceNamed, type DefenceName } from "./registry.js";
+export { noDefence, dropoutDefence } from "./basic.js";
+export { labelOnly, roundedTo, topKOnly, labelOnlyDefence, outputRoundingDefence, outputTopKDefence } from "./output.js";
+export { createStackedClassifier, defaultBaseKinds, stackPosteriorModels, StackedClassifier, stackingDefence, stackingFeatures, stackingPlan, STACKING_META_LEARNING_RATE, type StackingSpec } from "./stacking.js";
+export { dpSgdDefence, DP_SGD_DEFAULTS, type DpSgdDefenceSettings } from "./dp-sgd.js";
+export { l2Defence, labelSmoothingDefence } from "./regularisation.js";
+export * from "./dp-accountant.js";

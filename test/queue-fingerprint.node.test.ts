@@ -1,0 +1,69 @@
+// Audits through the Redis queue (real redis-server, real `mlleaks worker` processes) give the
+// in-process report's fingerprint, with 1 worker and with 3; a second audit trains nothing.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { createQueueRunner } from "../src/adapters/node/queue.js";
+import { audit } from "../src/audit.js";
+import { fingerprintReport } from "../src/report/json.js";
+import { killWorkers, smallAuditOptions, spawnWorker, startRedis, type TestRedis } from "./queue-redis.js";
+
+const queue = suite("queue: same fingerprint");
+const MODELS = 6; // target, adversary 1's shadow, 4 reference models
+let redis: TestRedis;
+let inProcess: string;
+const options = () => smallAuditOptions(3, 150);
+
+queue.before(async () => {
+  redis = await startRedis();
+  inProcess = await fingerprintReport(await audit(await options()));
+});
+queue.after(async () => {
+  killWorkers();
+  await redis.stop();
+});
+
+async function auditThroughQueue() {
+  const runner = await createQueueRunner(redis.url);
+  try {
+    const epochs: number[] = [];
+    const report = await audit({ ...(await options()), runJobs: runner.runJobs, onProgress: (p) => /epoch/.test(p.detail) && epochs.push(p.done) });
+    return { fingerprint: await fingerprintReport(report), stats: runner.stats, epochEvents: epochs.length };
+  } finally {
+    await runner.close();
+  }
+}
+
+queue("1 worker process: the in-process fingerprint, every model trained by the worker, progress from queue events", async () => {
+  const worker = await spawnWorker(redis.url);
+  try {
+    const run = await auditThroughQueue();
+    assert.is(run.fingerprint, inProcess);
+    assert.is(run.stats.enqueued, MODELS);
+    assert.is(run.stats.reused, 0);
+    assert.ok(run.epochEvents > 0, "epoch progress arrives through the queue's events");
+  } finally {
+    await worker.stop();
+  }
+  assert.is(worker.trained(), MODELS);
+});
+
+queue("3 worker processes: the same fingerprint; a second audit with the same models trains nothing", async () => {
+  await redis.flush();
+  const workers = await Promise.all([0, 1, 2].map(() => spawnWorker(redis.url)));
+  try {
+    const first = await auditThroughQueue();
+    assert.is(first.fingerprint, inProcess);
+    assert.is(first.stats.enqueued, MODELS);
+    const trained = () => workers.reduce((n, w) => n + w.trained(), 0);
+    assert.is(trained(), MODELS);
+    const second = await auditThroughQueue();
+    assert.is(second.fingerprint, inProcess);
+    assert.is(second.stats.enqueued, 0);
+    assert.is(second.stats.reused, MODELS);
+    assert.is(trained(), MODELS, "no worker trained anything for the second audit");
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+});
+
+queue.run();
