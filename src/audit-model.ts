@@ -7,6 +7,7 @@ import { DEFAULT_TOP_PERCENTILE } from "./attacks/metric.js";
 import { noiseRecords, type NoiseFeatureKind } from "./attacks/noise.js";
 import { planAttacks, resolveAttackOptions, type AttackOptions, type AttackResources } from "./attacks/registry.js";
 import { runAttack } from "./attacks/run.js";
+import { augmentedRecords, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE } from "./attacks/label-only.js";
 import { auditSignals, type AuditSignals } from "./attacks/signals.js";
 import type { AttackInputData, AttackResult, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
 import {
@@ -284,6 +285,9 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
     ["non-members", nonMembers.features],
     ...(noise ? [["noise", noise] as [string, Float32Array]] : []),
     ...(wantsPopulation ? [["population", population!.features] as [string, Float32Array]] : []),
+    ...(config.attacks.includes("label-only-augmentation")
+      ? [members, nonMembers].map((d, i) => [`perturbed ${i === 0 ? "members" : "non-members"}`, augmentedRecords(d.features, d.recordShape, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE, seedOf(SLOT.augment, i))] as [string, Float32Array])
+      : []),
   ];
   const allRows = asked.reduce((n, [, f]) => n + f.length / width, 0);
   let answered = 0;
@@ -351,6 +355,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
           candidateFeatures: { members: members.features, nonMembers: nonMembers.features, width },
         }
       : {}),
+    ...(answers.has("perturbed members") ? { augmented: { members: answers.get("perturbed members")!, nonMembers: answers.get("perturbed non-members")!, copies: DEFAULT_AUGMENTATIONS } } : {}),
     trainAttackModel: attackModelTrainer(config),
   };
   if (referenceModels) options.onSignals?.(auditSignals(targetInput, referenceModels));

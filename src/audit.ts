@@ -9,6 +9,7 @@ import { DEFAULT_TOP_PERCENTILE } from "./attacks/metric.js";
 import { DEFAULT_NOISE_QUERIES, noiseRecords } from "./attacks/noise.js";
 import { planAttacks, resolveAttackOptions, type AttackOptions, type AttackSettings } from "./attacks/registry.js";
 import { runAttack } from "./attacks/run.js";
+import { augmentedRecords, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE } from "./attacks/label-only.js";
 import { auditSignals, type AuditSignals } from "./attacks/signals.js";
 import { resolveStatistics } from "./metrics/evaluate.js";
 import { DEFAULT_TOP_K } from "./attacks/shadow.js";
@@ -30,7 +31,7 @@ import { DP_SGD_DEFAULTS, type DpSgdDefenceSettings } from "./defences/dp-sgd.js
 
 export type Adversary = 1 | 2 | 3;
 /** Attacks beyond the three adversaries. */
-export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "lira-global", "rmia", "quantile", "attack-p", "attack-r"] as const;
+export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "lira-global", "rmia", "quantile", "attack-p", "attack-r", "label-only-augmentation"] as const;
 export type ExtraAttack = (typeof EXTRA_ATTACKS)[number];
 export { DEFENCES } from "./defences/registry.js";
 export type Defence = DefenceName;
@@ -235,7 +236,7 @@ export type AuditConfig = ReturnType<typeof resolveAuditConfig>;
 
 /** Seeds of the audit's sub-tasks come from one PCG32 stream of the audit seed (never the split's). */
 export const AUDIT_STREAM = 0xa0d17;
-export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, defence: 5, shokri: 6, combined: 7, reference: 8 } as const;
+export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, defence: 5, shokri: 6, combined: 7, reference: 8, augment: 9 } as const;
 
 export function seedsFor(seed: number): (slot: number, index?: number) => number {
   const words = new Pcg32(seed, AUDIT_STREAM).fillUint32(16);
@@ -316,6 +317,9 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   // What the target is asked: its members, its non-members, then noise and population when needed.
   const targetQueries = [split.targetTrain, split.targetOut].map((d) => ({ features: d.features, rows: rowsOf(d) }));
   const noiseQuery = noise ? targetQueries.push(noise) - 1 : -1;
+  const augmentQueries = config.attacks.includes("label-only-augmentation")
+    ? [split.targetTrain, split.targetOut].map((d, i) => targetQueries.push({ features: augmentedRecords(d.features, dataset.recordShape, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE, seedOf(SLOT.augment, i)), rows: DEFAULT_AUGMENTATIONS * rowsOf(d) }) - 1)
+    : undefined;
   const populationQuery = wantsPopulationAnswers(config.attacks) ? targetQueries.push({ features: populationData.features, rows: rowsOf(populationData) }) - 1 : -1;
 
   const job = (kind: ModelKind, shapeOf: Dataset, train: LabeledData, seed: number, predict: readonly Query[]) => trainingJob(config, kind, shapeOf, train, seed, predict);
@@ -477,6 +481,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       ...(transferShadow ? { transferShadow } : {}),
       ...(noiseAnswers ? { noise: noiseAnswers } : {}),
       ...(refs ? { references: refs } : {}),
+      ...(augmentQueries ? { augmented: { members: answers[augmentQueries[0]!]!, nonMembers: answers[augmentQueries[1]!]!, copies: DEFAULT_AUGMENTATIONS } } : {}),
       ...(populationAnswers ? { population: populationAnswers, candidateFeatures: { members: split.targetTrain.features, nonMembers: split.targetOut.features, width } } : {}),
       trainAttackModel,
     });

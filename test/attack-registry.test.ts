@@ -23,7 +23,7 @@ const settings = { topK: 3, topPercentile: 10, shadows: 4, shadowModel: "mlp", c
 
 test("one entry per attack, unique names, in report order", () => {
   const names = ATTACKS.map((a) => a.name);
-  assert.equal(names, ["adversary-1", "shokri", "combined", "adversary-2", "adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness", "lira-offline", "lira-online", "lira-offline-global", "lira-online-global", "rmia", "quantile", "attack-p", "attack-r"]);
+  assert.equal(names, ["adversary-1", "shokri", "combined", "adversary-2", "adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness", "lira-offline", "lira-online", "lira-offline-global", "lira-online-global", "rmia", "quantile", "attack-p", "label-only-augmentation", "attack-r"]);
   assert.is(new Set(names).size, names.length);
   assert.equal([...POSTERIOR_ATTACKS], ["adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness"]);
   assert.is(attackEntry("shokri").create(settings).title, "Shokri (4 shadows, per-class attack)");

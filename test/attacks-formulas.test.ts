@@ -1,12 +1,14 @@
 // LiRA's and RMIA's scores against plain transcriptions of the published formulas (Carlini et al.
 // 2022, eqs. 4 and the offline one-sided test; their code's fixed variance; Zarifzadeh et al. 2024's
-// LR(x, z) and offline Pr(x)), attack-P/R and the quantile attack's pieces, on fixed seeded inputs.
+// LR(x, z) and offline Pr(x)), attack-P/R, the quantile attack's and the label-only attack's pieces,
+// on fixed seeded inputs.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { attackP, fractionAtOrAbove } from "../src/attacks/attack-p.js";
 import { attackR } from "../src/attacks/attack-r.js";
 import { liraAttack, normalQuantile, rmiaAttack } from "../src/attacks/lira.js";
 import { fitQuantileRegressor, pinballLoss } from "../src/attacks/quantile.js";
+import { augmentedRecords, robustness } from "../src/attacks/label-only.js";
 import type { AttackInputData, ReferenceModels } from "../src/attacks/types.js";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import type { Posteriors } from "../src/types.js";
@@ -178,6 +180,25 @@ test("quantile regressor: pinball loss, and a constant feature gives the empiric
   assert.ok(Math.abs(above - 0.1) < 0.02, `fraction above the predicted 0.9 quantile: ${above}`);
   const again = fitQuantileRegressor(new Float32Array(rows), 1, new Int32Array(rows), 1, targets, 0.9, 0).predict(new Float32Array(1), new Int32Array(1))[0]!;
   assert.is(again, q, "seeded: the same fit twice");
+});
+
+test("label-only augmentation: perturbed copies (image flips and shifts, tabular flips) and the kept-label fraction", () => {
+  // A 3x3 one-channel image: every copy is a shift of it or of its mirror image, zero padded.
+  const image = Float32Array.from({ length: 9 }, (_, i) => i + 1);
+  const copies = augmentedRecords(image, [3, 3, 1], 4, 0, 1);
+  const sum = (a: Float32Array) => a.reduce((s, v) => s + v, 0);
+  assert.is(copies.length, 36);
+  for (let k = 0; k < 4; k++) assert.ok(sum(copies.subarray(9 * k, 9 * (k + 1))) <= 45, `copy ${k}`);
+  assert.equal(augmentedRecords(image, [3, 3, 1], 4, 0, 1), copies, "seeded");
+  // Tabular 0/1 records: about `rate` of the features flip.
+  const rows = 200;
+  const binary = new Float32Array(rows * 50);
+  const flipped = augmentedRecords(binary, [50], 2, 0.1, 3);
+  const rate = flipped.reduce((n, v) => n + v, 0) / flipped.length;
+  assert.ok(Math.abs(rate - 0.1) < 0.01, `flip rate ${rate}`);
+  // Two records, two copies each (copy-major): record 0 keeps its label in 3 of 3 answers, record 1 in 1 of 3.
+  const post = (rowsLabels: number[]): Posteriors => ({ values: Float32Array.from(rowsLabels.flatMap((y) => [y === 0 ? 0.9 : 0.1, y === 1 ? 0.9 : 0.1])), rows: rowsLabels.length, classes: 2 });
+  assert.equal([...robustness(post([0, 1]), post([0, 0, 0, 0]), 2, Int32Array.of(0, 1))], [1, 1 / 3]);
 });
 
 test.run();

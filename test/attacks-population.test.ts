@@ -1,5 +1,6 @@
-// The quantile-regression attack, attack-P, attack-R, LiRA (both variances) and RMIA through
-// auditModel() on the ONNX fixture digits-mlp.onnx (train accuracy 0.98, test 0.92): above chance on
+// The quantile-regression attack, attack-P, attack-R, LiRA (both variances), RMIA and the label-only
+// augmentation attack through auditModel() on the ONNX fixture digits-mlp.onnx (train accuracy
+// 0.98, test 0.92): above chance on
 // its members vs non-members; near 0.5 AUC when both sets are records it never saw (its non-members
 // split in two); and the signals --save-signals writes, read back with the project's .npz parser.
 import { suite } from "uvu";
@@ -17,8 +18,8 @@ test.before(async () => {
   await initKernels();
 });
 
-const ATTACKS = ["quantile", "attack-p", "attack-r", "lira", "lira-global", "rmia"] as const;
-const NAMES = ["lira-offline", "lira-online", "lira-offline-global", "lira-online-global", "rmia", "quantile", "attack-p", "attack-r"];
+const ATTACKS = ["quantile", "attack-p", "attack-r", "lira", "lira-global", "rmia", "label-only-augmentation"] as const;
+const NAMES = ["lira-offline", "lira-online", "lira-offline-global", "lira-online-global", "rmia", "quantile", "attack-p", "label-only-augmentation", "attack-r"];
 
 function slice(d: LabeledData, from: number, to: number): LabeledData {
   const width = d.features.length / d.labels.length;

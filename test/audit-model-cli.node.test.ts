@@ -56,7 +56,7 @@ test("mlleaks audit --model digits-mlp.onnx: the full report, written", async ()
   const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
   assert.is(report.mode, "model");
   assert.is(report.runs[0].target.source, "onnx");
-  assert.is(report.runs[0].attacks.length, 16);
+  assert.is(report.runs[0].attacks.length, 17);
   assert.ok(existsSync(join(out, "report.html")));
   assert.is(report.config.alpha, 0.05);
   assert.match(report.runs[0].attacks.find((a: { name: string }) => a.name === "rmia").title, /gamma 2/);

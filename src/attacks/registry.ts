@@ -6,13 +6,14 @@ import { attackP } from "./attack-p.js";
 import { attackR } from "./attack-r.js";
 import { liraAttack, rmiaAttack } from "./lira.js";
 import { DEFAULT_QUANTILE_ALPHA, quantileAttack } from "./quantile.js";
+import { labelOnlyAugmentationAttack, type AugmentedAnswers } from "./label-only.js";
 import { correctnessAttack, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./metric.js";
 import { shokriAttack, topKShadowAttack } from "./shadow.js";
 import type { AttackContext, AttackInputData, AttackModelTrainer, AttackStrategy, CandidateFeatures, PopulationData, ReferenceModels } from "./types.js";
 import type { Posteriors } from "../types.js";
 
 /** What an attack cannot run without (labels of the target's records, a shadow model, ...). */
-export type AttackNeed = "labels" | "shadow" | "noise" | "references" | "population" | "features";
+export type AttackNeed = "labels" | "shadow" | "noise" | "references" | "population" | "features" | "augmented";
 
 /** The newer attacks' own parameters (all optional; defaults below). */
 export interface AttackOptions {
@@ -74,6 +75,8 @@ export interface AttackResources {
   /** The target's answers on population records, with their features when the audit has them. */
   readonly population?: PopulationData;
   readonly candidateFeatures?: CandidateFeatures;
+  /** The target's answers on perturbed copies of the audited records. */
+  readonly augmented?: AugmentedAnswers;
   readonly trainAttackModel?: AttackModelTrainer;
 }
 
@@ -155,6 +158,14 @@ export const ATTACKS: readonly AttackEntry[] = [
     context: (r) => (r.population?.features && r.candidateFeatures ? { population: r.population, candidateFeatures: r.candidateFeatures } : undefined),
   },
   { name: "attack-p", selector: "attack-p", title: "Attack-P (Ye et al.)", needs: ["labels", "population"], create: (s) => attackP(s.alpha), context: (r) => (r.population ? { population: r.population } : undefined) },
+  {
+    name: "label-only-augmentation",
+    selector: "label-only-augmentation",
+    title: "Label-only augmentation (Choquette-Choo et al.)",
+    needs: ["labels", "augmented"],
+    create: () => labelOnlyAugmentationAttack(),
+    context: (r) => (r.augmented ? { augmented: r.augmented } : undefined),
+  },
   { name: "attack-r", selector: "attack-r", title: "Attack-R (Ye et al.)", needs: ["labels", "references"], create: (s) => attackR(s.alpha), context: withReferences },
 ];
 
@@ -172,6 +183,7 @@ const NEED_WORDS: Readonly<Record<AttackNeed, string>> = {
   references: "reference models (trained on population data)",
   population: "population data",
   features: "the records' features (not only the target's answers)",
+  augmented: "the target queried on perturbed copies of the records (a model, not only its answers)",
 };
 
 export interface PlannedAttack {

@@ -4,6 +4,7 @@
 import type { Confusion } from "../kernels/roc.js";
 import type { SliceResult } from "../metrics/slices.js";
 import type { Posteriors } from "../types.js";
+import type { AugmentedAnswers } from "./label-only.js";
 
 /** The target's posteriors on records known to be members and known to be non-members. */
 export interface AttackInputData {
@@ -31,6 +32,8 @@ export interface AttackContext {
   readonly population?: PopulationData;
   /** The audited records' features (the quantile attack). */
   readonly candidateFeatures?: CandidateFeatures;
+  /** The target's answers on perturbed copies of the audited records (the label-only attack). */
+  readonly augmented?: AugmentedAnswers;
   /** Trains an attack classifier; supplied by the orchestration (it owns the model backend). */
   readonly trainAttackModel?: AttackModelTrainer;
   /** Confidence level, delta, bootstrap size and balancing of the figures (defaults: STATISTICS_DEFAULTS). */
