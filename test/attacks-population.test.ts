@@ -6,7 +6,10 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { encodeSignalsNpz, type AuditSignals } from "../src/attacks/signals.js";
+import { bundledDataSource } from "../src/adapters/node/dataset-source.js";
+import { audit } from "../src/audit.js";
 import { auditModel } from "../src/audit-model.js";
+import { loadDataset } from "../src/datasets/index.js";
 import { initKernels } from "../src/kernels/index.js";
 import { parseNpz } from "../src/records/npz.js";
 import { openOnnxModel } from "../src/targets/onnx.js";
@@ -72,6 +75,16 @@ test("near 0.5 AUC when neither set trained the target (its non-members, halved)
   assert.equal(attacks.map((a) => a.name), NAMES);
   // 224 records a side: the AUC's standard error is about 0.027.
   for (const a of attacks) assert.ok(Math.abs(a.metrics.auc - 0.5) < 0.09, `${a.name} AUC ${a.metrics.auc}`);
+});
+
+test("audit(): the same attacks on a purchase target it trains, above chance; signals per defence", async () => {
+  const purchase = await loadDataset("purchase", { source: bundledDataSource() });
+  const delivered: string[] = [];
+  const report = await audit({ dataset: purchase, seed: 7, partSize: 100, epochs: 10, shadows: 2, engine: "fused", adversaries: [], attacks: [...ATTACKS], onSignals: (s, defence) => delivered.push(`${defence}: ${s.referencePosteriors.length} x ${s.targetPosteriors.rows}`) });
+  const attacks = report.runs[0]!.attacks;
+  assert.equal(attacks.map((a) => a.name), NAMES);
+  for (const a of attacks) assert.ok(a.metrics.auc > 0.55, `${a.name} AUC ${a.metrics.auc}`);
+  assert.equal(delivered, ["none: 2 x 200"]);
 });
 
 test.run();
