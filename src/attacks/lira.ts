@@ -239,7 +239,8 @@ export function rmiaScores(
  * scaled by a; the score of x is the fraction of population records z with LR(x, z) >= gamma.
  * Member when x beats at least 1 - t% of the population. With a = "calibrated" (as the authors'
  * code), reference model 0 plays the target: the a of RMIA_A_GRID whose attack on its candidates
- * (the others as its references) has the best AUC is used; with one reference model a stays 0.3.
+ * (the others as its references) has the best AUC is used; without a second reference model, or when
+ * reference model 0 is IN (or OUT) on every record, a stays 0.3.
  */
 export function rmiaAttack(t = DEFAULT_TOP_PERCENTILE, options: RmiaOptions = {}): AttackStrategy {
   const name = "rmia";
@@ -268,7 +269,7 @@ export function rmiaAttack(t = DEFAULT_TOP_PERCENTILE, options: RmiaOptions = {}
       let a = RMIA_OFFLINE_A;
       let how = "a default";
       if (aOption !== "calibrated") (a = aOption), (how = "a given");
-      else if (refs.onTarget.length >= 2) {
+      else if (refs.onTarget.length >= 2 && refs.included[0]!.includes(1) && refs.included[0]!.includes(0)) {
         const pseudo = { onRecords: conf(refs.onTarget[0]!, labels), onPopulation: conf(population.references[0]!, population.labels) };
         let best = -1;
         for (const candidate of RMIA_A_GRID) {
@@ -277,7 +278,7 @@ export function rmiaAttack(t = DEFAULT_TOP_PERCENTILE, options: RmiaOptions = {}
           if (value > best) (best = value), (a = candidate);
         }
         how = `a calibrated on reference model 0 (AUC ${best.toFixed(3)})`;
-      } else how = "a default: calibration needs 2+ reference models";
+      } else how = "a default: calibration needs 2+ reference models, the first IN on some records and OUT on others";
       const targetRows = (r: number) => (r < target.members.rows ? trueClassProbability(target.members, target.membersLabels!, r) : trueClassProbability(target.nonMembers, target.nonMembersLabels!, r - target.members.rows));
       const scores = rmiaScores({ onRecords: targetRows, onPopulation: conf(population.target, population.labels) }, outOn(-1), refsOnZ(-1), labels.length, zs, a, gamma);
       const { members, nonMembers } = split(scores, target.members.rows);
