@@ -1,16 +1,16 @@
 // Faults on the Redis queue, with a real redis-server and real `mlleaks worker` processes: a worker
 // SIGKILLed mid-job, Redis killed and restarted mid-audit, a job that keeps failing, a payload that
 // does not validate, and a password in the URL.
-import { Queue, createBunRedisClient } from "bullmq";
+import { Queue } from "bullmq";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createQueueRunner, QUEUE_NAME } from "../src/adapters/node/queue.js";
-import { RedisSocketClient } from "../src/adapters/node/redis-client.js";
+import { redisOptions } from "../src/adapters/node/redis.js";
 import { audit } from "../src/audit.js";
 import { encodeTrainingJob } from "../src/models/job-codec.js";
 import type { TrainingJob } from "../src/models/parallel.js";
 import { fingerprintReport } from "../src/report/json.js";
-import { killWorkers, smallAuditOptions, spawnWorker, startRedis, type TestRedis } from "./queue-redis.js";
+import { killWorkers, loggedCount, smallAuditOptions, spawnWorker, startRedis, type TestRedis, type WorkerProcess } from "./queue-redis.js";
 
 const faults = suite("queue: faults");
 let redis: TestRedis;
@@ -18,12 +18,17 @@ let inProcess: string;
 // Jobs long enough (20 epochs) to be caught in the middle; a short lock so a dead worker's job returns soon.
 const options = () => smallAuditOptions(20, 300);
 const LOCK = ["--lock-ms", "1500"];
+// The worker that replaces the SIGKILLed one serves the later tests too (it also lives through the
+// Redis restart): 2 worker processes started in all.
+let serving: WorkerProcess | undefined;
+const servingWorker = async () => (serving && serving.process.exitCode === null ? serving : (serving = await spawnWorker(redis.url, LOCK)));
 
 faults.before(async () => {
   redis = await startRedis();
   inProcess = await fingerprintReport(await audit(await options()));
 });
 faults.after(async () => {
+  await serving?.stop();
   killWorkers();
   await redis.stop();
 });
@@ -44,33 +49,24 @@ async function auditWithFault(fault: () => Promise<void>): Promise<string> {
 faults("a worker SIGKILLed during a job: its job is retried after the lock expires, same fingerprint", async () => {
   await redis.flush();
   const doomed = await spawnWorker(redis.url, LOCK);
-  let replacement: Awaited<ReturnType<typeof spawnWorker>> | undefined;
-  try {
-    const fingerprint = await auditWithFault(async () => {
-      await doomed.stop("SIGKILL");
-      replacement = await spawnWorker(redis.url, LOCK);
-    });
-    assert.is(fingerprint, inProcess);
-    assert.ok(doomed.started() > doomed.trained(), `the killed worker was in the middle of a job:\n${doomed.log()}`);
-    assert.ok(replacement!.trained() >= 1);
-  } finally {
-    await replacement?.stop();
-  }
+  const fingerprint = await auditWithFault(async () => {
+    await doomed.stop("SIGKILL");
+    serving = await spawnWorker(redis.url, LOCK);
+  });
+  assert.is(fingerprint, inProcess);
+  assert.ok(doomed.started() > doomed.trained(), `the killed worker was in the middle of a job:\n${doomed.log()}`);
+  assert.ok((await loggedCount(serving!.trained, 1)) >= 1);
 });
 
 faults("Redis killed and restarted (its data lost) mid-audit: jobs are enqueued again, same fingerprint", async () => {
   await redis.flush();
-  const worker = await spawnWorker(redis.url, LOCK);
-  try {
-    const fingerprint = await auditWithFault(async () => {
-      await redis.kill();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await redis.restart();
-    });
-    assert.is(fingerprint, inProcess);
-  } finally {
-    await worker.stop();
-  }
+  await servingWorker();
+  const fingerprint = await auditWithFault(async () => {
+    await redis.kill();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await redis.restart();
+  });
+  assert.is(fingerprint, inProcess);
 });
 
 const tiny = (kind: TrainingJob["kind"]): TrainingJob => {
@@ -85,7 +81,7 @@ const tiny = (kind: TrainingJob["kind"]): TrainingJob => {
 };
 
 faults("a job that fails on every attempt ends the run with its key and error", async () => {
-  const worker = await spawnWorker(redis.url);
+  await servingWorker();
   const runner = await createQueueRunner(redis.url, { attempts: 2, backoffMs: 100, pollMs: 200 });
   try {
     const job = tiny("cnn"); // the fused engine trains dense models only: a real training error
@@ -96,14 +92,13 @@ faults("a job that fails on every attempt ends the run with its key and error", 
     assert.match(error!.message, /trains dense kinds only/);
   } finally {
     await runner.close();
-    await worker.stop();
   }
 });
 
 faults("a worker refuses a payload that does not validate (InvalidJobError, no retries)", async () => {
-  const worker = await spawnWorker(redis.url);
-  const raw = new RedisSocketClient(redis.url);
-  const queue = new Queue(QUEUE_NAME, { connection: createBunRedisClient(raw) });
+  const worker = await servingWorker();
+  const trainedBefore = worker.trained();
+  const queue = new Queue(QUEUE_NAME, { connection: redisOptions(redis.url) });
   try {
     const { payload } = await encodeTrainingJob(tiny("mlp"));
     const job = await queue.add("train", { ...payload, kind: "rnn" }, { jobId: "not-a-key", attempts: 3 });
@@ -112,11 +107,9 @@ faults("a worker refuses a payload that does not validate (InvalidJobError, no r
     assert.ok(await failed.isFailed());
     assert.match(failed.failedReason, /^InvalidJobError: job payload: kind: expected one of cnn, mlp/);
     assert.is(failed.attemptsMade, 1);
-    assert.is(worker.trained(), 0);
+    assert.is(worker.trained(), trainedBefore);
   } finally {
     await queue.close();
-    raw.close();
-    await worker.stop();
   }
 });
 

@@ -5,19 +5,24 @@ import * as assert from "uvu/assert";
 import { createQueueRunner } from "../src/adapters/node/queue.js";
 import { audit } from "../src/audit.js";
 import { fingerprintReport } from "../src/report/json.js";
-import { killWorkers, smallAuditOptions, spawnWorker, startRedis, type TestRedis } from "./queue-redis.js";
+import { killWorkers, loggedCount, smallAuditOptions, spawnWorker, startRedis, type TestRedis, type WorkerProcess } from "./queue-redis.js";
 
 const queue = suite("queue: same fingerprint");
 const MODELS = 6; // target, adversary 1's shadow, 4 reference models
 let redis: TestRedis;
 let inProcess: string;
+// The first worker serves both tests (the second adds two more): 3 processes started in all.
+let first: WorkerProcess;
 const options = () => smallAuditOptions(3, 150);
 
 queue.before(async () => {
   redis = await startRedis();
-  inProcess = await fingerprintReport(await audit(await options()));
+  const [fingerprint, worker] = await Promise.all([audit(await options()).then(fingerprintReport), spawnWorker(redis.url)]);
+  inProcess = fingerprint;
+  first = worker;
 });
 queue.after(async () => {
+  await first.stop();
   killWorkers();
   await redis.stop();
 });
@@ -34,35 +39,32 @@ async function auditThroughQueue() {
 }
 
 queue("1 worker process: the in-process fingerprint, every model trained by the worker, progress from queue events", async () => {
-  const worker = await spawnWorker(redis.url);
-  try {
-    const run = await auditThroughQueue();
-    assert.is(run.fingerprint, inProcess);
-    assert.is(run.stats.enqueued, MODELS);
-    assert.is(run.stats.reused, 0);
-    assert.ok(run.epochEvents > 0, "epoch progress arrives through the queue's events");
-  } finally {
-    await worker.stop();
-  }
-  assert.is(worker.trained(), MODELS);
+  const run = await auditThroughQueue();
+  assert.is(run.fingerprint, inProcess);
+  assert.is(run.stats.enqueued, MODELS);
+  assert.is(run.stats.reused, 0);
+  assert.ok(run.epochEvents > 0, "epoch progress arrives through the queue's events");
+  assert.is(await loggedCount(first.trained, MODELS), MODELS);
 });
 
 queue("3 worker processes: the same fingerprint; a second audit with the same models trains nothing", async () => {
   await redis.flush();
-  const workers = await Promise.all([0, 1, 2].map(() => spawnWorker(redis.url)));
+  const before = first.trained();
+  const added = await Promise.all([0, 1].map(() => spawnWorker(redis.url)));
+  const workers = [first, ...added];
   try {
-    const first = await auditThroughQueue();
-    assert.is(first.fingerprint, inProcess);
-    assert.is(first.stats.enqueued, MODELS);
-    const trained = () => workers.reduce((n, w) => n + w.trained(), 0);
-    assert.is(trained(), MODELS);
+    const firstRun = await auditThroughQueue();
+    assert.is(firstRun.fingerprint, inProcess);
+    assert.is(firstRun.stats.enqueued, MODELS);
+    const trained = () => workers.reduce((n, w) => n + w.trained(), 0) - before;
+    assert.is(await loggedCount(trained, MODELS), MODELS);
     const second = await auditThroughQueue();
     assert.is(second.fingerprint, inProcess);
     assert.is(second.stats.enqueued, 0);
     assert.is(second.stats.reused, MODELS);
     assert.is(trained(), MODELS, "no worker trained anything for the second audit");
   } finally {
-    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(added.map((w) => w.stop()));
   }
 });
 

@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RedisSocketClient } from "../src/adapters/node/redis-client.js";
+import { openRedis } from "../src/adapters/node/redis.js";
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "bin.js");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,11 +24,8 @@ function freePort(): Promise<number> {
 
 async function waitForPing(url: string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const client = new RedisSocketClient(url);
     try {
-      await client.connect();
-      await client.send("PING");
-      client.close();
+      await (await openRedis(url)).quit();
       return;
     } catch {
       await sleep(50);
@@ -71,10 +68,9 @@ export async function startRedis(extraArgs: readonly string[] = [], password?: s
     kill,
     restart: launch,
     async flush() {
-      const client = new RedisSocketClient(url);
-      await client.connect();
-      await client.send("FLUSHALL");
-      client.close();
+      const client = await openRedis(url);
+      await client.flushall();
+      await client.quit();
     },
     async stop() {
       await kill();
@@ -96,14 +92,10 @@ export interface WorkerProcess {
 
 const spawned = new Set<ChildProcess>();
 
-/**
- * SIGKILLs every worker process still running (a test's `after`), and makes sure the test process
- * ends once uvu has reported: a connection of BullMQ's that outlives Redis keeps trying to reconnect.
- */
+/** SIGKILLs every worker process still running (a test's `after`). */
 export function killWorkers(): void {
   for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   spawned.clear();
-  setTimeout(() => process.exit(), 2000).unref();
 }
 
 /** An `mlleaks worker` process on the queue at `url`, resolved once it serves the queue. */
@@ -135,6 +127,12 @@ export async function spawnWorker(url: string, args: readonly string[] = []): Pr
         if (signal !== "SIGKILL") setTimeout(() => child.kill("SIGKILL"), 10000).unref();
       }),
   };
+}
+
+/** Waits (up to 10 s) for workers' logs, which arrive through a pipe, to reach `expected`; returns the count. */
+export async function loggedCount(count: () => number, expected: number): Promise<number> {
+  for (let i = 0; i < 200 && count() < expected; i++) await sleep(50);
+  return count();
 }
 
 /** A small audit whose models are all jobs: digits, the target, adversary 1's shadow, 4 reference models. */

@@ -4,6 +4,7 @@ import { auc, Pcg32 } from "../kernels/index.js";
 import type { Posteriors } from "../types.js";
 import { DEFAULT_TOP_PERCENTILE } from "./metric.js";
 import type { AttackContext, AttackInputData, AttackScores, AttackStrategy, ReferenceModels } from "./types.js";
+import * as portable from "../util/portable-math.js";
 
 /** Below this many IN (or OUT) models per record, LiRA uses one variance pooled over all records. */
 export const LIRA_MIN_MODELS_PER_EXAMPLE_VARIANCE = 8;
@@ -15,13 +16,13 @@ function trueClassProbability(p: Posteriors, labels: Int32Array, row: number): n
   return p.values[row * p.classes + labels[row]!]!;
 }
 
-/** LiRA's scaled logit log(p_y) - log(sum of the other classes), computed from the other classes' sum. */
+/** LiRA's scaled logit portable.log(p_y) - portable.log(sum of the other classes), computed from the other classes' sum. */
 export function scaledLogit(p: Posteriors, labels: Int32Array, row: number): number {
   const base = row * p.classes;
   const y = labels[row]!;
   let rest = 0;
   for (let c = 0; c < p.classes; c++) if (c !== y) rest += p.values[base + c]!;
-  return Math.log(Math.max(p.values[base + y]!, 1e-30)) - Math.log(Math.max(rest, 1e-30));
+  return portable.log(Math.max(p.values[base + y]!, 1e-30)) - portable.log(Math.max(rest, 1e-30));
 }
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
@@ -32,8 +33,8 @@ export function normalQuantile(q: number): number {
   const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
   const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
   const tail = (r: number) => (((((c[0]! * r + c[1]!) * r + c[2]!) * r + c[3]!) * r + c[4]!) * r + c[5]!) / ((((d[0]! * r + d[1]!) * r + d[2]!) * r + d[3]!) * r + 1);
-  if (q < 0.02425) return tail(Math.sqrt(-2 * Math.log(q)));
-  if (q > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - q)));
+  if (q < 0.02425) return tail(Math.sqrt(-2 * portable.log(q)));
+  if (q > 1 - 0.02425) return -tail(Math.sqrt(-2 * portable.log(1 - q)));
   const r = q - 0.5;
   const s = r * r;
   return ((((((a[0]! * s + a[1]!) * s + a[2]!) * s + a[3]!) * s + a[4]!) * s + a[5]!) * r) / (((((b[0]! * s + b[1]!) * s + b[2]!) * s + b[3]!) * s + b[4]!) * s + 1);
@@ -115,7 +116,7 @@ function globalVariance(refs: ReferenceModels, labels: Int32Array, side: 0 | 1):
 }
 
 function logNormalDensity(x: number, mean: number, variance: number): number {
-  return -0.5 * Math.log(2 * Math.PI * variance) - ((x - mean) * (x - mean)) / (2 * variance);
+  return -0.5 * portable.log(2 * Math.PI * variance) - ((x - mean) * (x - mean)) / (2 * variance);
 }
 
 /**

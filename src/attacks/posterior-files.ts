@@ -8,6 +8,7 @@ import { parseCsv } from "../records/csv.js";
 import { readLabels, readRecords } from "../records/read.js";
 import type { ColumnRef, LabelsSource } from "../records/types.js";
 import { isDecimalText } from "../records/values.js";
+import { decodeUtf8 } from "../records/text.js";
 import { toPosteriors } from "../targets/output.js";
 import type { OutputChoice, OutputKind } from "../targets/types.js";
 import type { Posteriors } from "../types.js";
@@ -31,14 +32,6 @@ export function parsePosteriorFile(bytes: Uint8Array, fileName: string): Posteri
   if (lower.endsWith(".json")) return parsePosteriorJson(text, fileName);
   if (lower.endsWith(".csv") || lower.endsWith(".txt")) return parsePosteriorCsv(text, fileName);
   throw new Error(`${fileName}: unknown file type; expected .csv, .json or .npy`);
-}
-
-function decodeUtf8(bytes: Uint8Array, fileName: string): string {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new Error(`${fileName}: not valid UTF-8 text`);
-  }
 }
 
 /** A file's output matrix before any check: rows x columns, with labels when it carries them. */

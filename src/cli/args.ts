@@ -13,7 +13,32 @@ export interface OptionSpec {
   readonly choices?: readonly string[];
   readonly required?: boolean;
   readonly valueName?: string;
+  /** Other names accepted for this option (undocumented spellings, kept for consistency across commands). */
+  readonly aliases?: readonly string[];
+  /** Largest value accepted (number and integer options); counts default to COUNT_LIMITS. */
+  readonly max?: number;
 }
+
+/**
+ * Stated maxima of the count options, whichever command has them: each bounds how much memory or
+ * time one run may ask for before anything starts (--shadows 100000 would need gigabytes).
+ */
+export const COUNT_LIMITS: Readonly<Record<string, number>> = {
+  seed: Number.MAX_SAFE_INTEGER,
+  epochs: 10_000,
+  "attack-epochs": 10_000,
+  shadows: 256,
+  "part-size": 10_000_000,
+  "shadow-part-size": 10_000_000,
+  "noise-queries": 1_000_000,
+  "top-k": 100_000,
+  workers: 256,
+  concurrency: 256,
+  "reference-models": 256,
+  "batch-size": 1_000_000,
+  "max-rows": 10_000_000,
+  "max-body-bytes": 2 ** 30,
+};
 
 export type OptionValues = Record<string, string | number | boolean | string[] | undefined>;
 
@@ -38,18 +63,23 @@ export function parseOptions(spec: CommandSpec, argv: readonly string[]): { opti
     }
     const eq = arg.indexOf("=");
     const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const option = spec.options[name];
-    if (!option) throw new UsageError(`mlleaks ${spec.name}: unknown option --${name} (see mlleaks ${spec.name} --help)`);
+    const canonical = optionName(spec, name);
+    const option = canonical === undefined ? undefined : spec.options[canonical];
+    if (!option || canonical === undefined) {
+      const names = Object.entries(spec.options).flatMap(([n, o]) => [n, ...(o.aliases ?? [])]);
+      const guess = closest(name, names);
+      throw new UsageError(`mlleaks ${spec.name}: unknown option --${name}${guess ? ` (did you mean --${guess}?)` : ""} (see mlleaks ${spec.name} --help)`);
+    }
     if (option.type === "boolean") {
       if (eq !== -1) throw new UsageError(`mlleaks ${spec.name}: --${name} takes no value`);
-      options[name] = true;
+      options[canonical] = true;
       continue;
     }
     let raw: string | undefined = eq === -1 ? argv[++i] : arg.slice(eq + 1);
     if (raw === undefined || (eq === -1 && raw.startsWith("--"))) {
       throw new UsageError(`mlleaks ${spec.name}: --${name} needs a value (${option.valueName ?? option.type})`);
     }
-    options[name] = convert(spec.name, name, option, raw);
+    options[canonical] = convert(spec.name, name, option, raw, option.max ?? COUNT_LIMITS[canonical]);
   }
   const allowed = spec.positionals?.length ?? 0;
   if (positionals.length > allowed) {
@@ -63,7 +93,33 @@ export function parseOptions(spec: CommandSpec, argv: readonly string[]): { opti
   return { options, positionals };
 }
 
-function convert(command: string, name: string, option: OptionSpec, raw: string): string | number | string[] {
+function optionName(spec: CommandSpec, name: string): string | undefined {
+  if (Object.hasOwn(spec.options, name)) return name;
+  return Object.entries(spec.options).find(([, o]) => o.aliases?.includes(name))?.[0];
+}
+
+/** The candidate nearest to `input` by edit distance, if it is near enough to be a typo. */
+export function closest(input: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(input.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const d = editDistance(input, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+function convert(command: string, name: string, option: OptionSpec, raw: string, max: number | undefined): string | number | string[] {
   const where = `mlleaks ${command}: --${name}`;
   switch (option.type) {
     case "number":
@@ -72,6 +128,7 @@ function convert(command: string, name: string, option: OptionSpec, raw: string)
       if (raw.trim() === "" || !Number.isFinite(value) || (option.type === "integer" && !Number.isInteger(value))) {
         throw new UsageError(`${where} expects ${option.type === "integer" ? "an integer" : "a number"}, got '${raw}'`);
       }
+      if (max !== undefined && value > max) throw new UsageError(`${where} expects at most ${max}, got ${raw}`);
       return value;
     }
     case "list": {
@@ -96,7 +153,8 @@ export function formatHelp(spec: CommandSpec): string {
   const lines = [`mlleaks ${spec.name}: ${spec.summary}`, "", `usage: ${spec.usage}`, "", "options:"];
   const entries = Object.entries(spec.options).map(([name, o]) => {
     const left = o.type === "boolean" ? `--${name}` : `--${name} ${o.valueName ?? o.type.toUpperCase()}`;
-    const extra = o.required ? " (required)" : o.default !== undefined ? ` (default: ${String(o.default)})` : "";
+    const max = o.max ?? COUNT_LIMITS[name];
+    const extra = (o.required ? " (required)" : o.default !== undefined ? ` (default: ${String(o.default)})` : "") + (max !== undefined && (o.type === "integer" || o.type === "number") ? ` (at most ${max})` : "");
     return [left, o.description + extra] as const;
   });
   entries.push(["--help", "show this help"]);

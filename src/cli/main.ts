@@ -1,6 +1,6 @@
 // The `mlleaks` command: dispatches to one module per subcommand (src/cli/commands/).
 // Exit codes: 0 ok, 1 failure, 2 usage error.
-import { CommandSpec, UsageError, formatHelp, parseOptions } from "./args.js";
+import { CommandSpec, UsageError, closest, formatHelp, parseOptions } from "./args.js";
 import { attackCommand } from "./commands/attack.js";
 import { auditCommand } from "./commands/audit.js";
 import { dpEpsilonCommand } from "./commands/dp-epsilon.js";
@@ -33,6 +33,8 @@ function topLevelHelp(): string {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
+  // `mlleaks help audit` is `mlleaks audit --help`.
+  if (first === "help" && rest.length > 0) return main([...rest, "--help"]);
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     console.log(topLevelHelp());
     return first === undefined ? 2 : 0;
@@ -51,7 +53,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(group.map((c) => `mlleaks ${c.name}: ${c.summary}`).join("\n"));
       return args.length === 0 ? 2 : 0;
     }
-    console.error(`mlleaks: unknown command '${[first, ...(group.length > 0 ? rest.slice(0, 1) : [])].join(" ")}'\n\n${topLevelHelp()}`);
+    const unknown = [first, ...(group.length > 0 ? rest.slice(0, 1) : [])].join(" ");
+    const guess = closest(unknown, commands.map((c) => c.name));
+    console.error(`mlleaks: unknown command '${unknown}'${guess ? ` (did you mean '${guess}'?)` : ""}\n\n${topLevelHelp()}`);
     return 2;
   }
   if (args.includes("--help") || args.includes("-h")) {

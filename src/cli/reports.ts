@@ -1,6 +1,7 @@
 // Writes report.json and report.html for a finished audit (atomically), with this process's versions.
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../adapters/node/fs.js";
+import { writeDirectorySetAtomic } from "../adapters/node/fs.js";
 import { renderReportHtml } from "../report/html.js";
 import { buildReportDocument, serializeReport } from "../report/json.js";
 import type { AuditReport } from "../report/types.js";
@@ -24,7 +25,10 @@ export async function writeReports(
   });
   const json = join(directory, "report.json");
   const html = join(directory, "report.html");
-  await writeFileAtomic(json, serializeReport(document));
-  await writeFileAtomic(html, renderReportHtml(document));
+  // One set: a kill between the two files must not leave this run's JSON beside another run's HTML.
+  await writeDirectorySetAtomic(directory, (entry) => entry === "report.json" || entry === "report.html", async (staging) => {
+    await writeFile(join(staging, "report.json"), serializeReport(document));
+    await writeFile(join(staging, "report.html"), renderReportHtml(document));
+  });
   return { json, html, fingerprint: document.fingerprint };
 }

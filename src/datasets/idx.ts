@@ -9,29 +9,7 @@ export interface IdxArray {
 }
 
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
-  if (bytes.length === 0) throw new DatasetFormatError(file, "", "empty file, expected an IDX array");
-  if (bytes.length < 4) throw new DatasetFormatError(file, "byte 0", `truncated IDX header: ${bytes.length} bytes, expected at least 4`);
-  if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new DatasetFormatError(file, "byte 0", `expected an IDX magic number 00 00 <type> <dims>, found ${hex(bytes.subarray(0, 4))}`);
-  }
-  const type = bytes[2]!;
-  const dims = bytes[3]!;
-  if (type !== 0x08) {
-    throw new DatasetFormatError(file, "byte 2", `IDX element type 0x${type.toString(16).padStart(2, "0")} is not supported; expected 0x08 (unsigned bytes, as MNIST uses)`);
-  }
-  if (dims < 1) throw new DatasetFormatError(file, "byte 3", "IDX array with 0 dimensions; expected at least 1");
-  const dataStart = 4 + 4 * dims;
-  if (bytes.length < dataStart) {
-    throw new DatasetFormatError(file, "byte 4", `truncated IDX header: ${dims} dimension sizes need ${dataStart} bytes, the file has ${bytes.length}`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const shape: number[] = [];
-  let count = 1;
-  for (let d = 0; d < dims; d++) {
-    const size = view.getUint32(4 + 4 * d, false);
-    shape.push(size);
-    count *= size;
-  }
+  const { shape, dataStart, count } = readIdxHeader(bytes, file);
   const available = bytes.length - dataStart;
   if (count > available) {
     throw new DatasetFormatError(
@@ -88,4 +66,44 @@ export function scaleBytes(bytes: Uint8Array): Float32Array {
   const out = new Float32Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) out[i] = table[bytes[i]!]!;
   return out;
+}
+
+/** The header's magic, type and shape; throws naming the byte when they are wrong or cut short. */
+function readIdxHeader(bytes: Uint8Array, file: string): { shape: number[]; dataStart: number; count: number } {
+  if (bytes.length === 0) throw new DatasetFormatError(file, "", "empty file, expected an IDX array");
+  if (bytes.length < 4) throw new DatasetFormatError(file, "byte 0", `truncated IDX header: ${bytes.length} bytes, expected at least 4`);
+  if (bytes[0] !== 0 || bytes[1] !== 0) {
+    throw new DatasetFormatError(file, "byte 0", `expected an IDX magic number 00 00 <type> <dims>, found ${hex(bytes.subarray(0, 4))}`);
+  }
+  const type = bytes[2]!;
+  const dims = bytes[3]!;
+  if (type !== 0x08) {
+    throw new DatasetFormatError(file, "byte 2", `IDX element type 0x${type.toString(16).padStart(2, "0")} is not supported; expected 0x08 (unsigned bytes, as MNIST uses)`);
+  }
+  if (dims < 1) throw new DatasetFormatError(file, "byte 3", "IDX array with 0 dimensions; expected at least 1");
+  const dataStart = 4 + 4 * dims;
+  if (bytes.length < dataStart) {
+    throw new DatasetFormatError(file, "byte 4", `truncated IDX header: ${dims} dimension sizes need ${dataStart} bytes, the file has ${bytes.length}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const shape: number[] = [];
+  let count = 1;
+  for (let d = 0; d < dims; d++) {
+    const size = view.getUint32(4 + 4 * d, false);
+    shape.push(size);
+    count *= size;
+  }
+  return { shape, dataStart, count };
+}
+
+/**
+ * For gunzip's sizeFromHeader: the whole file's size as its IDX header states it, once the first
+ * bytes hold the header (null before); a wrong magic number or type throws at once.
+ */
+export function idxSizeFromHeader(file: string): (head: Uint8Array) => number | null {
+  return (head) => {
+    if (head.length < 4 || head.length < 4 + 4 * head[3]!) return null;
+    const { dataStart, count } = readIdxHeader(head, file);
+    return dataStart + count;
+  };
 }

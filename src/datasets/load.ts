@@ -3,9 +3,9 @@
 import { initKernels, Pcg32 } from "../kernels/index.js";
 import { parseAdult } from "./adult.js";
 import { cifarRecordBytes, cifarRecordCount, parseCifarBatch, parseLabelNames, type CifarVariant } from "./cifar.js";
-import { DatasetFormatError } from "./errors.js";
+import { classCountFromLabels, DatasetFormatError } from "./errors.js";
 import { gunzip, maybeGunzip } from "./gzip.js";
-import { idxImagesAndLabels, parseIdx } from "./idx.js";
+import { idxImagesAndLabels, idxSizeFromHeader, parseIdx } from "./idx.js";
 import { npyToFloat32, npyToInt32, parseNpy } from "./npy.js";
 import { parseShokriCsv } from "./shokri.js";
 import { clusterPurchases, parseCensus, parseDigits, parseDna, parseSupermarketArff } from "./tabular.js";
@@ -142,11 +142,7 @@ const loaders: Record<string, Loader> = {
     if (labels.length !== n || labelArray.shape.length !== 1) {
       throw new DatasetFormatError(name(source, labelsFile), "", `expected ${n} labels (shape (${n},)) to match ${imagesFile}, found shape (${labelArray.shape.join(", ")})`);
     }
-    let numClasses = 0;
-    labels.forEach((l, i) => {
-      if (l < 0) throw new DatasetFormatError(name(source, labelsFile), `element ${i}`, `label ${l} is negative; expected identity indices 0..`);
-      numClasses = Math.max(numClasses, l + 1);
-    });
+    const numClasses = classCountFromLabels(labels, name(source, labelsFile));
     let classNames = Array.from({ length: numClasses }, (_, i) => `person ${i}`);
     if (!source.exists || (await source.exists("lfw_names.txt"))) {
       classNames = parseLabelNames(decodeText(await source.read("lfw_names.txt")), name(source, "lfw_names.txt"), numClasses);
@@ -186,11 +182,11 @@ async function readGzip(source: DataSource, path: string): Promise<Uint8Array> {
   return gunzip(await source.read(path), name(source, path));
 }
 
-/** `base.gz` when the source has it, else `base` (IDX files come both ways). */
-async function readMaybeGz(source: DataSource, base: string): Promise<{ bytes: Uint8Array; file: string }> {
+/** `base.gz` when the source has it, else `base` (IDX files come both ways), gunzipped no further than its header implies. */
+async function readIdxMaybeGz(source: DataSource, base: string): Promise<{ bytes: Uint8Array; file: string }> {
   const path = !source.exists || (await source.exists(`${base}.gz`)) ? `${base}.gz` : base;
   const file = name(source, path);
-  return { bytes: await maybeGunzip(await source.read(path), file), file };
+  return { bytes: await maybeGunzip(await source.read(path), file, { sizeFromHeader: idxSizeFromHeader(file) }), file };
 }
 
 async function listSorted(source: DataSource, dir: string): Promise<string[]> {
@@ -204,8 +200,8 @@ async function idxDataset(
 ): Promise<Dataset> {
   const parts = [];
   for (const split of splits) {
-    const images = await readMaybeGz(source, `${split}-images-idx3-ubyte`);
-    const labels = await readMaybeGz(source, `${split}-labels-idx1-ubyte`);
+    const images = await readIdxMaybeGz(source, `${split}-images-idx3-ubyte`);
+    const labels = await readIdxMaybeGz(source, `${split}-labels-idx1-ubyte`);
     parts.push(idxImagesAndLabels(parseIdx(images.bytes, images.file), parseIdx(labels.bytes, labels.file), images.file, labels.file, info.classNames.length));
   }
   const first = parts[0]!;

@@ -5,6 +5,7 @@ import { DatasetFormatError } from "./errors.js";
 import { sortedDistinct } from "./preprocess.js";
 import { decodeText, nonBlankLines } from "./text-table.js";
 import type { Dataset } from "./types.js";
+import * as portable from "../util/portable-math.js";
 
 const WORD = /[\p{L}\p{N}_]/u;
 
@@ -93,7 +94,7 @@ export function fitTfidf(corpus: TokenizedCorpus, maxFeatures: number): TfidfMod
   const n = documents.length;
   return {
     vocabulary: chosen.map((id) => terms[id]!),
-    idf: Float64Array.from(chosen, (id) => Math.log((1 + n) / (1 + documentFrequency[id]!)) + 1),
+    idf: Float64Array.from(chosen, (id) => portable.log((1 + n) / (1 + documentFrequency[id]!)) + 1),
   };
 }
 

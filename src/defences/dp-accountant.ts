@@ -2,8 +2,9 @@
 // Talwar and Zhang 2019), computed as TensorFlow Privacy's compute_rdp does (integer orders by the
 // binomial sum, fractional orders by the two-sided series with erfc), composed over the steps and
 // turned into epsilon at delta. Two conversions: "improved" (Balle et al. 2020; what Opacus and
-// TensorFlow Privacy's dp_accounting use today) and "classic" (eps = rdp - log(delta)/(alpha - 1),
+// TensorFlow Privacy's dp_accounting use today) and "classic" (eps = rdp - portable.log(delta)/(alpha - 1),
 // TensorFlow Privacy before dp_accounting, which its MNIST tutorial's published figures used).
+import * as portable from "../util/portable-math.js";
 
 /** Opacus's and the TensorFlow Privacy tutorials' orders: 1.1, 1.2, ..., 10.9, then 12 to 63. */
 export const DEFAULT_RDP_ORDERS: readonly number[] = [...Array.from({ length: 99 }, (_, x) => 1 + (x + 1) / 10), ...Array.from({ length: 52 }, (_, i) => 12 + i)];
@@ -34,23 +35,23 @@ function logAdd(a: number, b: number): number {
   const hi = Math.max(a, b);
   const lo = Math.min(a, b);
   if (hi === -Infinity) return hi;
-  return Math.log1p(Math.exp(lo - hi)) + hi;
+  return portable.log1p(portable.exp(lo - hi)) + hi;
 }
 
-/** log(exp(a) - exp(b)) for a >= b. */
+/** portable.log(portable.exp(a) - portable.exp(b)) for a >= b. */
 function logSub(a: number, b: number): number {
   if (b > a) throw new RangeError("dp accountant: log of a negative number");
   if (b === -Infinity) return a;
   if (a === b) return -Infinity;
-  // log(exp(a) - exp(b)) = a + log(1 - exp(b - a))
-  return a + Math.log(-Math.expm1(b - a));
+  // portable.log(portable.exp(a) - portable.exp(b)) = a + portable.log(1 - portable.exp(b - a))
+  return a + portable.log(-portable.expm1(b - a));
 }
 
-const LOG_SQRT_PI = 0.5 * Math.log(Math.PI);
+const LOG_SQRT_PI = 0.5 * portable.log(Math.PI);
 
-/** log(erfc(x)), accurate far into both tails: series of erf for |x| <= 2, a continued fraction beyond. */
+/** portable.log(erfc(x)), accurate far into both tails: series of erf for |x| <= 2, a continued fraction beyond. */
 export function logErfc(x: number): number {
-  if (x < -2) return Math.log(2 - Math.exp(logErfc(-x)));
+  if (x < -2) return portable.log(2 - portable.exp(logErfc(-x)));
   if (x <= 2) {
     // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1))
     let term = x;
@@ -61,12 +62,12 @@ export function logErfc(x: number): number {
       sum += add;
       if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
     }
-    return Math.log1p((-2 / Math.sqrt(Math.PI)) * sum);
+    return portable.log1p((-2 / Math.sqrt(Math.PI)) * sum);
   }
-  // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated bottom-up.
+  // erfc(x) = portable.exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated bottom-up.
   let f = x;
   for (let k = 120; k >= 1; k--) f = x + k / 2 / f;
-  return -x * x - LOG_SQRT_PI - Math.log(f);
+  return -x * x - LOG_SQRT_PI - portable.log(f);
 }
 
 /** log binom(n, k) for real n >= 0 and integer k (its absolute value when n is fractional), and its sign. */
@@ -76,7 +77,7 @@ function logBinomial(n: number, k: number): { log: number; sign: number } {
   for (let i = 0; i < k; i++) {
     const factor = (n - i) / (i + 1);
     if (factor < 0) sign = -sign;
-    log += Math.log(Math.abs(factor));
+    log += portable.log(Math.abs(factor));
   }
   return { log, sign };
 }
@@ -84,7 +85,7 @@ function logBinomial(n: number, k: number): { log: number; sign: number } {
 function logAInteger(q: number, sigma: number, alpha: number): number {
   let logA = -Infinity;
   for (let i = 0; i <= alpha; i++) {
-    const coefficient = logBinomial(alpha, i).log + i * Math.log(q) + (alpha - i) * Math.log1p(-q);
+    const coefficient = logBinomial(alpha, i).log + i * portable.log(q) + (alpha - i) * portable.log1p(-q);
     logA = logAdd(logA, coefficient + (i * i - i) / (2 * sigma * sigma));
   }
   return logA;
@@ -93,14 +94,14 @@ function logAInteger(q: number, sigma: number, alpha: number): number {
 function logAFractional(q: number, sigma: number, alpha: number): number {
   let logA0 = -Infinity;
   let logA1 = -Infinity;
-  const z0 = sigma * sigma * Math.log(1 / q - 1) + 0.5;
+  const z0 = sigma * sigma * portable.log(1 / q - 1) + 0.5;
   for (let i = 0; ; i++) {
     const { log: logCoef, sign } = logBinomial(alpha, i);
     const j = alpha - i;
-    const logT0 = logCoef + i * Math.log(q) + j * Math.log1p(-q);
-    const logT1 = logCoef + j * Math.log(q) + i * Math.log1p(-q);
-    const logE0 = Math.log(0.5) + logErfc((i - z0) / (Math.SQRT2 * sigma));
-    const logE1 = Math.log(0.5) + logErfc((z0 - j) / (Math.SQRT2 * sigma));
+    const logT0 = logCoef + i * portable.log(q) + j * portable.log1p(-q);
+    const logT1 = logCoef + j * portable.log(q) + i * portable.log1p(-q);
+    const logE0 = portable.log(0.5) + logErfc((i - z0) / (Math.SQRT2 * sigma));
+    const logE1 = portable.log(0.5) + logErfc((z0 - j) / (Math.SQRT2 * sigma));
     const logS0 = logT0 + (i * i - i) / (2 * sigma * sigma) + logE0;
     const logS1 = logT1 + (j * j - j) / (2 * sigma * sigma) + logE1;
     if (sign > 0) {
@@ -140,9 +141,9 @@ export function epsilonFromRdp(orders: readonly number[], rdp: readonly number[]
   orders.forEach((a, k) => {
     const r = rdp[k]!;
     let epsilon: number;
-    if (conversion === "classic") epsilon = r - Math.log(delta) / (a - 1);
-    else if (delta * delta + Math.expm1(-r) >= 0) epsilon = 0;
-    else if (a > 1.01) epsilon = r + Math.log1p(-1 / a) - Math.log(delta * a) / (a - 1);
+    if (conversion === "classic") epsilon = r - portable.log(delta) / (a - 1);
+    else if (delta * delta + portable.expm1(-r) >= 0) epsilon = 0;
+    else if (a > 1.01) epsilon = r + portable.log1p(-1 / a) - portable.log(delta * a) / (a - 1);
     else epsilon = Infinity;
     if (epsilon < best.epsilon) best = { epsilon, order: a };
   });

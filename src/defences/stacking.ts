@@ -11,6 +11,7 @@ import { checkPredictInput, checkTrainingData, recordSize } from "../models/vali
 import type { LabeledData, PosteriorModel, Posteriors } from "../types.js";
 import { sha256Hex, sha256OfArrays } from "../util/sha256.js";
 import type { Defence } from "./types.js";
+import * as portable from "../util/portable-math.js";
 
 /**
  * The meta model learns from a third of the training data: at the paper's 0.001 it barely moves in
@@ -51,7 +52,7 @@ export function stackingFeatures(parts: readonly Posteriors[]): Float32Array {
   for (let r = 0; r < rows; r++) {
     let offset = r * width;
     for (const p of parts) {
-      for (let c = 0; c < p.classes; c++) out[offset + c] = Math.log(Math.max(p.values[r * p.classes + c]!, 1e-6));
+      for (let c = 0; c < p.classes; c++) out[offset + c] = portable.log(Math.max(p.values[r * p.classes + c]!, 1e-6));
       offset += p.classes;
     }
   }

@@ -12,6 +12,7 @@ import { summarizeReport } from "../report/summary.js";
 import { EndpointError, EndpointInputError, openEndpointModel, type EndpointOptions, type EndpointProtocol } from "../targets/endpoint.js";
 import type { OutputChoice } from "../targets/types.js";
 import type { Posteriors } from "../types.js";
+import { DEFAULT_MAX_DEPTH, JsonDepthError, JsonDepthScanner } from "./json-scan.js";
 
 export interface LeakageHandlerOptions {
   /** Largest request body accepted, in bytes, enforced while the body streams in (default 8 MiB). */
@@ -22,6 +23,12 @@ export interface LeakageHandlerOptions {
   readonly maxClasses?: number;
   /** Most feature values per record in the model-URL form (default 100,000). */
   readonly maxFeatures?: number;
+  /** Deepest JSON nesting accepted, checked while the body streams in (default 8; the forms need 4). */
+  readonly maxDepth?: number;
+  /** Most milliseconds to receive the whole body (default 30,000): a stalled upload gets 408. */
+  readonly bodyTimeoutMs?: number;
+  /** The one path answered (default "/"); every other path is 404. */
+  readonly path?: string;
   /**
    * Which model URLs the model-URL form may query. Absent: the form is refused (403), since it
    * makes this server send requests wherever a caller points it.
@@ -31,7 +38,7 @@ export interface LeakageHandlerOptions {
   readonly endpoint?: Omit<EndpointOptions, "protocol" | "modelName" | "output" | "inputShape" | "inputName" | "outputName" | "headers">;
 }
 
-export const DEFAULT_LIMITS = { maxBodyBytes: 8 * 1024 * 1024, maxRows: 100_000, maxClasses: 1_000, maxFeatures: 100_000 } as const;
+export const DEFAULT_LIMITS = { maxBodyBytes: 8 * 1024 * 1024, maxRows: 100_000, maxClasses: 1_000, maxFeatures: 100_000, maxDepth: DEFAULT_MAX_DEPTH, bodyTimeoutMs: 30_000 } as const;
 
 /** Model URLs starting with one of these prefixes (for `mlleaks serve --allow-model-url`). */
 export function allowModelUrlPrefixes(prefixes: readonly string[]): (url: URL) => boolean {
@@ -84,8 +91,13 @@ export function createLeakageHandler(options: LeakageHandlerOptions = {}): (requ
     maxClasses: options.maxClasses ?? DEFAULT_LIMITS.maxClasses,
     maxFeatures: options.maxFeatures ?? DEFAULT_LIMITS.maxFeatures,
   };
+  const body = { maxBytes: limits.maxBodyBytes, maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth, timeoutMs: options.bodyTimeoutMs ?? DEFAULT_LIMITS.bodyTimeoutMs };
+  const path = options.path ?? "/";
   return async (request: Request): Promise<Response> => {
     try {
+      // The URL parser has already resolved dot segments: /admin/../etc/passwd is /etc/passwd here.
+      const requested = new URL(request.url).pathname;
+      if (requested !== path) throw new RequestError(404, `no such path ${JSON.stringify(requested.slice(0, 200))}: POST to ${path}`);
       if (request.method === "GET" || request.method === "HEAD") {
         return json(405, { error: "use POST with a JSON body", usage: USAGE }, { Allow: "POST" });
       }
@@ -94,23 +106,23 @@ export function createLeakageHandler(options: LeakageHandlerOptions = {}): (requ
       if (!/^application\/json\s*(;|$)/i.test(type)) {
         throw new RequestError(415, `Content-Type must be application/json, got ${type === "" ? "none" : `'${type}'`}`);
       }
-      const text = await readBodyText(request, limits.maxBodyBytes);
-      let body: unknown;
+      const text = await readBodyText(request, body);
+      let parsed: unknown;
       try {
-        body = JSON.parse(text);
+        parsed = JSON.parse(text);
       } catch (error) {
         throw new RequestError(400, `body is not valid JSON: ${(error as Error).message}`);
       }
       let model: ModelAnswer | undefined;
       let input: LeakageRequest;
-      if (isObject(body) && body.model !== undefined) {
-        const modelRequest = parseModelRequest(body, limits);
+      if (isObject(parsed) && parsed.model !== undefined) {
+        const modelRequest = parseModelRequest(parsed, limits);
         if (!options.allowModelUrl?.(modelRequest.url)) {
           throw new RequestError(403, `model.url ${modelRequest.url.href} is not allowed by this server (it queries only the model URLs it was configured for)`);
         }
         ({ input, model } = await queryModel(modelRequest, options.endpoint ?? {}));
       } else {
-        input = parseLeakageRequest(body, limits);
+        input = parseLeakageRequest(parsed, limits);
       }
       try {
         // What the shape checks above let through but the audit's own checks refuse (rows that
@@ -131,26 +143,39 @@ export function createLeakageHandler(options: LeakageHandlerOptions = {}): (requ
 }
 
 /**
- * Reads the body as UTF-8 text, refusing it (413) as soon as it passes maxBytes: a declared
- * Content-Length is checked before reading, and the stream is cancelled mid-way otherwise.
+ * Reads the body as UTF-8 text, refusing it as soon as it passes maxBytes (413: a declared
+ * Content-Length is checked before reading), nests deeper than maxDepth (400, found by a scan of
+ * each chunk as it arrives, before anything is parsed) or takes longer than timeoutMs (408).
  */
-async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+async function readBodyText(request: Request, limits: { maxBytes: number; maxDepth: number; timeoutMs: number }): Promise<string> {
+  const { maxBytes } = limits;
   const tooLarge = (n: string) => new RequestError(413, `body is ${n} bytes, more than the limit of ${maxBytes}`);
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(declared);
   if (request.body === null) throw new RequestError(400, "body is empty: expected a JSON object");
   const reader = request.body.getReader();
+  const scanner = new JsonDepthScanner(limits.maxDepth);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(`over ${maxBytes}`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RequestError(408, `body not received within ${limits.timeoutMs} ms`)), limits.timeoutMs);
+  });
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), timedOut]);
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) throw tooLarge(`over ${maxBytes}`);
+      scanner.push(value);
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    if (error instanceof JsonDepthError) throw new RequestError(400, `body is refused: ${error.message}; the request forms nest 4 levels`);
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
   if (size === 0) throw new RequestError(400, "body is empty: expected a JSON object");
   const bytes = new Uint8Array(size);

@@ -10,6 +10,7 @@
 //    whose p-value stays below 1 - confidence.
 import type { RocCounts } from "../kernels/roc.js";
 import { checkConfidence, clopperPearson, logGamma } from "./intervals.js";
+import * as portable from "../util/portable-math.js";
 
 export const DEFAULT_DELTA = 1e-5;
 
@@ -65,13 +66,13 @@ export function rocEpsilonLowerBound(counts: RocCounts, delta = DEFAULT_DELTA, c
   return best;
 }
 
-const boundTerm = (numerator: number, denominator: number): number => (numerator > 0 && denominator > 0 ? Math.log(numerator / denominator) : 0);
+const boundTerm = (numerator: number, denominator: number): number => (numerator > 0 && denominator > 0 ? portable.log(numerator / denominator) : 0);
 
 /** log of the Binomial(n, p) probability of k, in float64 through logGamma. */
 function logBinomialPmf(k: number, n: number, p: number): number {
   if (p === 0) return k === 0 ? 0 : -Infinity;
   if (p === 1) return k === n ? 0 : -Infinity;
-  return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1) + k * Math.log(p) + (n - k) * Math.log1p(-p);
+  return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1) + k * portable.log(p) + (n - k) * portable.log1p(-p);
 }
 
 /**
@@ -79,8 +80,8 @@ function logBinomialPmf(k: number, n: number, p: number): number {
  * probability that an (epsilon, delta)-DP run lets r guesses about m canaries get v or more right.
  */
 export function oneRunPValue(m: number, r: number, v: number, epsilon: number, delta: number): number {
-  const q = 1 / (1 + Math.exp(-epsilon)); // the accuracy of epsilon-DP randomized response
-  const pmf = (k: number) => Math.exp(logBinomialPmf(k, r, q));
+  const q = 1 / (1 + portable.exp(-epsilon)); // the accuracy of epsilon-DP randomized response
+  const pmf = (k: number) => portable.exp(logBinomialPmf(k, r, q));
   let beta = 0; // P[Binomial(r, q) >= v]
   for (let k = v; k <= r; k++) beta += pmf(k);
   let alpha = 0;

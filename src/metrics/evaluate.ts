@@ -6,6 +6,7 @@ import type { AttackMetrics, AttackScores, AttackStatistics, Interval, RocPoints
 import { confusionAt, Pcg32, rocAnalysis } from "../kernels/index.js";
 import { checkDelta, DEFAULT_DELTA, rocEpsilonLowerBound } from "./epsilon.js";
 import { advantageInterval, checkConfidence, clopperPearson, delongInterval } from "./intervals.js";
+import * as portable from "../util/portable-math.js";
 
 /** Members' scores then non-members', with the matching 1/0 membership vector. */
 export function membershipVectors(scores: Pick<AttackScores, "members" | "nonMembers">): {
@@ -154,7 +155,7 @@ export function downsampleRoc(fpr: ArrayLike<number>, tpr: ArrayLike<number>, li
     const t = tpr[i]!;
     const keys = [
       String(Math.floor(f * linearBuckets)),
-      String(f <= 0 ? -Infinity : Math.floor(Math.log10(Math.max(f, 1e-7)) * 40)),
+      String(f <= 0 ? -Infinity : Math.floor(portable.log10(Math.max(f, 1e-7)) * 40)),
       String(Math.floor(t * linearBuckets)),
     ];
     const keep = i === 0 || i === n - 1 || keys.some((key, j) => key !== last[j]);

@@ -6,6 +6,7 @@ import { attackerAdvantage } from "../kernels/index.js";
 import { Pcg32 } from "../kernels/random.js";
 
 import type { Interval } from "../attacks/types.js";
+import * as portable from "../util/portable-math.js";
 
 export type { Interval };
 
@@ -37,7 +38,7 @@ export function normalQuantile(p: number): number {
     const r = 0.180625 - q * q;
     return (q * poly(A, r)) / poly(B, r);
   }
-  let r = Math.sqrt(-Math.log(q < 0 ? p : 1 - p));
+  let r = Math.sqrt(-portable.log(q < 0 ? p : 1 - p));
   let x: number;
   if (r <= 5) {
     r -= 1.6;
@@ -53,12 +54,13 @@ export function normalQuantile(p: number): number {
 const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
 
 export function logGamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
+  // Gamma(x) = Gamma(x + 1) / x: no reflection formula, so no sin, whose bits differ between engines.
+  if (x < 0.5) return logGamma(x + 1) - portable.log(x);
   const z = x - 1;
   let sum = LANCZOS[0]!;
   for (let i = 1; i < 9; i++) sum += LANCZOS[i]! / (z + i);
   const t = z + 7.5;
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
+  return 0.5 * portable.log(2 * Math.PI) + (z + 0.5) * portable.log(t) - t + portable.log(sum);
 }
 
 /** The continued fraction of the incomplete beta function (modified Lentz, as in Numerical Recipes' betacf). */
@@ -95,10 +97,10 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
 export function regularizedBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const logFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
+  const logFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * portable.log(x) + b * portable.log1p(-x);
   // The fraction converges fast on the side of the mean; the symmetry I_x(a,b) = 1 - I_{1-x}(b,a) covers the other.
-  if (x < (a + 1) / (a + b + 2)) return (Math.exp(logFront) * betaContinuedFraction(x, a, b)) / a;
-  return 1 - (Math.exp(logFront) * betaContinuedFraction(1 - x, b, a)) / b;
+  if (x < (a + 1) / (a + b + 2)) return (portable.exp(logFront) * betaContinuedFraction(x, a, b)) / a;
+  return 1 - (portable.exp(logFront) * betaContinuedFraction(1 - x, b, a)) / b;
 }
 
 /** The p-quantile of Beta(a, b), by bisection on the distribution function (to about 1e-15). */

@@ -2,6 +2,7 @@
 // epsilon 1e-7), with the L2 penalty's gradient 2*l2*w added for kernels. One pass per weight
 // array instead of ~15 tfjs kernel calls per variable per step. IEEE arithmetic in float64,
 // stored in float32: the same bits in every runtime.
+import * as portable from "../util/portable-math.js";
 export interface AdamOptions {
   readonly learningRate: number;
   readonly beta1?: number;
@@ -59,8 +60,8 @@ export function softmaxCrossEntropy(logits: Float32Array, labels: Int32Array, cl
     let max = -Infinity;
     for (let c = 0; c < classes; c++) max = Math.max(max, logits[row + c]!);
     let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(logits[row + c]! - max);
-    total += max + Math.log(sum) - logits[row + labels[r]!]!;
+    for (let c = 0; c < classes; c++) sum += portable.exp(logits[row + c]! - max);
+    total += max + portable.log(sum) - logits[row + labels[r]!]!;
   }
   return total / labels.length;
 }

@@ -61,3 +61,20 @@ export function checkPredictInput(features: Float32Array, rows: number, inputSha
 export function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new Error("training aborted");
 }
+
+/** Training stopped because the loss left the finite numbers (a learning rate far too large, say). */
+export class TrainingDivergedError extends Error {
+  override readonly name = "TrainingDivergedError";
+  constructor(
+    readonly epoch: number,
+    readonly loss: number,
+    learningRate: number,
+  ) {
+    super(`training diverged: the loss is ${loss} after epoch ${epoch} (learning rate ${learningRate}); the weights are not finite, so no model is kept. Try a smaller learning rate.`);
+  }
+}
+
+/** Throws TrainingDivergedError when an epoch's loss is NaN or infinite. */
+export function checkFiniteLoss(epoch: number, loss: number, learningRate: number): void {
+  if (!Number.isFinite(loss)) throw new TrainingDivergedError(epoch, loss, learningRate);
+}

@@ -1,7 +1,7 @@
 // readRecords: the user's record file (CSV, TSV, JSON lines, Parquet, .npy, .npz) to a RecordTable,
 // dispatching on the file name's extension. Pure functions of bytes: the CLI, the page and the
 // library share them; runtime adapters only fetch the bytes.
-import { DatasetFormatError } from "../datasets/errors.js";
+import { classCountFromLabels, DatasetFormatError } from "../datasets/errors.js";
 import { npyToFloat32, parseNpy, type NpyArray } from "../datasets/npy.js";
 import type { LabeledData } from "../types.js";
 import { parseNpz } from "./npz.js";
@@ -125,9 +125,7 @@ async function readLabelsSource(source: LabelsSource, options: ReadRecordsOption
 /** The records as LabeledData; `numClasses` defaults to the class names' count or the largest label + 1. */
 export function toLabeledData(table: RecordTable, numClasses?: number): LabeledData {
   if (!table.labels) throw new DatasetFormatError(table.file, "", "no labels: name the label column (labelColumn / --label-column) or give a labels file");
-  let max = -1;
-  for (const y of table.labels) max = Math.max(max, y);
-  const classes = numClasses ?? table.classNames?.length ?? Math.max(2, max + 1);
+  const classes = numClasses ?? table.classNames?.length ?? Math.max(2, classCountFromLabels(table.labels, table.file, (r) => `record ${r}`));
   checkLabelRange(table.labels, table.file, (r) => `record ${r}`, "label", classes);
   return { features: table.features, recordShape: table.recordShape, labels: table.labels, numClasses: classes };
 }

@@ -5,7 +5,13 @@ import type { CellTable } from "./table.js";
 import type { ReadRecordsOptions } from "./types.js";
 import { describe, isDecimalText } from "./values.js";
 
+/** V8's longest string (2^29 - 24 UTF-16 units); UTF-8 never decodes to more units than bytes. */
+export const MAX_TEXT_BYTES = 2 ** 29 - 24;
+
 export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  if (bytes.length > MAX_TEXT_BYTES) {
+    throw new DatasetFormatError(file, "", `${bytes.length} bytes of text, more than one JavaScript string holds (${MAX_TEXT_BYTES} bytes, about 512 MB): split the file, or write .npy/.npz/.parquet`);
+  }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {

@@ -25,7 +25,7 @@ export function formatResultsTable(report: AuditReport): string {
       t.trainAccuracy !== undefined && t.testAccuracy !== undefined
         ? `train ${pct(t.trainAccuracy)}, test ${pct(t.testAccuracy)}, gap ${pct(t.gap)}`
         : "accuracy unknown (no labels)";
-    lines.push(`target ${t.kind}, defence ${run.defence}: ${accuracy}`);
+    lines.push(`${t.kind === "external" ? "target: posteriors supplied by the caller" : `target ${t.kind}, defence ${run.defence}`}: ${accuracy}`);
     const first = run.attacks[0]?.metrics;
     if (first) {
       const s = first.statistics;

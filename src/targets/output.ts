@@ -4,6 +4,7 @@
 import { ROW_SUM_TOLERANCE } from "../kernels/posteriors.js";
 import type { Posteriors } from "../types.js";
 import type { OutputChoice, OutputKind } from "./types.js";
+import * as portable from "../util/portable-math.js";
 
 /** True when every row is a probability vector (entries in [0, 1], sum 1 within tolerance). */
 export function looksLikeProbabilities(raw: ArrayLike<number>, rows: number, classes: number): boolean {
@@ -57,8 +58,8 @@ export function toPosteriors(
       let max = -Infinity;
       for (let c = 0; c < classes; c++) max = Math.max(max, raw[r * classes + c]!);
       let sum = 0;
-      for (let c = 0; c < classes; c++) sum += Math.exp(raw[r * classes + c]! - max);
-      for (let c = 0; c < classes; c++) values[r * classes + c] = Math.exp(raw[r * classes + c]! - max) / sum;
+      for (let c = 0; c < classes; c++) sum += portable.exp(raw[r * classes + c]! - max);
+      for (let c = 0; c < classes; c++) values[r * classes + c] = portable.exp(raw[r * classes + c]! - max) / sum;
     }
   }
   return { posteriors: { values, rows, classes }, kind };

@@ -12,6 +12,8 @@ export interface ServeOptions {
   readonly hostname?: string;
   /** 0 picks a free port (read it from the result). */
   readonly port?: number;
+  /** Most milliseconds for a whole request, headers and body (default 60,000): slow uploads are cut off. */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface NodeServer {
@@ -61,7 +63,8 @@ async function sendResponse(response: Response, req: IncomingMessage, res: Serve
 /** Starts serving; resolves once listening. */
 export function serveFetch(handler: FetchHandler, options: ServeOptions = {}): Promise<NodeServer> {
   const hostname = options.hostname ?? "127.0.0.1";
-  const server = createServer((req, res) => {
+  const requestTimeout = options.requestTimeoutMs ?? 60_000;
+  const server = createServer({ requestTimeout, headersTimeout: Math.min(requestTimeout, 20_000) }, (req, res) => {
     const aborted = new AbortController();
     res.on("close", () => {
       if (!res.writableFinished) aborted.abort();

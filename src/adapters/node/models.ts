@@ -1,6 +1,6 @@
 // Trained models on disk (Node): a directory with model.json + weights.bin (tfjs LayersModel
 // format) and meta.json, or for a stacked model one such directory per base model plus meta-model/
-// and stack.json. Every file is written to a temporary name and renamed; meta.json is written last.
+// and stack.json. The set is written into a temporary directory that is renamed into place.
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { loadLayersPosteriorModel, layersModelFiles, WEIGHTS_FILE } from "../../models/tfjs/io.js";
@@ -9,7 +9,7 @@ import type { TfjsPosteriorModel } from "../../models/tfjs/classifier.js";
 import type { Classifier } from "../../models/types.js";
 import type { PosteriorModel } from "../../types.js";
 import { MAX_MODEL_JSON_BYTES } from "../../targets/tfjs.js";
-import { readFileNamed, writeFileAtomic } from "./fs.js";
+import { readFileNamed, writeDirectorySetAtomic, writeFileAtomic } from "./fs.js";
 
 
 async function writeLayersModel(dir: string, classifier: Classifier): Promise<void> {
@@ -18,8 +18,15 @@ async function writeLayersModel(dir: string, classifier: Classifier): Promise<vo
   await writeFileAtomic(join(dir, "model.json"), files.modelJson);
 }
 
-/** Writes the trained model into dir, then dir/meta.json (pretty JSON of `meta`). */
+/** Writes the trained model and dir/meta.json (pretty JSON of `meta`) into dir, as one set. */
 export async function saveModel(dir: string, classifier: Classifier, meta: object): Promise<void> {
+  // Weights of one run beside meta.json of another is the failure this prevents: all or nothing.
+  await writeDirectorySetAtomic(dir, (entry) => MODEL_SET_ENTRY.test(entry), (staging) => writeModelFiles(staging, classifier, meta));
+}
+
+const MODEL_SET_ENTRY = new RegExp(`^(model\\.json|meta\\.json|stack\\.json|meta-model|base-\\d+|${WEIGHTS_FILE.replace(".", "\\.")})$`);
+
+async function writeModelFiles(dir: string, classifier: Classifier, meta: object): Promise<void> {
   if (classifier instanceof StackedClassifier) {
     const bases = classifier.bases.map((b, i) => ({ kind: b.kind, dir: `base-${i}` }));
     for (const [i, base] of classifier.bases.entries()) await writeLayersModel(join(dir, bases[i]!.dir), base);

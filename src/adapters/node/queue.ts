@@ -6,13 +6,14 @@
 // Redis holds three kinds of keys: BullMQ's own (prefix "bull:mlleaks-training"), the jobs' arrays
 // ("mlleaks:blob:SHA256", shared between jobs: a reference model's queries are stored once) and the
 // results ("mlleaks:result:KEY": posteriors + weights' SHA-256, a few hundred kB at most here).
-import { createBunRedisClient, Queue, QueueEvents, UnrecoverableError, Worker, type Job } from "bullmq";
+import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { JobRunner } from "../../audit.js";
 import { blobRefs, decodeTrainingJob, decodeTrainingResult, encodeTrainingJob, encodeTrainingResult, InvalidJobError, validateJobPayload, type EncodedJob, type JobPayload } from "../../models/job-codec.js";
 import { TrainingPool, type TrainingResult } from "../../models/parallel.js";
 import type { EpochInfo } from "../../models/types.js";
 import { nodeWorkers } from "./workers.js";
-import { parseRedisUrl, redactRedisUrl, RedisSocketClient } from "./redis-client.js";
+import type { Redis } from "ioredis";
+import { checkRedisUrl, openRedis, redisOptions } from "./redis.js";
 
 export const QUEUE_NAME = "mlleaks-training";
 const BLOB_PREFIX = "mlleaks:blob:";
@@ -50,32 +51,20 @@ export interface QueueRunner {
   close(): Promise<void>;
 }
 
-/** A raw client and BullMQ's adapter over it; the adapter reconnects on its own. */
-function connection(url: string) {
-  const raw = new RedisSocketClient(url);
-  const client = createBunRedisClient(raw);
-  // A lost connection is reported here and retried by the adapter; the callers see failed commands.
-  client.on("error", () => {});
-  return { raw, client };
-}
-
-/** Blobs and results go through a plain connection, opened again after Redis restarts. */
+/** Blobs and results go through a connection of our own (BullMQ's connections are its own). */
 class BlobStore {
-  readonly raw: RedisSocketClient;
-  constructor(url: string) {
-    this.raw = new RedisSocketClient(url);
-  }
-  async get(key: string): Promise<Buffer | null> {
-    await this.raw.ensureConnected();
-    return (await this.raw.sendForBuffer("GET", [key])) as Buffer | null;
+  constructor(readonly client: Redis) {}
+  get(key: string): Promise<Buffer | null> {
+    return this.client.getBuffer(key);
   }
   async set(key: string, value: Uint8Array): Promise<void> {
-    await this.raw.ensureConnected();
-    await this.raw.send("SET", [key, Buffer.from(value.buffer, value.byteOffset, value.byteLength)]);
+    await this.client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
   }
   async exists(key: string): Promise<boolean> {
-    await this.raw.ensureConnected();
-    return (await this.raw.send("EXISTS", [key])) === 1;
+    return (await this.client.exists(key)) === 1;
+  }
+  close(): Promise<unknown> {
+    return this.client.quit().catch(() => this.client.disconnect());
   }
 }
 
@@ -98,19 +87,14 @@ async function whileRedisIsBack<T>(what: string, operation: () => Promise<T>, lo
 
 /** The coordinator's side: a JobRunner that trains on whatever workers serve the queue at `url`. */
 export async function createQueueRunner(url: string, options: QueueRunnerOptions = {}): Promise<QueueRunner> {
-  parseRedisUrl(url, "--queue");
+  checkRedisUrl(url, "--queue");
   const log = options.log ?? (() => {});
   const attempts = options.attempts ?? 3;
   const pollMs = options.pollMs ?? 1000;
-  const store = new BlobStore(url);
-  await store.raw.connect().catch((error: Error) => {
-    throw new Error(`queue ${redactRedisUrl(url)}: cannot connect: ${error.message}`);
-  });
-  // BullMQ leaves connections it was given open on close(): these are closed below.
-  const queueConnection = connection(url);
-  const eventsConnection = connection(url);
-  const queue = new Queue(QUEUE_NAME, { connection: queueConnection.client });
-  const events = new QueueEvents(QUEUE_NAME, { connection: eventsConnection.client });
+  const store = new BlobStore(await openRedis(url));
+  // Given options rather than clients, BullMQ opens its connections and closes them on close().
+  const queue = new Queue(QUEUE_NAME, { connection: redisOptions(url) });
+  const events = new QueueEvents(QUEUE_NAME, { connection: redisOptions(url) });
   queue.on("error", () => {});
   events.on("error", () => {});
   await events.waitUntilReady();
@@ -230,9 +214,7 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
     runJobs,
     stats,
     async close() {
-      await Promise.allSettled([queue.close(), events.close()]);
-      await Promise.allSettled([queueConnection.client.quit(), eventsConnection.client.quit()]);
-      store.raw.close();
+      await Promise.allSettled([queue.close(), events.close(), store.close()]);
     },
   };
 }
@@ -267,14 +249,11 @@ async function fetchBlobs(store: BlobStore, payload: JobPayload): Promise<Map<st
  * thread stays free to renew the job's lock), with runTrainingJob(), as in-process training does.
  */
 export async function startQueueWorker(url: string, options: QueueWorkerOptions = {}): Promise<QueueWorker> {
-  parseRedisUrl(url, "--queue");
+  checkRedisUrl(url, "--queue");
   const log = options.log ?? (() => {});
   const concurrency = options.concurrency ?? 1;
   const lockMs = options.lockMs ?? 30000;
-  const store = new BlobStore(url);
-  await store.raw.connect().catch((error: Error) => {
-    throw new Error(`queue ${redactRedisUrl(url)}: cannot connect: ${error.message}`);
-  });
+  const store = new BlobStore(await openRedis(url));
   const pool = new TrainingPool({ adapter: nodeWorkers, workers: concurrency });
   let trained = 0;
   const process = async (job: Job) => {
@@ -301,9 +280,8 @@ export async function startQueueWorker(url: string, options: QueueWorkerOptions 
     log(`job ${key.slice(0, 12)} trained in ${result!.summary.seconds.toFixed(2)} s`);
     return { weightsSha256: result!.weightsSha256, storedAt: Date.now() };
   };
-  const workerConnection = connection(url);
   const worker = new Worker(QUEUE_NAME, process, {
-    connection: workerConnection.client,
+    connection: redisOptions(url),
     concurrency,
     lockDuration: lockMs,
     stalledInterval: lockMs,
@@ -317,9 +295,8 @@ export async function startQueueWorker(url: string, options: QueueWorkerOptions 
     trained: () => trained,
     async close() {
       await worker.close();
-      await workerConnection.client.quit();
       pool.close();
-      store.raw.close();
+      await store.close();
     },
   };
 }

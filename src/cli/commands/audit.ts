@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { loadNamedDataset } from "../../adapters/node/datasets.js";
 import { createQueueRunner, type QueueRunner } from "../../adapters/node/queue.js";
-import { parseRedisUrl, redactRedisUrl } from "../../adapters/node/redis-client.js";
+import { checkRedisUrl, redactRedisUrl } from "../../adapters/node/redis.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
 import type { Dataset } from "../../datasets/index.js";
@@ -46,7 +46,7 @@ function loadTarget(name: string, options: OptionValues, stderr: Stderr): Promis
 /** The --queue runner; a malformed URL is a usage error, an unreachable server a failure. */
 async function openQueue(url: string, stderr: { write(s: string): void }): Promise<QueueRunner> {
   try {
-    parseRedisUrl(url, "--queue");
+    checkRedisUrl(url, "--queue");
   } catch (error) {
     throw new UsageError(`mlleaks audit: ${(error as Error).message}`);
   }

@@ -1,4 +1,4 @@
-// `mlleaks datasets list [--json]` and `mlleaks datasets fetch NAME [--dir DIR]`.
+// `mlleaks datasets list [--json]` and `mlleaks datasets fetch NAME [--data-dir DIR]`.
 import { defaultDataDir } from "../../adapters/node/dataset-source.js";
 import { availableDatasets } from "../../adapters/node/datasets.js";
 import { fetchDataset } from "../../adapters/node/fetch-dataset.js";
@@ -11,18 +11,19 @@ const dirOption = {
   type: "string",
   valueName: "DIR",
   description: "where fetched datasets live ($MLLEAKS_DATA_DIR, else ~/.cache/mlleaks/datasets)",
+  aliases: ["dir"],
 } as const;
 
 export const datasetsListCommand: CommandSpec = {
   name: "datasets list",
   summary: "list the datasets available now (bundled and fetched)",
-  usage: "mlleaks datasets list [--json] [--dir DIR]",
+  usage: "mlleaks datasets list [--json] [--data-dir DIR]",
   options: {
     json: { type: "boolean", description: "print a JSON array of {name, records, features, classes, source}" },
-    dir: dirOption,
+    "data-dir": dirOption,
   },
   async run(options) {
-    const rows = await availableDatasets(typeof options.dir === "string" ? options.dir : defaultDataDir());
+    const rows = await availableDatasets(typeof options["data-dir"] === "string" ? options["data-dir"] : defaultDataDir());
     if (options.json) {
       console.log(JSON.stringify(rows, null, 2));
       return 0;
@@ -40,10 +41,10 @@ export const datasetsListCommand: CommandSpec = {
 export const datasetsFetchCommand: CommandSpec = {
   name: "datasets fetch",
   summary: "download a dataset from its canonical site (checksum, resume, atomic)",
-  usage: "mlleaks datasets fetch NAME [--dir DIR] [--mirror URL]",
+  usage: "mlleaks datasets fetch NAME [--data-dir DIR] [--mirror URL]",
   positionals: ["NAME"],
   options: {
-    dir: dirOption,
+    "data-dir": dirOption,
     mirror: { type: "string", valueName: "URL", description: "download from this base URL instead (same file names; checksums still apply)" },
   },
   async run(options, positionals) {
@@ -55,7 +56,7 @@ export const datasetsFetchCommand: CommandSpec = {
       const bundled = BUNDLED_DATASETS.some((d) => d.name === name) ? ` ('${name}' is bundled: nothing to fetch)` : "";
       throw new UsageError(`mlleaks datasets fetch: unknown dataset '${name}'${bundled}; expected one of ${names.join(", ")}`);
     }
-    const dataDir = typeof options.dir === "string" ? options.dir : defaultDataDir();
+    const dataDir = typeof options["data-dir"] === "string" ? options["data-dir"] : defaultDataDir();
     const sink = { isTTY: Boolean(process.stderr.isTTY), write: (text: string) => void process.stderr.write(text) };
     const bars = new Map<string, Progress>();
     const manifest = await fetchDataset(remote, {

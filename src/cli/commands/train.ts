@@ -3,6 +3,7 @@
 // weights hash. Ctrl-C cancels between batches and writes nothing.
 import { resolve } from "node:path";
 import { loadNamedDataset } from "../../adapters/node/datasets.js";
+import { removeStaleSetTemporaries } from "../../adapters/node/fs.js";
 import { saveModel } from "../../adapters/node/models.js";
 import { mlLeaksSplit, type Dataset } from "../../datasets/index.js";
 import { initKernels } from "../../kernels/index.js";
@@ -97,6 +98,8 @@ export const trainCommand: CommandSpec = {
     if (targetEpsilon !== undefined && !(targetEpsilon > 0)) throw new UsageError(`mlleaks train: --target-epsilon expects a number > 0, got ${targetEpsilon}`);
     if (dropout !== undefined && !(dropout > 0 && dropout < 1)) throw new UsageError(`mlleaks train: --dropout expects a rate between 0 and 1, got ${dropout}`);
 
+    // What an interrupted earlier run left beside --out goes first (an old model set is put back).
+    await removeStaleSetTemporaries(out);
     await initKernels();
     const backend = await initModelBackend();
     const dataset = await loadNamedDataset(datasetName);

@@ -1,7 +1,7 @@
 // `mlleaks worker`: trains jobs from a Redis queue (BullMQ) until stopped, with the same code as
 // in-process training; any number of workers on any number of machines serve one queue.
 import { startQueueWorker } from "../../adapters/node/queue.js";
-import { parseRedisUrl, redactRedisUrl } from "../../adapters/node/redis-client.js";
+import { checkRedisUrl, redactRedisUrl } from "../../adapters/node/redis.js";
 import { UsageError, type CommandSpec } from "../args.js";
 
 export const workerCommand: CommandSpec = {
@@ -16,7 +16,7 @@ export const workerCommand: CommandSpec = {
   async run(options) {
     const url = options.queue as string;
     try {
-      parseRedisUrl(url, "--queue");
+      checkRedisUrl(url, "--queue");
     } catch (error) {
       throw new UsageError(`mlleaks worker: ${(error as Error).message}`);
     }

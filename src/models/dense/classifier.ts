@@ -5,6 +5,7 @@ import { TRAIN_DEFAULTS, type Classifier, type ModelKind, type ModelSpec, type T
 import { denseLayers, isDenseKind, type DenseKind } from "./architecture.js";
 import { FusedDenseTrainer } from "./network.js";
 import { ADAM_DEFAULTS, trainLoop } from "./trainer.js";
+import { checkFiniteLoss } from "../validate.js";
 
 const now = () => (globalThis.performance ?? Date).now();
 
@@ -92,6 +93,7 @@ export class FusedDenseClassifier implements Classifier {
         ...(options.dpSgd ? { dpSgd: options.dpSgd } : {}),
         signal: options.signal,
         onEpoch: async (epoch, epochLoss, epochAccuracy) => {
+          checkFiniteLoss(epoch, epochLoss, learningRate);
           const t = now();
           options.onEpoch?.({ epoch, epochs, loss: epochLoss, accuracy: epochAccuracy, seconds: (t - epochStarted) / 1000 });
           epochStarted = t;

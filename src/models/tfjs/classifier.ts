@@ -14,7 +14,7 @@ import { dropoutMask, glorotUniform, RNG_STREAM } from "../init.js";
 import type { Classifier, EpochInfo, ModelKind, ModelSpec, TrainOptions, TrainSummary } from "../types.js";
 import { rebuildLayersModel } from "./layers.js";
 import { toPosteriors } from "../../targets/output.js";
-import { abortError, checkPredictInput, checkTrainingData, recordSize, resolveTrainOptions } from "../validate.js";
+import { abortError, checkFiniteLoss, checkPredictInput, checkTrainingData, recordSize, resolveTrainOptions } from "../validate.js";
 
 const PREDICT_BATCH = 1000;
 
@@ -146,6 +146,7 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
       }
       loss = lossSum / rows;
       accuracy = correct / rows;
+      checkFiniteLoss(epoch, loss, o.learningRate);
       const info: EpochInfo = { epoch, epochs: o.epochs, loss, accuracy, seconds: (performance.now() - epochStart) / 1000 };
       options.onEpoch?.(info);
     }
