@@ -5,8 +5,10 @@
 // adversary 2's shadow on a bundled dataset. No runtime API: models train through `runJobs`.
 import { DEFAULT_TOP_PERCENTILE } from "./attacks/metric.js";
 import { noiseRecords, type NoiseFeatureKind } from "./attacks/noise.js";
-import { planAttacks, type AttackResources } from "./attacks/registry.js";
+import { planAttacks, resolveAttackOptions, type AttackOptions, type AttackResources } from "./attacks/registry.js";
 import { runAttack } from "./attacks/run.js";
+import { augmentedRecords, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE } from "./attacks/label-only.js";
+import { auditSignals, type AuditSignals } from "./attacks/signals.js";
 import type { AttackInputData, AttackResult, AttackScores, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
 import type { PerRecordRun } from "./metrics/per-record.js";
 import {
@@ -25,6 +27,8 @@ import {
   type ExtraAttack,
   type JobRunner,
   type Query,
+  wantsPopulationAnswers,
+  wantsReferenceModels,
 } from "./audit.js";
 import { mlLeaksSplit, subsetDataset, type Dataset } from "./datasets/index.js";
 import { initKernels, Pcg32 } from "./kernels/index.js";
@@ -77,6 +81,10 @@ export interface ModelAuditOptions {
   readonly runJobs?: JobRunner;
   readonly onProgress?: (progress: AuditProgress) => void;
   readonly signal?: AbortSignal;
+  /** The quantile attack's, attack-P/R's and RMIA's parameters. */
+  readonly attackOptions?: AttackOptions;
+  /** Receives what LiRA and RMIA consume (for --save-signals), when reference models trained. */
+  readonly onSignals?: (signals: AuditSignals) => void;
 }
 
 export const MODEL_AUDIT_QUERY_BATCH = 500;
@@ -173,6 +181,7 @@ export function resolveModelAuditConfig(options: ModelAuditOptions) {
     classes: target.numClasses,
     seed: options.seed,
     statistics: resolveStatistics(options.statistics),
+    ...resolveAttackOptions(options.attackOptions),
     engine: options.engine ?? "auto",
     batchSize: 100,
     learningRate: 0.001,
@@ -208,7 +217,8 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
   const timings: Record<string, number> = {};
   const started = performance.now();
   const notes: string[] = [];
-  const wantsReferences = population !== undefined && (config.attacks.includes("lira") || config.attacks.includes("rmia"));
+  const wantsReferences = population !== undefined && wantsReferenceModels(config.attacks);
+  const wantsPopulation = population !== undefined && wantsPopulationAnswers(config.attacks);
   if (!population) notes.push("no population data (the attacker's records from the same distribution): no shadow or reference model trained on it");
 
   // Phase 1: the attacker's models, each a plain-data job.
@@ -277,7 +287,10 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
     ["members", members.features],
     ["non-members", nonMembers.features],
     ...(noise ? [["noise", noise] as [string, Float32Array]] : []),
-    ...(wantsReferences ? [["population", population!.features] as [string, Float32Array]] : []),
+    ...(wantsPopulation ? [["population", population!.features] as [string, Float32Array]] : []),
+    ...(config.attacks.includes("label-only-augmentation")
+      ? [members, nonMembers].map((d, i) => [`perturbed ${i === 0 ? "members" : "non-members"}`, augmentedRecords(d.features, d.recordShape, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE, seedOf(SLOT.augment, i))] as [string, Float32Array])
+      : []),
   ];
   const allRows = asked.reduce((n, [, f]) => n + f.length / width, 0);
   let answered = 0;
@@ -339,8 +352,16 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
     ...(transfer ? { transferShadow: answersOf(results[transfer.job]!, transfer.members, transfer.nonMembers) } : {}),
     ...(answers.has("noise") ? { noise: answers.get("noise")! } : {}),
     ...(referenceModels ? { references: referenceModels } : {}),
+    ...(wantsPopulation
+      ? {
+          population: { target: answers.get("population")!, labels: population!.labels, features: population!.features },
+          candidateFeatures: { members: members.features, nonMembers: nonMembers.features, width },
+        }
+      : {}),
+    ...(answers.has("perturbed members") ? { augmented: { members: answers.get("perturbed members")!, nonMembers: answers.get("perturbed non-members")!, copies: DEFAULT_AUGMENTATIONS } } : {}),
     trainAttackModel: attackModelTrainer(config),
   };
+  if (referenceModels) options.onSignals?.(auditSignals(targetInput, referenceModels));
   const selectors = [...config.adversaries.map((a) => `adversary-${a}`), ...config.attacks];
   const settings = { ...config, shadowDatasetName: config.shadowDataset };
   const { plan, skipped } = planAttacks(selectors, settings, resources);

@@ -7,9 +7,11 @@
 // results are bit-identical either way.
 import { DEFAULT_TOP_PERCENTILE } from "./attacks/metric.js";
 import { dataNoiseRecords, DEFAULT_NOISE_QUERIES, NOISE_RULES, noiseRecords, type NoiseRule } from "./attacks/noise.js";
-import { planAttacks, type AttackSettings } from "./attacks/registry.js";
+import { planAttacks, resolveAttackOptions, type AttackOptions, type AttackSettings } from "./attacks/registry.js";
 import { auditCanaries, planCanaries } from "./audit-canaries.js";
 import { runAttack } from "./attacks/run.js";
+import { augmentedRecords, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE } from "./attacks/label-only.js";
+import { auditSignals, type AuditSignals } from "./attacks/signals.js";
 import { resolveStatistics } from "./metrics/evaluate.js";
 import { DEFAULT_TOP_K } from "./attacks/shadow.js";
 import type { AttackInputData, AttackModel, AttackModelTrainer, AttackResult, AttackScores, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
@@ -31,7 +33,7 @@ import { DP_SGD_DEFAULTS, type DpSgdDefenceSettings } from "./defences/dp-sgd.js
 
 export type Adversary = 1 | 2 | 3;
 /** Attacks beyond the three adversaries. */
-export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "rmia"] as const;
+export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "lira-global", "rmia", "quantile", "attack-p", "attack-r", "label-only-augmentation"] as const;
 export type ExtraAttack = (typeof EXTRA_ATTACKS)[number];
 export { DEFENCES } from "./defences/registry.js";
 export type Defence = DefenceName;
@@ -121,7 +123,16 @@ export interface AuditOptions {
   readonly signal?: AbortSignal;
   /** Confidence level, delta, bootstrap size and balancing of every attack's figures. */
   readonly statistics?: StatisticsOptions;
+  /** The quantile attack's, attack-P/R's and RMIA's parameters. */
+  readonly attackOptions?: AttackOptions;
+  /** Receives, per defence, what LiRA and RMIA consume (for --save-signals), when reference models trained. */
+  readonly onSignals?: (signals: AuditSignals, defence: string) => void;
 }
+
+/** Attacks that need reference models (trained on halves of candidates + population). */
+export const wantsReferenceModels = (attacks: readonly string[]) => ["lira", "lira-global", "rmia", "attack-r"].some((a) => attacks.includes(a));
+/** Attacks that need the target's answers on population records. */
+export const wantsPopulationAnswers = (attacks: readonly string[]) => wantsReferenceModels(attacks) || attacks.includes("quantile") || attacks.includes("attack-p");
 
 /** The paper's CNN pools twice after 5x5 convolutions: it needs images of at least 16x16. */
 const isImage = (d: Pick<Dataset, "kind" | "recordShape">) => d.kind === "image" && d.recordShape.length === 3 && d.recordShape[0]! >= 16 && d.recordShape[1]! >= 16;
@@ -227,6 +238,7 @@ export function resolveAuditConfig(options: AuditOptions) {
     seed: options.seed,
     engine,
     statistics: resolveStatistics(options.statistics),
+    ...resolveAttackOptions(options.attackOptions),
     batchSize: 100,
     learningRate: 0.001,
     l2: 1e-7,
@@ -237,7 +249,7 @@ export type AuditConfig = ReturnType<typeof resolveAuditConfig>;
 
 /** Seeds of the audit's sub-tasks come from one PCG32 stream of the audit seed (never the split's). */
 export const AUDIT_STREAM = 0xa0d17;
-export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, defence: 5, shokri: 6, combined: 7, reference: 8, canaries: 9 } as const;
+export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, defence: 5, shokri: 6, combined: 7, reference: 8, canaries: 9, augment: 10 } as const;
 
 export function seedsFor(seed: number): (slot: number, index?: number) => number {
   const words = new Pcg32(seed, AUDIT_STREAM).fillUint32(16);
@@ -308,7 +320,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
 
   const split = mlLeaksSplit(dataset, { seed: config.seed, partSize: config.partSize });
   const width = dataset.recordShape.reduce((a, b) => a * b, 1);
-  const wantsReferences = config.attacks.includes("lira") || config.attacks.includes("rmia");
+  const wantsReferences = wantsReferenceModels(config.attacks);
   // RMIA's population (and the data-drawn noise's source): the shadow parts, records the target never saw.
   const population = concatArrays([split.indices.shadowTrain, split.indices.shadowOut], (n) => new Int32Array(n));
   const populationData = subsetDataset(dataset, population, "population");
@@ -329,7 +341,10 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   const canaries = config.canaries ? planCanaries(dataset, split.targetTrain, population, config.canaries, seedOf(SLOT.canaries)) : undefined;
   const targetTrain = canaries?.train ?? split.targetTrain;
   const canaryQuery = canaries ? targetQueries.push({ features: canaries.canaries.features, rows: config.canaries! }) - 1 : -1;
-  const populationQuery = wantsReferences ? targetQueries.push({ features: populationData.features, rows: rowsOf(populationData) }) - 1 : -1;
+  const augmentQueries = config.attacks.includes("label-only-augmentation")
+    ? [split.targetTrain, split.targetOut].map((d, i) => targetQueries.push({ features: augmentedRecords(d.features, dataset.recordShape, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE, seedOf(SLOT.augment, i)), rows: DEFAULT_AUGMENTATIONS * rowsOf(d) }) - 1)
+    : undefined;
+  const populationQuery = wantsPopulationAnswers(config.attacks) ? targetQueries.push({ features: populationData.features, rows: rowsOf(populationData) }) - 1 : -1;
 
   const job = (kind: ModelKind, shapeOf: Dataset, train: LabeledData, seed: number, predict: readonly Query[]) => trainingJob(config, kind, shapeOf, train, seed, predict);
   const queriesOf = (...parts: LabeledData[]) => parts.map((d) => ({ features: d.features, rows: rowsOf(d) }));
@@ -481,6 +496,8 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
     const noiseAnswers = noiseQuery >= 0 ? answers[noiseQuery]! : undefined;
     const refs = referenceModels ? { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! } } : undefined;
+    if (refs) options.onSignals?.(auditSignals(target, refs), defence);
+    const populationAnswers = populationQuery >= 0 ? { target: answers[populationQuery]!, labels: populationData.labels, features: populationData.features } : undefined;
     const { plan } = planAttacks([...config.adversaries.map((a) => `adversary-${a}`), ...config.attacks], attackSettings, {
       ...(shadow ? { shadow } : {}),
       ...(shokriShadows ? { shokriShadows } : {}),
@@ -488,6 +505,8 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       ...(transferShadow ? { transferShadow } : {}),
       ...(noiseAnswers ? { noise: noiseAnswers } : {}),
       ...(refs ? { references: refs } : {}),
+      ...(augmentQueries ? { augmented: { members: answers[augmentQueries[0]!]!, nonMembers: answers[augmentQueries[1]!]!, copies: DEFAULT_AUGMENTATIONS } } : {}),
+      ...(populationAnswers ? { population: populationAnswers, candidateFeatures: { members: split.targetTrain.features, nonMembers: split.targetOut.features, width } } : {}),
       trainAttackModel,
     });
     const attacks: AttackResult[] = [];

@@ -4,7 +4,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { bundledDataSource } from "../src/adapters/node/dataset-source.js";
-import { ATTACKS, attackEntry, planAttacks } from "../src/attacks/registry.js";
+import { ATTACKS, attackEntry, planAttacks, resolveAttackOptions } from "../src/attacks/registry.js";
 import { audit } from "../src/audit.js";
 import { auditPosteriors, POSTERIOR_ATTACKS } from "../src/audit-posteriors.js";
 import { loadDataset } from "../src/datasets/index.js";
@@ -15,28 +15,37 @@ const test = suite("attack registry");
 test.before(async () => {
   await initKernels();
 });
+// Pinned fingerprint: set again when LiRA's and RMIA's titles and threshold rules came to name their
+// variant and parameters, the config gained alpha / rmiaGamma / rmiaA, and RMIA's a became calibrated
+// by default (with rmiaA 0.3 every figure equals the earlier report's).
 
 const settings = { topK: 3, topPercentile: 10, shadows: 4, shadowModel: "mlp", combinedModels: ["mlp", "logreg"], shadowDatasetName: "dna" };
 
 test("one entry per attack, unique names, in report order", () => {
   const names = ATTACKS.map((a) => a.name);
-  assert.equal(names, ["adversary-1", "shokri", "combined", "adversary-2", "adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness", "lira-offline", "lira-online", "rmia"]);
+  assert.equal(names, ["adversary-1", "shokri", "combined", "adversary-2", "adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness", "lira-offline", "lira-online", "lira-offline-global", "lira-online-global", "rmia", "quantile", "attack-p", "label-only-augmentation", "attack-r"]);
   assert.is(new Set(names).size, names.length);
   assert.equal([...POSTERIOR_ATTACKS], ["adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness"]);
   assert.is(attackEntry("shokri").create(settings).title, "Shokri (4 shadows, per-class attack)");
   assert.is(attackEntry("adversary-2").create(settings).title, "Adversary 2 (shadow on dna, top-3)");
   assert.throws(() => attackEntry("nope"), /unknown attack 'nope'/);
+  assert.is(attackEntry("quantile").create({ ...settings, alpha: 0.05 }).title, "Quantile regression (Bertran et al., alpha 0.05)");
+  assert.is(attackEntry("rmia").create({ ...settings, rmiaGamma: 2, rmiaA: 0.5 }).title, "RMIA (offline, gamma 2, a 0.5)");
+  assert.throws(() => resolveAttackOptions({ alpha: 1.5 }), /alpha: expected an FPR between 0 and 1/);
+  assert.throws(() => resolveAttackOptions({ rmiaA: 2 }), /rmiaA: expected a number from 0 to 1 or "calibrated"/);
 });
 
 test("planAttacks: what the resources cannot support is skipped with its reason", () => {
   const noise = { values: new Float32Array([0.5, 0.5]), rows: 1, classes: 2 };
-  const { plan, skipped } = planAttacks(["adversary-1", "adversary-3", "loss", "lira", "rmia"], settings, { noise });
+  const { plan, skipped } = planAttacks(["adversary-1", "adversary-3", "loss", "lira", "rmia", "quantile", "attack-p"], settings, { noise });
   assert.equal(plan.map((p) => p.strategy.name), ["adversary-3-max", "adversary-3-entropy", "loss"]);
   assert.equal(skipped, [
     "adversary-1 skipped: it needs a shadow model (trained on population data)",
     "lira-offline skipped: it needs reference models (trained on population data)",
     "lira-online skipped: it needs reference models (trained on population data)",
     "rmia skipped: it needs reference models (trained on population data) and population data",
+    "quantile skipped: it needs population data and the records' features (not only the target's answers)",
+    "attack-p skipped: it needs population data",
   ]);
   assert.equal(plan[0]!.context, { noise });
   const unlabelled = planAttacks(["correctness"], settings, {}, false);
@@ -60,7 +69,7 @@ test("audit() through the registry keeps its pinned fingerprints", async () => {
     defences: ["none", "dropout", "stacking"],
     attacks: ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "rmia"],
   });
-  assert.is(await fingerprintReport(report), "7534891afb9fb114ab4852507ff1f17850c1131f33189ba4e573c9de229560ac");
+  assert.is(await fingerprintReport(report), "47a7c12df86d3a59afc322664534a88bdf1fe4df0dfc53b6e5aca4980607f7cf");
   const run = report.runs[0]!.attacks;
   const posteriors = await auditPosteriors({ members: { values: new Float32Array([0.9, 0.1, 0.2, 0.8]), rows: 2, classes: 2 }, nonMembers: { values: new Float32Array([0.6, 0.4, 0.5, 0.5]), rows: 2, classes: 2 }, seed: 1 });
   assert.equal(posteriors.runs[0]!.attacks.map((a) => a.name), ["adversary-3-max", "adversary-3-entropy"]);

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { fixturePath, fixtureRecords } from "./targets-fixtures.js";
+import { parseNpz } from "../src/records/npz.js";
 
 const bin = fileURLToPath(new URL("../src/cli/bin.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "mlleaks-audit-model-"));
@@ -46,7 +47,8 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 test("mlleaks audit --model digits-mlp.onnx: the full report, written", async () => {
   const out = join(dir, "report");
   const args = ["--model", digits("onnx"), "--members", digits("members.npz"), "--nonmembers", digits("nonmembers.npz"), "--population", digits("population.npz")];
-  const result = await mlleaks(...args, "--epochs", "10", "--attack-epochs", "10", "--shadows", "2", "--noise-queries", "200", "--workers", "1", "--out", out);
+  const signals = join(dir, "signals.npz");
+  const result = await mlleaks(...args, "--epochs", "10", "--attack-epochs", "10", "--shadows", "2", "--noise-queries", "200", "--workers", "1", "--out", out, "--save-signals", signals, "--alpha", "0.05", "--rmia-gamma", "2");
   assert.is(result.status, 0, result.stderr);
   assert.match(result.stdout, /target onnx, defence none: train 98\.0%, test 92\.4%/);
   assert.match(result.stdout, /Adversary 1 \(mlp shadow, top-3\)/);
@@ -54,8 +56,15 @@ test("mlleaks audit --model digits-mlp.onnx: the full report, written", async ()
   const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
   assert.is(report.mode, "model");
   assert.is(report.runs[0].target.source, "onnx");
-  assert.is(report.runs[0].attacks.length, 11);
+  assert.is(report.runs[0].attacks.length, 17);
   assert.ok(existsSync(join(out, "report.html")));
+  assert.is(report.config.alpha, 0.05);
+  assert.match(report.runs[0].attacks.find((a: { name: string }) => a.name === "rmia").title, /gamma 2/);
+  // --save-signals: what LiRA and RMIA consumed, as numpy.savez would write it.
+  const npz = parseNpz(new Uint8Array(readFileSync(signals)), signals);
+  assert.equal([...npz.keys()].sort(), ["in_out", "labels", "membership", "population_labels", "population_reference_posteriors", "population_target_posteriors", "reference_posteriors", "target_posteriors"]);
+  assert.equal(npz.get("reference_posteriors")!.shape, [2, 898, 10]);
+  assert.match(result.stderr, /signals: .*signals\.npz \(2 reference models, 898 records\)/);
 });
 
 test("mlleaks audit --dataset ./my.csv: the ML-Leaks split on the user's table", async () => {
@@ -66,6 +75,20 @@ test("mlleaks audit --dataset ./my.csv: the ML-Leaks split on the user's table",
   const report = JSON.parse(readFileSync(join(dir, "csv-report", "report.json"), "utf8"));
   assert.is(report.dataset.name, "digits.csv");
   assert.is(report.dataset.featureKind, "pixels");
+});
+
+test("the attack options' usage errors: exit 2, named", async () => {
+  const common = ["--model", digits("onnx"), "--members", digits("members.npz"), "--nonmembers", digits("nonmembers.npz"), "--out", join(dir, "never")];
+  for (const [extra, pattern] of [
+    [["--alpha", "1.5"], /--alpha: expected an FPR between 0 and 1/],
+    [["--rmia-a", "big"], /--rmia-a expects a number from 0 to 1 or 'calibrated', got 'big'/],
+    [["--save-signals", "s.csv"], /--save-signals expects a FILE\.npz, got 's\.csv'/],
+  ] as [string[], RegExp][]) {
+    const result = await mlleaks(...common, ...extra);
+    assert.is(result.status, 2, result.stderr);
+    assert.match(result.stderr, pattern);
+  }
+  assert.not.ok(existsSync(join(dir, "never")));
 });
 
 test("bad input: each a named error, exit 1, no report", async () => {

@@ -28,9 +28,9 @@ test("digits-mlp.onnx: the full report; adversary 1 finds the leakage; metric AU
   const run = report.runs[0]!;
   const facts = await fixtureFacts("digits-mlp");
   assert.ok(Math.abs(run.target.trainAccuracy! - facts.train_acc) < 1e-9 && Math.abs(run.target.testAccuracy! - facts.test_acc) < 1e-9, JSON.stringify(run.target));
-  assert.equal({ source: run.target.source, outputKind: run.target.outputKind, queries: run.target.queries }, { source: "onnx", outputKind: "probabilities", queries: 449 + 449 + 300 + 898 });
+  assert.equal({ source: run.target.source, outputKind: run.target.outputKind, queries: run.target.queries }, { source: "onnx", outputKind: "probabilities", queries: 449 + 449 + 300 + 898 + 8 * 898 });
   const byName = Object.fromEntries(run.attacks.map((a) => [a.name, a.metrics]));
-  assert.equal(Object.keys(byName), ["adversary-1", "shokri", "combined", "adversary-2", "adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness", "lira-offline", "lira-online", "rmia"]);
+  assert.equal(Object.keys(byName), ["adversary-1", "shokri", "combined", "adversary-2", "adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness", "lira-offline", "lira-online", "lira-offline-global", "lira-online-global", "rmia", "quantile", "attack-p", "label-only-augmentation", "attack-r"]);
   assert.ok(byName["adversary-1"]!.auc > 0.52, `adversary 1 AUC ${byName["adversary-1"]!.auc}`);
   assert.equal(report.notes, []);
   // The same model's posteriors, audited directly: the metric attacks agree exactly.

@@ -1,5 +1,6 @@
 // LiRA (Carlini et al. 2022) and RMIA (Zarifzadeh et al. 2024): per-record likelihood tests against
 // reference models the attacker trained with and without each record.
+import { auc, Pcg32 } from "../kernels/index.js";
 import type { Posteriors } from "../types.js";
 import { DEFAULT_TOP_PERCENTILE } from "./metric.js";
 import type { AttackContext, AttackInputData, AttackScores, AttackStrategy, ReferenceModels } from "./types.js";
@@ -39,7 +40,7 @@ export function normalQuantile(q: number): number {
   return ((((((a[0]! * s + a[1]!) * s + a[2]!) * s + a[3]!) * s + a[4]!) * s + a[5]!) * r) / (((((b[0]! * s + b[1]!) * s + b[2]!) * s + b[3]!) * s + b[4]!) * s + 1);
 }
 
-function requireReferences(name: string, target: AttackInputData, context: AttackContext): { refs: ReferenceModels; labels: Int32Array } {
+export function requireReferences(name: string, target: AttackInputData, context: AttackContext): { refs: ReferenceModels; labels: Int32Array } {
   const refs = context.references;
   if (!refs || refs.onTarget.length === 0) throw new Error(`attack ${name}: needs reference models (context.references)`);
   if (!target.membersLabels || !target.nonMembersLabels) throw new Error(`attack ${name}: needs the labels of members and non-members`);
@@ -81,7 +82,7 @@ function gaussianFits(refs: ReferenceModels, labels: Int32Array) {
   return stats;
 }
 
-/** One variance pooled over every record's deviations (Carlini et al.'s "fixed variance" for few models). */
+/** One variance pooled over every record's deviations from its own mean (auto's fallback for few models). */
 function pooledVariance(mean: Float64Array, variance: Float64Array, count: Int32Array): number {
   let num = 0;
   let den = 0;
@@ -94,28 +95,67 @@ function pooledVariance(mean: Float64Array, variance: Float64Array, count: Int32
   return den > 0 ? Math.max(num / den, 1e-12) : 1;
 }
 
+/**
+ * Carlini et al.'s code's fixed variance: the variance (ddof 0) of every IN (or OUT) scaled logit of
+ * every record and model together, spread of the per-record means included (np.std(dat_in)).
+ */
+function globalVariance(refs: ReferenceModels, labels: Int32Array, side: 0 | 1): number {
+  let s = 0;
+  let q = 0;
+  let n = 0;
+  for (let r = 0; r < labels.length; r++) {
+    refs.onTarget.forEach((p, m) => {
+      if ((refs.included[m]![r] ? 0 : 1) !== side) return;
+      const phi = scaledLogit(p, labels, r);
+      s += phi;
+      q += phi * phi;
+      n++;
+    });
+  }
+  return n > 0 ? Math.max(q / n - (s / n) ** 2, 1e-12) : 1;
+}
+
 function logNormalDensity(x: number, mean: number, variance: number): number {
   return -0.5 * portable.log(2 * Math.PI * variance) - ((x - mean) * (x - mean)) / (2 * variance);
 }
 
 /**
+ * How LiRA estimates each record's Gaussians' variances. per-example: each record's own IN/OUT
+ * sample variance; global: one variance per side over all records (Carlini et al.'s fixed variance,
+ * their choice for few reference models); auto: per-example where a record has at least
+ * LIRA_MIN_MODELS_PER_EXAMPLE_VARIANCE models on that side, else the pooled within-record variance.
+ */
+export type LiraVariance = "auto" | "per-example" | "global";
+
+const VARIANCE_WORDS: Readonly<Record<LiraVariance, string>> = {
+  auto: `per-example variance with ${LIRA_MIN_MODELS_PER_EXAMPLE_VARIANCE}+ models a side, else pooled`,
+  "per-example": "per-example variance",
+  global: "global (fixed) variance",
+};
+
+/**
  * LiRA. Offline: z-score of the target's scaled logit against the OUT models' Gaussian (member when
  * it sits in the top t% of that Gaussian). Online: log-likelihood ratio of the IN and OUT Gaussians
- * (member when positive).
+ * (member when positive). Means are per record; the variance follows `variance`.
  */
-export function liraAttack(mode: "offline" | "online", t = DEFAULT_TOP_PERCENTILE): AttackStrategy {
-  const name = `lira-${mode}`;
+export function liraAttack(mode: "offline" | "online", t = DEFAULT_TOP_PERCENTILE, variance: LiraVariance = "auto"): AttackStrategy {
+  const name = variance === "global" ? `lira-${mode}-global` : variance === "per-example" ? `lira-${mode}-per-example` : `lira-${mode}`;
   return {
     name,
-    title: `LiRA (${mode})`,
+    title: `LiRA (${mode}, ${VARIANCE_WORDS[variance]})`,
     needsLabels: true,
     async score(target: AttackInputData, context: AttackContext): Promise<AttackScores> {
       const { refs, labels } = requireReferences(name, target, context);
       const fits = gaussianFits(refs, labels);
       const out = new Float64Array(labels.length);
-      const globalOut = pooledVariance(fits.outMean, fits.outVar, fits.outCount);
-      const globalIn = pooledVariance(fits.inMean, fits.inVar, fits.inCount);
-      const varianceOf = (v: number, n: number, pooled: number) => (n >= LIRA_MIN_MODELS_PER_EXAMPLE_VARIANCE && v > 0 ? v : pooled);
+      const fallbackOut = variance === "global" ? globalVariance(refs, labels, 1) : pooledVariance(fits.outMean, fits.outVar, fits.outCount);
+      const fallbackIn = variance === "global" ? globalVariance(refs, labels, 0) : pooledVariance(fits.inMean, fits.inVar, fits.inCount);
+      const minimum = variance === "per-example" ? 2 : LIRA_MIN_MODELS_PER_EXAMPLE_VARIANCE;
+      let perExample = 0;
+      const varianceOf = (v: number, n: number, fallback: number) => {
+        if (variance !== "global" && n >= minimum && v > 0) return perExample++, v;
+        return fallback;
+      };
       const rows = [target.members, target.nonMembers];
       for (let r = 0; r < labels.length; r++) {
         const side = r < target.members.rows ? 0 : 1;
@@ -124,73 +164,126 @@ export function liraAttack(mode: "offline" | "online", t = DEFAULT_TOP_PERCENTIL
         const phi = scaledLogit(rows[side]!, sideLabels, row);
         // A record with no OUT (or IN) model cannot be tested: the neutral score keeps it undecided.
         const muOut = Number.isNaN(fits.outMean[r]!) ? phi : fits.outMean[r]!;
-        const vOut = varianceOf(fits.outVar[r]!, fits.outCount[r]!, globalOut);
+        const vOut = varianceOf(fits.outVar[r]!, fits.outCount[r]!, fallbackOut);
         if (mode === "offline") {
           out[r] = (phi - muOut) / Math.sqrt(vOut);
         } else {
           const muIn = Number.isNaN(fits.inMean[r]!) ? phi : fits.inMean[r]!;
-          const vIn = varianceOf(fits.inVar[r]!, fits.inCount[r]!, globalIn);
+          const vIn = varianceOf(fits.inVar[r]!, fits.inCount[r]!, fallbackIn);
           out[r] = logNormalDensity(phi, muIn, vIn) - logNormalDensity(phi, muOut, vOut);
         }
       }
       const { members, nonMembers } = split(out, target.members.rows);
+      const gaussians = (mode === "offline" ? 1 : 2) * labels.length;
+      const ran = `${refs.onTarget.length} reference models; ${perExample} of ${gaussians} Gaussians with their own variance, ${gaussians - perExample} with the ${variance === "global" ? "global" : "pooled"} one`;
       return mode === "offline"
-        ? { members, nonMembers, threshold: normalQuantile(1 - t / 100), thresholdRule: `top ${t}% of the OUT models' Gaussian` }
-        : { members, nonMembers, threshold: 0, thresholdRule: "IN more likely than OUT (log-likelihood ratio >= 0)" };
+        ? { members, nonMembers, threshold: normalQuantile(1 - t / 100), thresholdRule: `top ${t}% of the OUT models' Gaussian (${ran})` }
+        : { members, nonMembers, threshold: 0, thresholdRule: `IN more likely than OUT (log-likelihood ratio >= 0; ${ran})` };
     },
   };
 }
 
+export interface RmiaOptions {
+  /** Pr(x)'s scaling: a number in [0, 1], or "calibrated" (default): tuned on a reference model. */
+  readonly a?: number | "calibrated";
+  /** The likelihood-ratio threshold gamma: x beats z when LR(x, z) >= gamma (default 1). */
+  readonly gamma?: number;
+  /** Population records z used (a seeded sample; default all). */
+  readonly populationSize?: number;
+}
+
+/** The grid the authors' code searches for offline a (0, 0.1, ..., 1). */
+export const RMIA_A_GRID: readonly number[] = Array.from({ length: 11 }, (_, i) => i / 10);
+
+/** Fraction of the sorted ratios z with ratio_x / ratio_z >= gamma, i.e. ratio_z <= ratio_x / gamma. */
+function fractionBeaten(sortedZ: Float64Array, ratioX: number, gamma: number): number {
+  const bound = ratioX / gamma;
+  let lo = 0;
+  let hi = sortedZ.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sortedZ[mid]! <= bound) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo / sortedZ.length;
+}
+
 /**
- * RMIA (offline). Pr(x) from the reference models that did not train on x, scaled by a; the score of
- * x is the fraction of population records z whose likelihood ratio x beats (gamma = 1). Member when
- * x beats at least 1 - t% of the population.
+ * Offline RMIA scores of the records answered by `model`: Pr(x|model) over ((1 + a) mean_out(x) +
+ * (1 - a)) / 2, compared with each z's Pr(z|model) over Pr(z), the mean over the references (no z
+ * trained any of them, so no scaling).
  */
-export function rmiaAttack(t = DEFAULT_TOP_PERCENTILE, a = RMIA_OFFLINE_A): AttackStrategy {
+export function rmiaScores(
+  model: { onRecords: (r: number) => number; onPopulation: (z: number) => number },
+  outOnRecord: (r: number) => number[],
+  referencesOnPopulation: (z: number) => number[],
+  records: number,
+  population: readonly number[],
+  a: number,
+  gamma: number,
+): Float64Array {
+  const zRatios = Float64Array.from(population, (z) => {
+    const refs = referencesOnPopulation(z);
+    const mean = refs.reduce((s, v) => s + v, 0) / refs.length;
+    return model.onPopulation(z) / Math.max(mean, 1e-30);
+  });
+  zRatios.sort();
+  return Float64Array.from({ length: records }, (_, r) => {
+    const out = outOnRecord(r);
+    const prX = out.length > 0 ? ((1 + a) * (out.reduce((s, v) => s + v, 0) / out.length) + (1 - a)) / 2 : 1;
+    return fractionBeaten(zRatios, model.onRecords(r) / Math.max(prX, 1e-30), gamma);
+  });
+}
+
+/**
+ * RMIA (offline, Zarifzadeh et al.). Pr(x) from the reference models that did not train on x,
+ * scaled by a; the score of x is the fraction of population records z with LR(x, z) >= gamma.
+ * Member when x beats at least 1 - t% of the population. With a = "calibrated" (as the authors'
+ * code), reference model 0 plays the target: the a of RMIA_A_GRID whose attack on its candidates
+ * (the others as its references) has the best AUC is used; without a second reference model, or when
+ * reference model 0 is IN (or OUT) on every record, a stays 0.3.
+ */
+export function rmiaAttack(t = DEFAULT_TOP_PERCENTILE, options: RmiaOptions = {}): AttackStrategy {
   const name = "rmia";
+  const gamma = options.gamma ?? 1;
+  const aOption = options.a ?? "calibrated";
+  if (!(gamma > 0)) throw new RangeError(`rmia: gamma must be a positive number, got ${gamma}`);
+  if (aOption !== "calibrated" && !(aOption >= 0 && aOption <= 1)) throw new RangeError(`rmia: a must lie in [0, 1] or be "calibrated", got ${aOption}`);
+  if (options.populationSize !== undefined && !(Number.isInteger(options.populationSize) && options.populationSize >= 1)) {
+    throw new RangeError(`rmia: populationSize must be a positive integer, got ${options.populationSize}`);
+  }
   return {
     name,
-    title: "RMIA (offline)",
+    title: `RMIA (offline, gamma ${gamma}, a ${aOption})`,
     needsLabels: true,
     async score(target: AttackInputData, context: AttackContext): Promise<AttackScores> {
       const { refs, labels } = requireReferences(name, target, context);
       const population = refs.population;
       if (!population || population.target.rows === 0) throw new Error(`attack ${name}: needs population records (context.references.population)`);
       if (population.references.length !== refs.onTarget.length) throw new Error(`attack ${name}: the population must be answered by each of the ${refs.onTarget.length} reference models`);
-      const scale = (meanOut: number) => ((1 + a) * meanOut + (1 - a)) / 2;
-      // Ratio of each population record z: target's confidence over its mean reference confidence.
-      const zCount = population.target.rows;
-      const zRatios = new Float64Array(zCount);
-      for (let z = 0; z < zCount; z++) {
-        let sum = 0;
-        for (const p of population.references) sum += trueClassProbability(p, population.labels, z);
-        zRatios[z] = trueClassProbability(population.target, population.labels, z) / Math.max(sum / population.references.length, 1e-30);
-      }
-      zRatios.sort();
-      const scores = new Float64Array(labels.length);
-      for (let r = 0; r < labels.length; r++) {
-        const isMemberSide = r < target.members.rows;
-        const p = isMemberSide ? target.members : target.nonMembers;
-        const row = isMemberSide ? r : r - target.members.rows;
-        let sum = 0;
-        let n = 0;
-        refs.onTarget.forEach((ref, m) => {
-          if (!refs.included[m]![r]) (sum += trueClassProbability(ref, labels, r)), n++;
-        });
-        const prX = n > 0 ? scale(sum / n) : 1;
-        const ratio = trueClassProbability(p, isMemberSide ? target.membersLabels! : target.nonMembersLabels!, row) / Math.max(prX, 1e-30);
-        // Fraction of z with ratio_x / ratio_z >= 1, i.e. ratio_z <= ratio_x (binary search in the sorted ratios).
-        let lo = 0;
-        let hi = zCount;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (zRatios[mid]! <= ratio) lo = mid + 1;
-          else hi = mid;
+      const zAll = population.target.rows;
+      const zCount = Math.min(zAll, options.populationSize ?? zAll);
+      const zs = Array.from(zCount === zAll ? Int32Array.from({ length: zAll }, (_, i) => i) : new Pcg32(context.seed, 11).permutation(zAll).slice(0, zCount));
+      const conf = (p: Posteriors, l: Int32Array) => (row: number) => trueClassProbability(p, l, row);
+      const outOn = (skip: number) => (r: number) => refs.onTarget.flatMap((p, m) => (m !== skip && !refs.included[m]![r] ? [trueClassProbability(p, labels, r)] : []));
+      const refsOnZ = (skip: number) => (z: number) => population.references.flatMap((p, m) => (m !== skip ? [trueClassProbability(p, population.labels, z)] : []));
+      let a = RMIA_OFFLINE_A;
+      let how = "a default";
+      if (aOption !== "calibrated") (a = aOption), (how = "a given");
+      else if (refs.onTarget.length >= 2 && refs.included[0]!.includes(1) && refs.included[0]!.includes(0)) {
+        const pseudo = { onRecords: conf(refs.onTarget[0]!, labels), onPopulation: conf(population.references[0]!, population.labels) };
+        let best = -1;
+        for (const candidate of RMIA_A_GRID) {
+          const s = rmiaScores(pseudo, outOn(0), refsOnZ(0), labels.length, zs, candidate, gamma);
+          const value = auc(s, refs.included[0]!);
+          if (value > best) (best = value), (a = candidate);
         }
-        scores[r] = lo / zCount;
-      }
+        how = `a calibrated on reference model 0 (AUC ${best.toFixed(3)})`;
+      } else how = "a default: calibration needs 2+ reference models, the first IN on some records and OUT on others";
+      const targetRows = (r: number) => (r < target.members.rows ? trueClassProbability(target.members, target.membersLabels!, r) : trueClassProbability(target.nonMembers, target.nonMembersLabels!, r - target.members.rows));
+      const scores = rmiaScores({ onRecords: targetRows, onPopulation: conf(population.target, population.labels) }, outOn(-1), refsOnZ(-1), labels.length, zs, a, gamma);
       const { members, nonMembers } = split(scores, target.members.rows);
-      return { members, nonMembers, threshold: 1 - t / 100, thresholdRule: `beats ${100 - t}% of ${zCount} population records (gamma = 1)` };
+      return { members, nonMembers, threshold: 1 - t / 100, thresholdRule: `beats ${100 - t}% of ${zCount} population records (gamma ${gamma}, a ${a}: ${how})` };
     },
   };
 }

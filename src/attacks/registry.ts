@@ -2,14 +2,44 @@
 // says what selects it, what it needs from the attacker's side and how to build its strategy;
 // audit(), auditPosteriors() and auditModel() plan their attacks from here, so a new attack is one
 // strategy file plus one line below.
+import { attackP } from "./attack-p.js";
+import { attackR } from "./attack-r.js";
 import { liraAttack, rmiaAttack } from "./lira.js";
+import { DEFAULT_QUANTILE_ALPHA, quantileAttack } from "./quantile.js";
+import { labelOnlyAugmentationAttack, type AugmentedAnswers } from "./label-only.js";
 import { correctnessAttack, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./metric.js";
 import { shokriAttack, topKShadowAttack } from "./shadow.js";
-import type { AttackContext, AttackInputData, AttackModelTrainer, AttackStrategy, ReferenceModels } from "./types.js";
+import type { AttackContext, AttackInputData, AttackModelTrainer, AttackStrategy, CandidateFeatures, PopulationData, ReferenceModels } from "./types.js";
 import type { Posteriors } from "../types.js";
 
 /** What an attack cannot run without (labels of the target's records, a shadow model, ...). */
-export type AttackNeed = "labels" | "shadow" | "noise" | "references" | "population";
+export type AttackNeed = "labels" | "shadow" | "noise" | "references" | "population" | "features" | "augmented";
+
+/** The newer attacks' own parameters (all optional; defaults below). */
+export interface AttackOptions {
+  /** The FPR the quantile attack, attack-P and attack-R aim at (default 0.01). */
+  readonly alpha?: number;
+  /** RMIA's likelihood-ratio threshold gamma (default 1). */
+  readonly rmiaGamma?: number;
+  /** RMIA's population records z (default all the population). */
+  readonly rmiaPopulation?: number;
+  /** RMIA's offline a, or "calibrated" on a reference model (default). */
+  readonly rmiaA?: number | "calibrated";
+}
+
+/** AttackOptions checked, defaults filled in (for a report's config). */
+export function resolveAttackOptions(options: AttackOptions = {}) {
+  const alpha = options.alpha ?? DEFAULT_QUANTILE_ALPHA;
+  const rmiaGamma = options.rmiaGamma ?? 1;
+  const rmiaA = options.rmiaA ?? "calibrated";
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha: expected an FPR between 0 and 1 (exclusive), got ${alpha}`);
+  if (!(rmiaGamma > 0)) throw new RangeError(`rmiaGamma: expected a positive number, got ${rmiaGamma}`);
+  if (rmiaA !== "calibrated" && !(rmiaA >= 0 && rmiaA <= 1)) throw new RangeError(`rmiaA: expected a number from 0 to 1 or "calibrated", got ${rmiaA}`);
+  if (options.rmiaPopulation !== undefined && !(Number.isInteger(options.rmiaPopulation) && options.rmiaPopulation >= 1)) {
+    throw new RangeError(`rmiaPopulation: expected a positive integer, got ${options.rmiaPopulation}`);
+  }
+  return { alpha, rmiaGamma, rmiaA, ...(options.rmiaPopulation !== undefined ? { rmiaPopulation: options.rmiaPopulation } : {}) };
+}
 
 /** Settings that shape strategies and their titles. */
 export interface AttackSettings {
@@ -22,6 +52,10 @@ export interface AttackSettings {
   readonly combinedModels: readonly string[];
   /** Adversary 2's shadow data. */
   readonly shadowDatasetName?: string | undefined;
+  readonly alpha?: number;
+  readonly rmiaGamma?: number;
+  readonly rmiaPopulation?: number;
+  readonly rmiaA?: number | "calibrated";
 }
 
 /** What the attacker has built or gathered; an entry takes what it needs. */
@@ -38,6 +72,11 @@ export interface AttackResources {
   readonly noise?: Posteriors;
   /** Reference models for LiRA, with a population for RMIA. */
   readonly references?: ReferenceModels;
+  /** The target's answers on population records, with their features when the audit has them. */
+  readonly population?: PopulationData;
+  readonly candidateFeatures?: CandidateFeatures;
+  /** The target's answers on perturbed copies of the audited records. */
+  readonly augmented?: AugmentedAnswers;
   readonly trainAttackModel?: AttackModelTrainer;
 }
 
@@ -100,14 +139,34 @@ export const ATTACKS: readonly AttackEntry[] = [
   { name: "correctness", selector: "correctness", title: "Correctness (label-only)", needs: ["labels"], create: () => correctnessAttack(), context: () => ({}) },
   { name: "lira-offline", selector: "lira", title: "LiRA offline (Carlini et al.)", needs: ["labels", "references"], create: (s) => liraAttack("offline", s.topPercentile), context: withReferences },
   { name: "lira-online", selector: "lira", title: "LiRA online (Carlini et al.)", needs: ["labels", "references"], create: (s) => liraAttack("online", s.topPercentile), context: withReferences },
+  { name: "lira-offline-global", selector: "lira-global", title: "LiRA offline, global variance", needs: ["labels", "references"], create: (s) => liraAttack("offline", s.topPercentile, "global"), context: withReferences },
+  { name: "lira-online-global", selector: "lira-global", title: "LiRA online, global variance", needs: ["labels", "references"], create: (s) => liraAttack("online", s.topPercentile, "global"), context: withReferences },
   {
     name: "rmia",
     selector: "rmia",
     title: "RMIA (Zarifzadeh et al.)",
     needs: ["labels", "references", "population"],
-    create: (s) => rmiaAttack(s.topPercentile),
+    create: (s) => rmiaAttack(s.topPercentile, { ...(s.rmiaA !== undefined ? { a: s.rmiaA } : {}), ...(s.rmiaGamma !== undefined ? { gamma: s.rmiaGamma } : {}), ...(s.rmiaPopulation !== undefined ? { populationSize: s.rmiaPopulation } : {}) }),
     context: (r) => (r.references?.population ? { references: r.references } : undefined),
   },
+  {
+    name: "quantile",
+    selector: "quantile",
+    title: "Quantile regression (Bertran et al.)",
+    needs: ["labels", "population", "features"],
+    create: (s) => quantileAttack(s.alpha),
+    context: (r) => (r.population?.features && r.candidateFeatures ? { population: r.population, candidateFeatures: r.candidateFeatures } : undefined),
+  },
+  { name: "attack-p", selector: "attack-p", title: "Attack-P (Ye et al.)", needs: ["labels", "population"], create: (s) => attackP(s.alpha), context: (r) => (r.population ? { population: r.population } : undefined) },
+  {
+    name: "label-only-augmentation",
+    selector: "label-only-augmentation",
+    title: "Label-only augmentation (Choquette-Choo et al.)",
+    needs: ["labels", "augmented"],
+    create: () => labelOnlyAugmentationAttack(),
+    context: (r) => (r.augmented ? { augmented: r.augmented } : undefined),
+  },
+  { name: "attack-r", selector: "attack-r", title: "Attack-R (Ye et al.)", needs: ["labels", "references"], create: (s) => attackR(s.alpha), context: withReferences },
 ];
 
 export function attackEntry(name: string): AttackEntry {
@@ -123,6 +182,8 @@ const NEED_WORDS: Readonly<Record<AttackNeed, string>> = {
   noise: "noise queries",
   references: "reference models (trained on population data)",
   population: "population data",
+  features: "the records' features (not only the target's answers)",
+  augmented: "the target queried on perturbed copies of the records (a model, not only its answers)",
 };
 
 export interface PlannedAttack {

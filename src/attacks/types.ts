@@ -4,6 +4,7 @@
 import type { Confusion } from "../kernels/roc.js";
 import type { SliceResult } from "../metrics/slices.js";
 import type { Posteriors } from "../types.js";
+import type { AugmentedAnswers } from "./label-only.js";
 
 /** The target's posteriors on records known to be members and known to be non-members. */
 export interface AttackInputData {
@@ -27,6 +28,12 @@ export interface AttackContext {
   readonly noise?: Posteriors;
   /** Reference (shadow) models' answers on the target's records, for LiRA and RMIA. */
   readonly references?: ReferenceModels;
+  /** The target's answers on population records (attack-P, the quantile attack). */
+  readonly population?: PopulationData;
+  /** The audited records' features (the quantile attack). */
+  readonly candidateFeatures?: CandidateFeatures;
+  /** The target's answers on perturbed copies of the audited records (the label-only attack). */
+  readonly augmented?: AugmentedAnswers;
   /** Trains an attack classifier; supplied by the orchestration (it owns the model backend). */
   readonly trainAttackModel?: AttackModelTrainer;
   /** Confidence level, delta, bootstrap size and balancing of the figures (defaults: STATISTICS_DEFAULTS). */
@@ -59,6 +66,21 @@ export interface ReferenceModels {
     readonly references: readonly Posteriors[];
     readonly labels: Int32Array;
   };
+}
+
+/** The target's answers on population records (records it never trained on), with their labels. */
+export interface PopulationData {
+  readonly target: Posteriors;
+  readonly labels: Int32Array;
+  /** The records' features, row-major, candidateFeatures.width values each (the quantile attack's regressor reads them). */
+  readonly features?: Float32Array;
+}
+
+/** The audited records' own features (members, non-members), row-major, `width` values each. */
+export interface CandidateFeatures {
+  readonly members: Float32Array;
+  readonly nonMembers: Float32Array;
+  readonly width: number;
 }
 
 /** Binary member/non-member classifier trained on feature rows; returns P(member) per row. */

@@ -8,6 +8,8 @@ import { inferNoiseKind, auditModel } from "../../audit-model.js";
 import type { Adversary, ExtraAttack, JobRunner } from "../../audit.js";
 import type { StatisticsOptions } from "../../attacks/types.js";
 import type { PerRecordRun } from "../../metrics/per-record.js";
+import type { AttackOptions } from "../../attacks/registry.js";
+import type { AuditSignals } from "../../attacks/signals.js";
 import type { Dataset } from "../../datasets/index.js";
 import { toLabeledData } from "../../records/index.js";
 import type { AuditReport } from "../../report/types.js";
@@ -57,7 +59,7 @@ export interface ModelAuditRun {
 /** Opens the model, reads the records, runs auditModel with the CLI's settings. */
 export async function runModelAudit(
   options: OptionValues,
-  settings: { adversaries?: Adversary[]; attacks: ExtraAttack[]; shadowDataset?: Dataset; runJobs: JobRunner; statistics?: StatisticsOptions; onPerRecord?: (run: PerRecordRun) => void },
+  settings: { adversaries?: Adversary[]; attacks: ExtraAttack[]; shadowDataset?: Dataset; runJobs: JobRunner; statistics?: StatisticsOptions; onPerRecord?: (run: PerRecordRun) => void; attackOptions?: AttackOptions; onSignals?: (signals: AuditSignals) => void },
   stderr: Stderr,
 ): Promise<ModelAuditRun> {
   const spec = options.model as string;
@@ -104,6 +106,8 @@ export async function runModelAudit(
       runJobs: settings.runJobs,
       ...(settings.statistics ? { statistics: settings.statistics } : {}),
       ...(settings.onPerRecord ? { onPerRecord: settings.onPerRecord } : {}),
+      ...(settings.attackOptions ? { attackOptions: settings.attackOptions } : {}),
+      ...(settings.onSignals ? { onSignals: settings.onSignals } : {}),
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
     });
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);

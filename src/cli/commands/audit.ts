@@ -20,6 +20,7 @@ import type { AuditReport } from "../../report/types.js";
 import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
 import { createProgress } from "../progress.js";
 import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
+import { ATTACK_OPTIONS, attackOptionsFrom, signalsCollector } from "../attack-options.js";
 import { looksLikeRecordFile, readUserDataset, runModelAudit } from "./audit-model.js";
 import { writeReports } from "../reports.js";
 import { writePerRecord } from "../per-record.js";
@@ -81,7 +82,7 @@ export const auditCommand: CommandSpec = {
       type: "list",
       valueName: "LIST",
       choices: [...EXTRA_ATTACKS, "none"],
-      description: `further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, rmia (reference models); none for none (default: ${AUDIT_DEFAULTS.attacks.join(",")} with --dataset, all of them with --model)`,
+      description: `further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, lira-global, rmia, attack-r (reference models), quantile, attack-p (population, no shadows); none for none (default: ${AUDIT_DEFAULTS.attacks.join(",")} with --dataset, all of them with --model)`,
     },
     defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: `targets to train and attack, one per defence: ${DEFENCE_REGISTRY.map((d) => `${d.name} (${d.summary})`).join("; ")}` },
     target: { type: "string", valueName: "KIND", choices: TARGET_KINDS, description: "target architecture (default cnn for images of 16x16 or more, mlp otherwise)" },
@@ -113,6 +114,7 @@ export const auditCommand: CommandSpec = {
     "per-record": { type: "string", valueName: "FILE", description: "write every target record's score, membership, class, loss and rank per attack (CSV, or Parquet when FILE ends in .parquet); the report lists the most exposed records" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
     ...STATISTICS_OPTIONS,
+    ...ATTACK_OPTIONS,
   },
   async run(options) {
     for (const name of ["epochs", "attack-epochs", "part-size", "shadow-part-size", "top-k", "shadows", "noise-queries", "workers", "canaries"]) positiveInteger(options, name);
@@ -134,6 +136,8 @@ export const auditCommand: CommandSpec = {
     }
 
     if (options.canaries !== undefined && options.model !== undefined) throw new UsageError("mlleaks audit: --canaries goes with --dataset (canaries must be trained into the target, and a given --model is already trained)");
+    const attackOptions = attackOptionsFrom(options);
+    const signals = signalsCollector(options);
     const stderr = { isTTY: Boolean(process.stderr.isTTY), write: (s: string) => void process.stderr.write(s) };
     const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
     const engine = options.engine as EngineChoice;
@@ -152,9 +156,10 @@ export const auditCommand: CommandSpec = {
       // The user's model: every attack by default; the ones the inputs cannot support are noted.
       const { report, usesTfjs } = await runModelAudit(
         options,
-        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options), ...(onPerRecord ? { onPerRecord } : {}) },
+        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options), ...(onPerRecord ? { onPerRecord } : {}), attackOptions, ...(signals.onSignals ? { onSignals: signals.onSignals } : {}) },
         stderr,
       ).finally(() => queue?.close());
+      await signals.save(stderr);
       return printReports(await withPerRecord(report), options, usesTfjs || engine === "tfjs");
     }
     const dataset = await loadTarget(options.dataset as string, options, stderr);
@@ -198,12 +203,15 @@ export const auditCommand: CommandSpec = {
       topPercentile: t,
       engine,
       statistics: statisticsFrom("audit", options),
+      attackOptions,
+      ...(signals.onSignals ? { onSignals: signals.onSignals } : {}),
       runJobs,
       ...(onPerRecord ? { onPerRecord } : {}),
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
     }).finally(() => queue?.close());
     if (queue) stderr.write(`mlleaks audit: queue: ${queue.stats.enqueued} models trained by workers, ${queue.stats.reused} reused from earlier runs\n`);
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);
+    await signals.save(stderr);
     return printReports(await withPerRecord(report), options, usesTfjs);
   },
 };
