@@ -249,7 +249,7 @@ export type AuditConfig = ReturnType<typeof resolveAuditConfig>;
 
 /** Seeds of the audit's sub-tasks come from one PCG32 stream of the audit seed (never the split's). */
 export const AUDIT_STREAM = 0xa0d17;
-export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, defence: 5, shokri: 6, combined: 7, reference: 8, canaries: 9, augment: 10 } as const;
+export const SLOT = { target: 0, shadow: 1, transfer: 2, noise: 3, attack: 4, defence: 5, shokri: 6, combined: 7, reference: 8, augment: 9, canaries: 10 } as const;
 
 export function seedsFor(seed: number): (slot: number, index?: number) => number {
   const words = new Pcg32(seed, AUDIT_STREAM).fillUint32(16);
