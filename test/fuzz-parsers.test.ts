@@ -18,8 +18,10 @@ import { parseNpz, readRecords } from "../src/records/index.js";
 import { cifarFile, gzipBytes, idxFile, text } from "./datasets-fixtures.js";
 
 const fuzz = suite("fuzz: parsers of untrusted bytes");
-const RUNS = Number(process.env.MLLEAKS_FUZZ_RUNS ?? 150);
-const SEED = Number(process.env.MLLEAKS_FUZZ_SEED ?? 1414);
+// Budgets from the environment where there is one (npm run fuzz); a browser page has no process.
+const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+const RUNS = Number(env.MLLEAKS_FUZZ_RUNS ?? 150);
+const SEED = Number(env.MLLEAKS_FUZZ_SEED ?? 1414);
 const params = { numRuns: RUNS, seed: SEED, endOnFailure: true };
 
 /** Engine errors mean a parser ran into its own bug instead of naming the problem. */
