@@ -5,11 +5,12 @@
 // attack's; what it adds is a threshold whose FPR is alpha by construction.
 import type { Posteriors } from "../types.js";
 import { DEFAULT_QUANTILE_ALPHA } from "./quantile.js";
+import * as portable from "../util/portable-math.js";
 import type { AttackContext, AttackInputData, AttackScores, AttackStrategy } from "./types.js";
 
 /** Cross-entropy loss of one row, in float64. */
 export function rowLoss(p: Posteriors, labels: Int32Array, row: number): number {
-  return -Math.log(Math.max(p.values[row * p.classes + labels[row]!]!, 1e-30));
+  return -portable.log(Math.max(p.values[row * p.classes + labels[row]!]!, 1e-30));
 }
 
 export function rowLosses(p: Posteriors, labels: Int32Array): Float64Array {

@@ -10,6 +10,7 @@
 // on at most a few thousand population records trains here in milliseconds, deterministically.
 import { Pcg32 } from "../kernels/index.js";
 import type { Posteriors } from "../types.js";
+import * as portable from "../util/portable-math.js";
 import type { AttackContext, AttackInputData, AttackScores, AttackStrategy, CandidateFeatures, PopulationData } from "./types.js";
 
 /** Default alpha: the FPR the attack aims at. */
@@ -22,7 +23,7 @@ export function hingeScore(p: Posteriors, labels: Int32Array, row: number): numb
   const y = labels[row]!;
   let other = 0;
   for (let c = 0; c < p.classes; c++) if (c !== y && p.values[base + c]! > other) other = p.values[base + c]!;
-  return Math.log(Math.max(p.values[base + y]!, 1e-30)) - Math.log(Math.max(other, 1e-30));
+  return portable.log(Math.max(p.values[base + y]!, 1e-30)) - portable.log(Math.max(other, 1e-30));
 }
 
 export function hingeScores(p: Posteriors, labels: Int32Array): Float64Array {
