@@ -6,11 +6,10 @@ import { attackP } from "./attack-p.js";
 import { attackR } from "./attack-r.js";
 import { liraAttack, rmiaAttack } from "./lira.js";
 import { DEFAULT_QUANTILE_ALPHA, quantileAttack } from "./quantile.js";
-import { labelOnlyAugmentationAttack, type AugmentedAnswers } from "./label-only.js";
+import { labelOnlyAugmentationAttack } from "./label-only.js";
 import { correctnessAttack, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./metric.js";
 import { shokriAttack, topKShadowAttack } from "./shadow.js";
-import type { AttackContext, AttackInputData, AttackModelTrainer, AttackStrategy, CandidateFeatures, PopulationData, ReferenceModels } from "./types.js";
-import type { Posteriors } from "../types.js";
+import type { AttackContext, AttackInputData, AttackStrategy } from "./types.js";
 
 /** What an attack cannot run without (labels of the target's records, a shadow model, ...). */
 export type AttackNeed = "labels" | "shadow" | "noise" | "references" | "population" | "features" | "augmented";
@@ -58,26 +57,15 @@ export interface AttackSettings {
   readonly rmiaA?: number | "calibrated";
 }
 
-/** What the attacker has built or gathered; an entry takes what it needs. */
-export interface AttackResources {
-  /** Adversary 1's shadow (also calibrates the label-aware metric attacks' thresholds). */
-  readonly shadow?: AttackInputData;
+/** What the attacker has built or gathered (the attack context's resources, plus the pooled shadows of
+ *  each shadow-based attack); an entry takes what it needs. */
+export interface AttackResources extends Omit<AttackContext, "seed"> {
   /** Shokri's shadows, pooled. */
   readonly shokriShadows?: AttackInputData;
   /** The combined attack's shadows of several architectures, pooled. */
   readonly combinedShadows?: AttackInputData;
   /** Adversary 2's shadow, trained on another dataset. */
   readonly transferShadow?: AttackInputData;
-  /** The target's answers to random noise (adversary 3's threshold). */
-  readonly noise?: Posteriors;
-  /** Reference models for LiRA, with a population for RMIA. */
-  readonly references?: ReferenceModels;
-  /** The target's answers on population records, with their features when the audit has them. */
-  readonly population?: PopulationData;
-  readonly candidateFeatures?: CandidateFeatures;
-  /** The target's answers on perturbed copies of the audited records. */
-  readonly augmented?: AugmentedAnswers;
-  readonly trainAttackModel?: AttackModelTrainer;
 }
 
 export interface AttackEntry {
