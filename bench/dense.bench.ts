@@ -7,7 +7,8 @@
 // clipping at 1, noise multiplier 1.1, Poisson batches) beside its plain training (target: at least
 // a third of plain's samples/s). Medians of several runs; ratios are taken within this run. Progress goes to stderr, the Markdown table to stdout.
 // Environment: MLLEAKS_BENCH_RUNS (default 5), MLLEAKS_BENCH_ROWS (training rows, default 10000).
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../src/models/tfjs/tf.js";
+import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { availableParallelism, loadavg } from "node:os";
 import { nodeWorkers } from "../src/adapters/node/workers.js";

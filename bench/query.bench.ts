@@ -9,7 +9,7 @@
 // Inference v2, through openEndpointModel (batches of 64, 4 requests in flight, no cache).
 // Progress goes to stderr, the Markdown table to stdout.
 // Environment: MLLEAKS_BENCH_RUNS (default 5), MLLEAKS_BENCH_RECORDS (records per run, default 2000).
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../src/models/tfjs/tf.js";
 import { availableParallelism, loadavg } from "node:os";
 import { initKernels } from "../src/kernels/index.js";
 import { initModelBackend } from "../src/models/backend.js";
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     },
   ];
   const table = await runQueryBench(groups);
-  console.log(`bench:query: ${RECORDS} records per run, median of ${RUNS} runs; tfjs ${tf.version.tfjs} (${backend.backend}, ${backend.threads} thread(s), simd ${backend.simd}); ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(2)} at the end`);
+  console.log(`bench:query: ${RECORDS} records per run, median of ${RUNS} runs; tfjs ${tf.version_core} (${backend.backend}, ${backend.threads} thread(s), simd ${backend.simd}); ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(2)} at the end`);
   console.log("");
   console.log(table);
 }

@@ -4,7 +4,8 @@
 // time per batch spent outside kernels (op dispatch, JS glue). Medians of several runs. On a shared
 // machine wall-clock figures sink with the load: samples per CPU-second (this process's user+system
 // time) hold up better, and the ratios measured in the same run hold up best.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../src/models/tfjs/tf.js";
+import "@tensorflow/tfjs-backend-cpu";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import { createClassifier, initModelBackend, type ModelKind } from "../src/models/index.js";
 import type { LabeledData } from "../src/types.js";

@@ -202,7 +202,7 @@ async function testOwnModelAudit(page, dist) {
  * rebuilt from its topology (kind "layers") and trained in the page's workers.
  */
 async function testTfjsModelAudit(page, dist) {
-  const tf = await import("@tensorflow/tfjs");
+  const tf = await dist("models/tfjs/tf.js");
   const { initModelBackend } = await dist("models/backend.js");
   const { runTrainingJob } = await dist("models/parallel.js");
   const { openTfjsModel } = await dist("targets/tfjs.js");

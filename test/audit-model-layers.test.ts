@@ -2,7 +2,7 @@
 // own topology (model kind "layers") with fresh seeded weights, and the report says so.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../src/models/tfjs/tf.js";
 import { auditModel } from "../src/audit-model.js";
 import { initKernels } from "../src/kernels/index.js";
 import { initModelBackend } from "../src/models/backend.js";

@@ -1,6 +1,7 @@
 // The fused dense kernels against tfjs-backend-cpu on the same weights and batch: gradients
 // (tf.grads of softmax cross-entropy + L2), posteriors, and Adam steps (tf.train.adam).
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../src/models/tfjs/tf.js";
+import "@tensorflow/tfjs-backend-cpu";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ReferencePcg32 } from "../src/kernels/reference/random.js";

@@ -1,6 +1,6 @@
 // The JS Adam step and cross-entropy the tfjs trainer uses, against tfjs's own (tf.train.adam,
 // tf.losses.softmaxCrossEntropy with an L2 term) on the same parameters and gradients.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../src/models/tfjs/tf.js";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";

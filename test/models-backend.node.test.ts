@@ -21,7 +21,8 @@ backend("starts wasm with SIMD and records threads", async () => {
 backend("a wasm binary that cannot load is an error, never a silent cpu fallback", () => {
   const script = `
     const { initModelBackend } = await import(${JSON.stringify(backendModule)});
-    const tf = await import("@tensorflow/tfjs");
+    const tf = await import("@tensorflow/tfjs-core");
+    await import("@tensorflow/tfjs-backend-cpu");
     try {
       await initModelBackend({ wasmPaths: "/nonexistent/" });
       console.log("STARTED " + tf.getBackend());

@@ -1,7 +1,8 @@
 // The project's wasm kernels (Conv2DBackpropFilter, Conv2DBackpropInput, BatchMatMul, Sum, MaxPoolGrad) against
 // tfjs-backend-cpu on the same inputs, and a whole CNN step's gradients (every kernel the models
 // run on wasm: fused conv, max-pool and its gradient, tanh, softmax cross-entropy, ...).
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../src/models/tfjs/tf.js";
+import "@tensorflow/tfjs-backend-cpu";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";

@@ -1,7 +1,7 @@
 // `mlleaks train` end to end on a bundled dataset: files written, meta.json complete, the saved
 // model loads back as a PosteriorModel whose accuracy equals meta.json's; stacked models too; and
 // a tfjs LayersModel saved elsewhere loads. Node-only: it reads and writes files.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../src/models/tfjs/tf.js";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,7 +1,7 @@
 // tfjs on tfjs-backend-wasm, set up once per process (or worker), the same way in Node, Deno and
 // browsers. Node and Deno find the wasm binaries beside the package; a browser page passes their
 // URLs (wasmPaths) because bundlers move them.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmBatchMatMul } from "./tfjs/kernels/batch_matmul.js";
 import { registerWasmGradientKernels } from "./tfjs/kernels/conv2d_gradients.js";
@@ -60,7 +60,7 @@ async function start(options: ModelBackendOptions): Promise<ModelBackendInfo> {
     backend: "wasm",
     threads: getThreadsCount(),
     simd: Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")),
-    tfjsVersion: tf.version.tfjs,
+    tfjsVersion: tf.version_core,
   };
 }
 

@@ -2,7 +2,7 @@
 // it, or a GraphModel as tfjs's converter writes it, run on tfjs-backend-wasm. The bytes come from
 // a caller-supplied reader (the Node adapter reads files; openTfjsModelUrl fetches), so this core
 // touches no file system.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "../models/tfjs/tf.js";
 import { initModelBackend } from "../models/backend.js";
 import { readModelArtifacts } from "../models/tfjs/io.js";
 import type { Posteriors } from "../types.js";

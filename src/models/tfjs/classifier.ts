@@ -2,7 +2,7 @@
 // tfjs format), trained by our own loop over its variables: seeded Glorot initial weights, seeded
 // batch order, seeded per-step dropout masks, Adam (src/models/adam.ts), softmax cross-entropy
 // plus L2 on kernels.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tf.js";
 import { Pcg32 } from "../../kernels/random.js";
 import type { Posteriors } from "../../types.js";
 import { sha256OfArrays } from "../../util/sha256.js";

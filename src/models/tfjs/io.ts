@@ -1,7 +1,7 @@
 // Models in tfjs's LayersModel format (model.json + binary weights), portable: the runtime adapter
 // reads and writes the bytes. Any engine whose weights() follow the layout (layer by layer, kernel
 // then bias, in tfjs shapes) saves as the same LayersModel the tfjs engine trains.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tf.js";
 import { architecture } from "../architectures.js";
 import { initModelBackend } from "../backend.js";
 import type { BuiltInModelKind, Classifier } from "../types.js";

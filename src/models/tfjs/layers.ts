@@ -3,7 +3,7 @@
 // Every initializer in the topology becomes Zeros (weights are then drawn from Pcg32 by the
 // classifier, never by tfjs's unseeded initializers) and the output layer's softmax becomes
 // linear: training needs the logits; predict() softmaxes them in float64.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tf.js";
 
 /** Layers whose training and inference behave alike, or (dropout) that the seeded trainer runs as
  *  identity: normalisation layers (moving statistics) and unseeded noise layers are refused. */

@@ -1,7 +1,7 @@
 // BatchMatMul for tfjs-backend-wasm with a transposed operand: the backend's own kernel sends
 // those to a plain loop (a dense layer's gradients x^T * dy and dy * W^T, 20-30x slower than
 // XNNPACK); transposing first with the wasm Transpose kernel keeps every case on the fast path.
-import { getKernel, registerKernel, unregisterKernel, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs";
+import { getKernel, registerKernel, unregisterKernel, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 
 interface WasmBackendLike {
   disposeData(dataId: object, force?: boolean): boolean;

@@ -15,7 +15,7 @@ import {
   type KernelFunc,
   type NamedAttrMap,
   type TensorInfo,
-} from "@tensorflow/tfjs";
+} from "@tensorflow/tfjs-core";
 
 /** The slice of BackendWasm these kernels use. */
 interface WasmBackendLike {

@@ -5,7 +5,7 @@
 // - MaxPoolGrad: routes each output gradient to the first maximum of its window in row-major
 //   order, as tfjs-backend-cpu does (the wasm backend's own kernel breaks ties differently).
 // Sums over other axes go to the backend's own kernel.
-import { backend_util, getKernel, registerKernel, unregisterKernel, util, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs";
+import { backend_util, getKernel, registerKernel, unregisterKernel, util, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: "float32"): TensorInfo;
