@@ -36,9 +36,34 @@ export interface LeakageHandlerOptions {
   readonly allowModelUrl?: (url: URL) => boolean;
   /** Batching, timeouts, retries and so on for model queries (the request may set batchSize only). */
   readonly endpoint?: Omit<EndpointOptions, "protocol" | "modelName" | "output" | "inputShape" | "inputName" | "outputName" | "headers">;
+  /**
+   * Answers a body elsewhere, so that parsing and auditing it do not hold up other requests (the
+   * Node server injects a worker_threads pool: src/adapters/node/edge-pool.ts). It must answer as
+   * answerLeakageBody(body, options) would, and throw ServerBusyError when it cannot take more.
+   */
+  readonly offload?: (body: Uint8Array) => Promise<LeakageAnswer>;
+  /** Bodies up to this size are answered in place even with offload (default 64 KiB: a few ms of work). */
+  readonly offloadAboveBytes?: number;
 }
 
-export const DEFAULT_LIMITS = { maxBodyBytes: 8 * 1024 * 1024, maxRows: 100_000, maxClasses: 1_000, maxFeatures: 100_000, maxDepth: DEFAULT_MAX_DEPTH, bodyTimeoutMs: 30_000 } as const;
+/** A response as plain data, so that a worker can compute it and post it back. */
+export interface LeakageAnswer {
+  readonly status: number;
+  /** The JSON text of the response. */
+  readonly body: string;
+}
+
+/** What offload throws when its queue is full: the request is answered 503 with Retry-After. */
+export class ServerBusyError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_LIMITS = { maxBodyBytes: 8 * 1024 * 1024, maxRows: 100_000, maxClasses: 1_000, maxFeatures: 100_000, maxDepth: DEFAULT_MAX_DEPTH, bodyTimeoutMs: 30_000, offloadAboveBytes: 64 * 1024 } as const;
 
 /** Model URLs starting with one of these prefixes (for `mlleaks serve --allow-model-url`). */
 export function allowModelUrlPrefixes(prefixes: readonly string[]): (url: URL) => boolean {
@@ -85,14 +110,13 @@ export const USAGE = {
 
 /** Builds a handler with the given limits. */
 export function createLeakageHandler(options: LeakageHandlerOptions = {}): (request: Request) => Promise<Response> {
-  const limits: Limits = {
-    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
-    maxRows: options.maxRows ?? DEFAULT_LIMITS.maxRows,
-    maxClasses: options.maxClasses ?? DEFAULT_LIMITS.maxClasses,
-    maxFeatures: options.maxFeatures ?? DEFAULT_LIMITS.maxFeatures,
+  const body = {
+    maxBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
+    maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth,
+    timeoutMs: options.bodyTimeoutMs ?? DEFAULT_LIMITS.bodyTimeoutMs,
   };
-  const body = { maxBytes: limits.maxBodyBytes, maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth, timeoutMs: options.bodyTimeoutMs ?? DEFAULT_LIMITS.bodyTimeoutMs };
   const path = options.path ?? "/";
+  const offloadAbove = options.offloadAboveBytes ?? DEFAULT_LIMITS.offloadAboveBytes;
   return async (request: Request): Promise<Response> => {
     try {
       // The URL parser has already resolved dot segments: /admin/../etc/passwd is /etc/passwd here.
@@ -106,48 +130,80 @@ export function createLeakageHandler(options: LeakageHandlerOptions = {}): (requ
       if (!/^application\/json\s*(;|$)/i.test(type)) {
         throw new RequestError(415, `Content-Type must be application/json, got ${type === "" ? "none" : `'${type}'`}`);
       }
-      const text = await readBodyText(request, body);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (error) {
-        throw new RequestError(400, `body is not valid JSON: ${(error as Error).message}`);
-      }
-      let model: ModelAnswer | undefined;
-      let input: LeakageRequest;
-      if (isObject(parsed) && parsed.model !== undefined) {
-        const modelRequest = parseModelRequest(parsed, limits);
-        if (!options.allowModelUrl?.(modelRequest.url)) {
-          throw new RequestError(403, `model.url ${modelRequest.url.href} is not allowed by this server (it queries only the model URLs it was configured for)`);
-        }
-        ({ input, model } = await queryModel(modelRequest, options.endpoint ?? {}));
-      } else {
-        input = parseLeakageRequest(parsed, limits);
-      }
-      try {
-        // What the shape checks above let through but the audit's own checks refuse (rows that
-        // do not sum to about 1, say) is still the caller's to fix.
-        validateAttackInput(input);
-      } catch (error) {
-        throw new RequestError(422, (error as Error).message);
-      }
-      const report = await auditPosteriors(input);
-      return json(200, { ...summarizeReport(report, { roc: input.roc === true }), ...(model ? { model } : {}) });
+      const bytes = await readBody(request, body);
+      const answer = options.offload && bytes.byteLength > offloadAbove ? await options.offload(bytes) : await answerLeakageBody(bytes, options);
+      return new Response(answer.body, { status: answer.status, headers: JSON_HEADERS });
     } catch (error) {
-      if (error instanceof RequestError) {
-        return json(error.status, { error: error.message }, error.status === 405 ? { Allow: "POST" } : {});
+      if (error instanceof ServerBusyError) {
+        return json(503, { error: `server busy: ${error.message}; retry after ${error.retryAfterSeconds} s` }, { "Retry-After": String(error.retryAfterSeconds) });
       }
-      return json(500, { error: `internal error: ${error instanceof Error ? error.message : String(error)}` });
+      return json(...errorAnswer(error), error instanceof RequestError && error.status === 405 ? { Allow: "POST" } : {});
     }
   };
 }
 
+function errorAnswer(error: unknown): [status: number, body: { error: string }] {
+  if (error instanceof RequestError) return [error.status, { error: error.message }];
+  return [500, { error: `internal error: ${error instanceof Error ? error.message : String(error)}` }];
+}
+
 /**
- * Reads the body as UTF-8 text, refusing it as soon as it passes maxBytes (413: a declared
+ * The work of a request once its body is read: decodes, parses and checks it, queries the model
+ * (model-URL form), runs the audit. Every outcome is an answer, errors included; this is what a
+ * worker runs for the handler's offload.
+ */
+export async function answerLeakageBody(bytes: Uint8Array, options: LeakageHandlerOptions = {}): Promise<LeakageAnswer> {
+  const limits: Limits = {
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
+    maxRows: options.maxRows ?? DEFAULT_LIMITS.maxRows,
+    maxClasses: options.maxClasses ?? DEFAULT_LIMITS.maxClasses,
+    maxFeatures: options.maxFeatures ?? DEFAULT_LIMITS.maxFeatures,
+  };
+  try {
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new RequestError(400, "body is not valid UTF-8");
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new RequestError(400, `body is not valid JSON: ${(error as Error).message}`);
+    }
+    let model: ModelAnswer | undefined;
+    let input: LeakageRequest;
+    if (isObject(parsed) && parsed.model !== undefined) {
+      const modelRequest = parseModelRequest(parsed, limits);
+      if (!options.allowModelUrl?.(modelRequest.url)) {
+        throw new RequestError(403, `model.url ${modelRequest.url.href} is not allowed by this server (it queries only the model URLs it was configured for)`);
+      }
+      ({ input, model } = await queryModel(modelRequest, options.endpoint ?? {}));
+    } else {
+      input = parseLeakageRequest(parsed, limits);
+    }
+    try {
+      // What the shape checks above let through but the audit's own checks refuse (rows that
+      // do not sum to about 1, say) is still the caller's to fix.
+      validateAttackInput(input);
+    } catch (error) {
+      throw new RequestError(422, (error as Error).message);
+    }
+    const report = await auditPosteriors(input);
+    return { status: 200, body: canonicalJson({ ...summarizeReport(report, { roc: input.roc === true }), ...(model ? { model } : {}) }) };
+  } catch (error) {
+    const [status, body] = errorAnswer(error);
+    return { status, body: canonicalJson(body) };
+  }
+}
+
+/**
+ * Reads the body's bytes, refusing it as soon as it passes maxBytes (413: a declared
  * Content-Length is checked before reading), nests deeper than maxDepth (400, found by a scan of
  * each chunk as it arrives, before anything is parsed) or takes longer than timeoutMs (408).
  */
-async function readBodyText(request: Request, limits: { maxBytes: number; maxDepth: number; timeoutMs: number }): Promise<string> {
+async function readBody(request: Request, limits: { maxBytes: number; maxDepth: number; timeoutMs: number }): Promise<Uint8Array> {
   const { maxBytes } = limits;
   const tooLarge = (n: string) => new RequestError(413, `body is ${n} bytes, more than the limit of ${maxBytes}`);
   const declared = request.headers.get("content-length");
@@ -184,11 +240,7 @@ async function readBodyText(request: Request, limits: { maxBytes: number; maxDep
     bytes.set(chunk, at);
     at += chunk.byteLength;
   }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new RequestError(400, "body is not valid UTF-8");
-  }
+  return bytes;
 }
 
 type Limits = Required<Pick<LeakageHandlerOptions, "maxBodyBytes" | "maxRows" | "maxClasses" | "maxFeatures">>;
