@@ -2,19 +2,22 @@
 // or the ML-Leaks evaluation on a dataset (--dataset, a bundled name or the user's table): trains the
 // attacker's shadow models (and, with --dataset, the target with each defence asked for), runs the
 // attacks, writes report.json and report.html, prints the results table.
+import { freemem } from "node:os";
 import { resolve } from "node:path";
 import { loadNamedDataset } from "../../adapters/node/datasets.js";
 import { createQueueRunner, type QueueRunner } from "../../adapters/node/queue.js";
 import { checkRedisUrl, redactRedisUrl } from "../../adapters/node/redis.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
-import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
+import { estimateAuditMemory, formatBytes, parseByteSize, type AuditMemoryPlan } from "../../audit-memory.js";
+import { DEFAULT_AUGMENTATIONS } from "../../attacks/label-only.js";
+import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, defaultModel, wantsReferenceModels, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
 import type { NoiseRule } from "../../attacks/noise.js";
 import type { Dataset } from "../../datasets/index.js";
 import { DP_SGD_DEFAULTS } from "../../defences/dp-sgd.js";
-import { DEFENCE_REGISTRY } from "../../defences/registry.js";
+import { DEFENCE_REGISTRY, defenceNamed } from "../../defences/registry.js";
 import { initModelBackend } from "../../models/backend.js";
 import { trainInParallel, trainSequentially } from "../../models/parallel.js";
-import { MODEL_KINDS, type ModelKind } from "../../models/types.js";
+import { MODEL_KINDS, type BuiltInModelKind, type ModelKind } from "../../models/types.js";
 import { formatResultsTable } from "../../report/table.js";
 import type { AuditReport } from "../../report/types.js";
 import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
@@ -113,6 +116,8 @@ export const auditCommand: CommandSpec = {
     canaries: { type: "integer", valueName: "M", description: "one-run audit (Steinke, Nasr, Jagielski 2023): M canaries (shadow-part records, labels flipped), each trained on with probability 1/2; its epsilon goes in the verdict" },
     "per-record": { type: "string", valueName: "FILE", description: "write every target record's score, membership, class, loss and rank per attack (CSV, or Parquet when FILE ends in .parquet); the report lists the most exposed records" },
     json: { type: "boolean", description: "print report.json on stdout instead of the table" },
+    "max-memory": { type: "string", valueName: "SIZE", description: "with --dataset: refuse a run whose estimated peak memory is over SIZE (4G, 512M; default: the machine's available memory)" },
+    "ignore-memory-estimate": { type: "boolean", description: "run even when the estimated peak memory is over the limit" },
     ...STATISTICS_OPTIONS,
     ...ATTACK_OPTIONS,
   },
@@ -171,6 +176,7 @@ export const auditCommand: CommandSpec = {
         `; ${options.epochs} epochs; defences ${(options.defence as string[]).join(", ")}; seed ${options.seed}; ` +
         (queue ? `queue ${redactRedisUrl(options.queue as string)}\n` : `${workers} worker${workers === 1 ? "" : "s"}\n`),
     );
+    checkMemory(options, dataset, shadowDataset, { partSize, adversaries, attacks: attacks ?? [...AUDIT_DEFAULTS.attacks], workers: queue ? 0 : workers }, stderr);
     const bar = createProgress("audit", stderr);
     const report = await audit({
       dataset,
@@ -215,6 +221,44 @@ export const auditCommand: CommandSpec = {
     return printReports(await withPerRecord(report), options, usesTfjs);
   },
 };
+
+/**
+ * Refuses (before anything trains) a run whose estimated peak memory is over --max-memory or, by
+ * default, the memory available now, naming the options that would lower it.
+ */
+function checkMemory(options: OptionValues, dataset: Dataset, shadowDataset: Dataset | undefined, run: { partSize: number; adversaries: Adversary[]; attacks: readonly ExtraAttack[]; workers: number }, stderr: Stderr): void {
+  const text = options["max-memory"] as string | undefined;
+  const given = text === undefined ? undefined : parseByteSize(text);
+  if (text !== undefined && given === undefined) throw new UsageError(`mlleaks audit: --max-memory expects a size such as 4G, 512M or a number of bytes, got '${text}'`);
+  const limit = given ?? freemem();
+  const shape = (d: Dataset, partSize: number) => ({ records: d.labels.length, recordShape: d.recordShape, classes: d.numClasses, partSize });
+  const defences = options.defence as string[];
+  const shadows = options.shadows as number;
+  const plan: AuditMemoryPlan = {
+    ...shape(dataset, run.partSize),
+    target: ((options.target as ModelKind | undefined) ?? defaultModel(dataset)) as BuiltInModelKind,
+    // Defences that change no training (no plan) share the undefended target; stacking trains three models.
+    targetModels: Math.max(1, defences.filter((d) => defenceNamed(d).plan).length + (defences.includes("stacking") ? 2 : 0)),
+    shokriShadows: run.attacks.includes("shokri") ? shadows : 0,
+    referenceModels: wantsReferenceModels(run.attacks) ? shadows : 0,
+    noiseQueries: run.adversaries.includes(3) ? (options["noise-queries"] as number) : 0,
+    augmentations: run.attacks.includes("label-only-augmentation") ? DEFAULT_AUGMENTATIONS : 0,
+    workers: run.workers,
+    ...(shadowDataset ? { shadowData: shape(shadowDataset, (options["shadow-part-size"] as number | undefined) ?? Math.floor(shadowDataset.labels.length / 4)) } : {}),
+  };
+  const estimate = estimateAuditMemory(plan);
+  const source = given === undefined ? "the memory available now" : "--max-memory";
+  if (estimate.bytes <= limit) {
+    stderr.write(`mlleaks audit: estimated peak memory ${formatBytes(estimate.bytes)} (limit ${formatBytes(limit)}, ${source})\n`);
+    return;
+  }
+  const largest = estimate.items.slice(0, 3).map((item) => `${item.what} ${formatBytes(item.bytes)}${item.lower ? ` (${item.lower})` : ""}`);
+  const message =
+    `mlleaks audit: this run would need about ${formatBytes(estimate.bytes)} of memory, more than the ${formatBytes(limit)} of ${source}. ` +
+    `Largest parts: ${largest.join("; ")}. Lower those options, raise --max-memory, or pass --ignore-memory-estimate to run anyway.`;
+  if (!options["ignore-memory-estimate"]) throw new UsageError(message);
+  stderr.write(`${message.replace(/ Lower those.*$/, "")} Running anyway (--ignore-memory-estimate).\n`);
+}
 
 /** Writes report.json and report.html; prints the table (or the JSON with --json). */
 async function printReports(report: AuditReport, options: OptionValues, usesTfjs: boolean): Promise<number> {
