@@ -15,10 +15,6 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildBrowserTests, buildWeb, browserTestOut, webOut } from "./build-web.mjs";
-// The own-model fingerprint checks run the attacks whose page and Node fingerprints are known equal:
-// with the ONNX model, adding the issue-13 attacks (quantile, attack-p, attack-r, lira-global,
-// label-only-augmentation) gives a different fingerprint on the page, not yet explained.
-const PAGE_FINGERPRINT_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "rmia"];
 import { startWebServer } from "./web-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -165,7 +161,7 @@ async function testOwnModelAudit(page, dist) {
       nonMembers: await records(files.nonmembers),
       population: await records(files.population),
       seed,
-      attacks: [...PAGE_FINGERPRINT_ATTACKS],
+      attacks: [...EXTRA_ATTACKS],
       epochs,
       attackEpochs,
       shadows,
@@ -243,7 +239,7 @@ async function testTfjsModelAudit(page, dist) {
   const target = await openTfjsModel(new Uint8Array(readFileSync(join(folder, "model.json"))), async (path) => new Uint8Array(readFileSync(join(folder, path))), "model.json");
   let nodeFingerprint;
   try {
-    nodeFingerprint = await fingerprintReport(await auditModel({ target, members, nonMembers, population, attacks: [...PAGE_FINGERPRINT_ATTACKS], ...options }));
+    nodeFingerprint = await fingerprintReport(await auditModel({ target, members, nonMembers, population, attacks: [...EXTRA_ATTACKS], ...options }));
   } finally {
     await target.dispose();
   }
@@ -347,7 +343,7 @@ async function testAuditPage(nodeAuditFingerprint) {
   page.on("pageerror", (error) => errors.push(String(error)));
   try {
     await page.setViewportSize({ width: 1280, height: 900 });
-    await page.goto(`${origin}?attacks=${PAGE_FINGERPRINT_ATTACKS.join(",")}`);
+    await page.goto(origin);
     await page.waitForSelector("body[data-state=ready]");
     const { SHORT_AUDIT } = await import(pathToFileURL(join(root, "dist", "test", "runtimes", "probe.js")).href);
     if (nodeAuditFingerprint === undefined) {

@@ -51,7 +51,12 @@ export function fitQuantileRegressor(features: Float32Array, width: number, labe
   const mean = new Float64Array(width);
   const scale = new Float64Array(width);
   for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) mean[j] += features[r * width + j]! / rows;
-  for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) scale[j] += (features[r * width + j]! - mean[j]!) ** 2 / rows;
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < width; j++) {
+      const d = features[r * width + j]! - mean[j]!;
+      scale[j] += (d * d) / rows;
+    }
+  }
   for (let j = 0; j < width; j++) scale[j] = scale[j]! > 1e-12 ? 1 / Math.sqrt(scale[j]!) : 0;
   const dim = width + classes;
   const row = (x: Float32Array, y: Int32Array, r: number, out: Float64Array) => {
@@ -86,8 +91,10 @@ export function fitQuantileRegressor(features: Float32Array, width: number, labe
       }
       for (let j = 0; j < dim; j++) grad[j] += 2 * l2 * w[j]!;
       step++;
-      const c1 = 1 - 0.9 ** step;
-      const c2 = 1 - 0.999 ** step;
+      // portable.pow: the engines' own ** differs in the last bit (Chromium's V8 vs Node's), and
+      // the bias corrections reach every weight and so every score.
+      const c1 = 1 - portable.pow(0.9, step);
+      const c2 = 1 - portable.pow(0.999, step);
       for (let j = 0; j <= dim; j++) {
         m[j] = 0.9 * m[j]! + 0.1 * grad[j]!;
         v[j] = 0.999 * v[j]! + 0.001 * grad[j]! * grad[j]!;
