@@ -44,5 +44,19 @@ pkg("arethetypeswrong (ESM-only profile): every entry point's types resolve", ()
   assert.is(result.status, 0, result.stdout + result.stderr);
 });
 
+pkg("every package the shipped code imports is a dependency (the split tfjs packages, not the umbrella)", () => {
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  const imported = new Set<string>();
+  for (const file of files.filter((f) => f.startsWith("dist/src/") && f.endsWith(".js"))) {
+    const code = readFileSync(join(root, file), "utf8");
+    for (const [, specifier] of code.matchAll(/(?:from|import)\s*\(?\s*"([^".][^"]*)"/g)) {
+      if (specifier!.startsWith("node:")) continue;
+      imported.add(specifier!.startsWith("@") ? specifier!.split("/").slice(0, 2).join("/") : specifier!.split("/")[0]!);
+    }
+  }
+  assert.ok(imported.has("@tensorflow/tfjs-core") && imported.has("@tensorflow/tfjs-layers"), [...imported].join(", "));
+  assert.equal([...imported].filter((name) => !(name in manifest.dependencies)).sort(), []);
+});
+
 pkg.after(() => rmSync(scratch, { recursive: true, force: true }));
 pkg.run();
