@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { fixturePath } from "./targets-fixtures.js";
 import { estimateAuditMemory, parameterCount, parseByteSize, type AuditMemoryPlan } from "../src/audit-memory.js";
 
 const memory = suite("audit: peak-memory estimate");
@@ -51,6 +52,14 @@ memory("a run over --max-memory is refused before training, with the options to 
   const badSize = mlleaks("audit", "--dataset", "digits", "--max-memory", "lots");
   assert.is(badSize.status, 2);
   assert.match(badSize.stderr, /--max-memory expects a size such as 4G, 512M or a number of bytes, got 'lots'/);
+});
+
+memory("--model: the estimate comes from the record files, and names them as what to lower", () => {
+  const files = ["members", "nonmembers", "population"].flatMap((part) => [`--${part}`, fixturePath(`digits-mlp.${part}.npz`)]);
+  const result = mlleaks("audit", "--model", fixturePath("digits-mlp.onnx"), ...files, "--shadows", "256", "--max-memory", "100M");
+  assert.is(result.status, 2, result.stderr);
+  assert.match(result.stderr, /449 members, 449 non-members, 898 population records/);
+  assert.match(result.stderr, /more than the 100 MiB of --max-memory\. Largest parts: .*reference models \(256\) \d+ MiB \(--shadows, fewer records in --members, --nonmembers, --population/);
 });
 
 memory("--ignore-memory-estimate runs anyway and says so", () => {

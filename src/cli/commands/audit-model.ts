@@ -59,7 +59,7 @@ export interface ModelAuditRun {
 /** Opens the model, reads the records, runs auditModel with the CLI's settings. */
 export async function runModelAudit(
   options: OptionValues,
-  settings: { adversaries?: Adversary[]; attacks: ExtraAttack[]; shadowDataset?: Dataset; runJobs: JobRunner; statistics?: StatisticsOptions; onPerRecord?: (run: PerRecordRun) => void; attackOptions?: AttackOptions; onSignals?: (signals: AuditSignals) => void },
+  settings: { adversaries?: Adversary[]; attacks: ExtraAttack[]; shadowDataset?: Dataset; runJobs: JobRunner; statistics?: StatisticsOptions; onPerRecord?: (run: PerRecordRun) => void; attackOptions?: AttackOptions; onSignals?: (signals: AuditSignals) => void; checkMemory?: (data: { members: LabeledData; nonMembers: LabeledData; population?: LabeledData }) => void },
   stderr: Stderr,
 ): Promise<ModelAuditRun> {
   const spec = options.model as string;
@@ -87,6 +87,7 @@ export async function runModelAudit(
         (data.population ? `, ${data.population.labels.length} population records` : ", no population (shadow and reference models skipped)") +
         `; seed ${options.seed}\n`,
     );
+    settings.checkMemory?.(data);
     const bar = createProgress("audit", stderr);
     const report = await auditModel({
       target,

@@ -20,6 +20,7 @@ import { trainInParallel, trainSequentially } from "../../models/parallel.js";
 import { MODEL_KINDS, type BuiltInModelKind, type ModelKind } from "../../models/types.js";
 import { formatResultsTable } from "../../report/table.js";
 import type { AuditReport } from "../../report/types.js";
+import type { LabeledData } from "../../types.js";
 import { UsageError, type CommandSpec, type OptionValues } from "../args.js";
 import { createProgress } from "../progress.js";
 import { STATISTICS_OPTIONS, statisticsFrom } from "../statistics-options.js";
@@ -161,7 +162,17 @@ export const auditCommand: CommandSpec = {
       // The user's model: every attack by default; the ones the inputs cannot support are noted.
       const { report, usesTfjs } = await runModelAudit(
         options,
-        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options), ...(onPerRecord ? { onPerRecord } : {}), attackOptions, ...(signals.onSignals ? { onSignals: signals.onSignals } : {}) },
+        {
+          ...(options.adversary ? { adversaries } : {}),
+          attacks: attacks ?? [...EXTRA_ATTACKS],
+          ...(shadowDataset ? { shadowDataset } : {}),
+          runJobs,
+          statistics: statisticsFrom("audit", options),
+          ...(onPerRecord ? { onPerRecord } : {}),
+          attackOptions,
+          ...(signals.onSignals ? { onSignals: signals.onSignals } : {}),
+          checkMemory: (data) => checkMemory(options, modelMemoryPlan(options, data, { attacks: attacks ?? [...EXTRA_ATTACKS], workers: queue ? 0 : workers }), stderr),
+        },
         stderr,
       ).finally(() => queue?.close());
       await signals.save(stderr);
@@ -176,7 +187,7 @@ export const auditCommand: CommandSpec = {
         `; ${options.epochs} epochs; defences ${(options.defence as string[]).join(", ")}; seed ${options.seed}; ` +
         (queue ? `queue ${redactRedisUrl(options.queue as string)}\n` : `${workers} worker${workers === 1 ? "" : "s"}\n`),
     );
-    checkMemory(options, dataset, shadowDataset, { partSize, adversaries, attacks: attacks ?? [...AUDIT_DEFAULTS.attacks], workers: queue ? 0 : workers }, stderr);
+    checkMemory(options, datasetMemoryPlan(options, dataset, shadowDataset, { partSize, adversaries, attacks: attacks ?? [...AUDIT_DEFAULTS.attacks], workers: queue ? 0 : workers }), stderr);
     const bar = createProgress("audit", stderr);
     const report = await audit({
       dataset,
@@ -222,19 +233,12 @@ export const auditCommand: CommandSpec = {
   },
 };
 
-/**
- * Refuses (before anything trains) a run whose estimated peak memory is over --max-memory or, by
- * default, the memory available now, naming the options that would lower it.
- */
-function checkMemory(options: OptionValues, dataset: Dataset, shadowDataset: Dataset | undefined, run: { partSize: number; adversaries: Adversary[]; attacks: readonly ExtraAttack[]; workers: number }, stderr: Stderr): void {
-  const text = options["max-memory"] as string | undefined;
-  const given = text === undefined ? undefined : parseByteSize(text);
-  if (text !== undefined && given === undefined) throw new UsageError(`mlleaks audit: --max-memory expects a size such as 4G, 512M or a number of bytes, got '${text}'`);
-  const limit = given ?? freemem();
+/** What an ML-Leaks evaluation of `dataset` with these options holds in memory (see checkMemory). */
+function datasetMemoryPlan(options: OptionValues, dataset: Dataset, shadowDataset: Dataset | undefined, run: { partSize: number; adversaries: Adversary[]; attacks: readonly ExtraAttack[]; workers: number }): AuditMemoryPlan {
   const shape = (d: Dataset, partSize: number) => ({ records: d.labels.length, recordShape: d.recordShape, classes: d.numClasses, partSize });
   const defences = options.defence as string[];
   const shadows = options.shadows as number;
-  const plan: AuditMemoryPlan = {
+  return {
     ...shape(dataset, run.partSize),
     target: ((options.target as ModelKind | undefined) ?? defaultModel(dataset)) as BuiltInModelKind,
     // Defences that change no training (no plan) share the undefended target; stacking trains three models.
@@ -246,6 +250,43 @@ function checkMemory(options: OptionValues, dataset: Dataset, shadowDataset: Dat
     workers: run.workers,
     ...(shadowDataset ? { shadowData: shape(shadowDataset, (options["shadow-part-size"] as number | undefined) ?? Math.floor(shadowDataset.labels.length / 4)) } : {}),
   };
+}
+
+/**
+ * The same for the user's model (--model): its records stand in for the four parts (the larger of
+ * members, non-members and half the population), shadows and reference models take the shape of
+ * the records (a CNN for images of 16x16 or more, an MLP otherwise), and the model answers but is
+ * not trained here.
+ */
+function modelMemoryPlan(options: OptionValues, data: { members: LabeledData; nonMembers: LabeledData; population?: LabeledData }, run: { attacks: readonly ExtraAttack[]; workers: number }): AuditMemoryPlan {
+  const rows = (d: LabeledData | undefined) => d?.labels.length ?? 0;
+  const shape = data.members.recordShape;
+  const shadows = data.population ? (options.shadows as number) : 0;
+  return {
+    records: rows(data.members) + rows(data.nonMembers) + rows(data.population),
+    recordShape: shape,
+    classes: Math.max(data.members.numClasses, data.nonMembers.numClasses),
+    partSize: Math.max(rows(data.members), rows(data.nonMembers), Math.ceil(rows(data.population) / 2)),
+    target: defaultModel({ kind: shape.length === 3 ? "image" : "tabular", recordShape: shape }) as BuiltInModelKind,
+    targetModels: 1,
+    shokriShadows: run.attacks.includes("shokri") ? shadows : 0,
+    referenceModels: wantsReferenceModels(run.attacks) ? shadows : 0,
+    noiseQueries: options["noise-queries"] as number,
+    augmentations: run.attacks.includes("label-only-augmentation") ? DEFAULT_AUGMENTATIONS : 0,
+    workers: run.workers,
+    sizeOption: "fewer records in --members, --nonmembers, --population",
+  };
+}
+
+/**
+ * Refuses (before anything trains) a run whose estimated peak memory is over --max-memory or, by
+ * default, the memory available now, naming the options that would lower it.
+ */
+function checkMemory(options: OptionValues, plan: AuditMemoryPlan, stderr: Stderr): void {
+  const text = options["max-memory"] as string | undefined;
+  const given = text === undefined ? undefined : parseByteSize(text);
+  if (text !== undefined && given === undefined) throw new UsageError(`mlleaks audit: --max-memory expects a size such as 4G, 512M or a number of bytes, got '${text}'`);
+  const limit = given ?? freemem();
   const estimate = estimateAuditMemory(plan);
   const source = given === undefined ? "the memory available now" : "--max-memory";
   if (estimate.bytes <= limit) {
