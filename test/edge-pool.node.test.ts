@@ -83,4 +83,18 @@ pool("bad large bodies get the same 4xx answers from a worker", async () => {
   }
 });
 
+pool("a worker that runs out of its heap fails that request alone (500) and is replaced", async () => {
+  const edgePool = createEdgePool({ workers: 1, workerHeapMb: 8 });
+  try {
+    const handler = createLeakageHandler({ offload: edgePool.offload });
+    const failed = await handler(post(posteriorsRequestBody(15_000, 10)));
+    assert.is(failed.status, 500);
+    assert.match(((await failed.json()) as { error: string }).error, /internal error: the worker answering this body failed: .*memory/i);
+    const answered = await createLeakageHandler({ offload: edgePool.offload, offloadAboveBytes: 0 })(post(SMALL));
+    assert.is(answered.status, 200, "the fresh worker answers");
+  } finally {
+    await edgePool.close();
+  }
+});
+
 pool.run();
