@@ -46,6 +46,9 @@ queue("1 worker process: the in-process fingerprint, every model trained by the 
   assert.ok(run.epochEvents > 0, "epoch progress arrives through the queue's events");
   // At least once: a job whose lock lapsed on a starved machine may train twice, to the same bits.
   assert.ok((await loggedCount(first.trained, MODELS)) >= MODELS);
+  // The reference models' shared queries came from Redis once; the worker's cache served the rest.
+  const { fetched, needed } = first.megabytes();
+  assert.ok(fetched > 0 && fetched < needed * 0.75, `fetched ${fetched} of ${needed} MB:\n${first.log()}`);
 });
 
 queue("3 worker processes: the same fingerprint; a second audit with the same models trains nothing", async () => {

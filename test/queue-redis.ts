@@ -86,6 +86,10 @@ export interface WorkerProcess {
   /** Jobs it started and jobs it finished (from its log). */
   started(): number;
   trained(): number;
+  /** MB of arrays its jobs took from Redis, and MB they needed (the rest came from its cache). */
+  megabytes(): { fetched: number; needed: number };
+  /** CPU seconds its jobs took (every thread, its start-up left out), once it has stopped. */
+  cpuSeconds(): number;
   /** SIGTERM (finishes the jobs in hand) or SIGKILL; resolves when it has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -118,10 +122,23 @@ export async function spawnWorker(url: string, args: readonly string[] = []): Pr
     log: () => log,
     started: () => count(/ started$/),
     trained: () => count(/ trained in /),
+    megabytes: () => {
+      const sums = { fetched: 0, needed: 0 };
+      for (const [, fetched, needed] of log.matchAll(/: ([\d.]+) of its ([\d.]+) MB fetched/g)) {
+        sums.fetched += Number(fetched);
+        sums.needed += Number(needed);
+      }
+      return sums;
+    },
+    cpuSeconds: () => {
+      const cpu = (pattern: RegExp) => Number(pattern.exec(log)?.[1] ?? NaN);
+      return cpu(/stopped; CPU ([\d.]+) s/) - cpu(/ready: CPU ([\d.]+) s/);
+    },
     stop: (signal = "SIGTERM") =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once("exit", () => resolve());
+        // "close": its log has been read to the end too.
+        child.once("close", () => resolve());
         child.kill(signal);
         // A worker finishes its jobs in hand on SIGTERM; one that takes too long is killed.
         if (signal !== "SIGKILL") setTimeout(() => child.kill("SIGKILL"), 10000).unref();

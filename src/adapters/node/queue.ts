@@ -8,7 +8,7 @@
 // results ("mlleaks:result:KEY": posteriors + weights' SHA-256, a few hundred kB at most here).
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { JobRunner } from "../../audit.js";
-import { blobRefs, decodeTrainingJob, decodeTrainingResult, encodeTrainingJob, encodeTrainingResult, InvalidJobError, validateJobPayload, type EncodedJob, type JobPayload } from "../../models/job-codec.js";
+import { BlobHashes, blobRefs, decodeTrainingJob, decodeTrainingResult, encodeTrainingJob, encodeTrainingResult, InvalidJobError, validateJobPayload, verifyBlob, type BlobRef, type EncodedJob, type JobPayload } from "../../models/job-codec.js";
 import { TrainingPool, type TrainingResult } from "../../models/parallel.js";
 import type { EpochInfo } from "../../models/types.js";
 import { nodeWorkers } from "./workers.js";
@@ -56,6 +56,10 @@ class BlobStore {
   constructor(readonly client: Redis) {}
   get(key: string): Promise<Buffer | null> {
     return this.client.getBuffer(key);
+  }
+  /** Several values in one round trip. */
+  getMany(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    return this.client.mgetBuffer(...keys);
   }
   async set(key: string, value: Uint8Array): Promise<void> {
     await this.client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
@@ -120,11 +124,9 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
 
   const runJobs: JobRunner = async (jobs, hooks) => {
     const { signal } = hooks;
-    const encoded = await Promise.all(jobs.map((job) => encodeTrainingJob(job)));
     const results: TrainingResult[] = new Array(jobs.length);
     const indicesOf = new Map<string, number[]>();
-    encoded.forEach((e, i) => indicesOf.set(e.key, [...(indicesOf.get(e.key) ?? []), i]));
-    const byKey = new Map(encoded.map((e) => [e.key, e]));
+    const byKey = new Map<string, EncodedJob>();
     const pending = new Set<string>();
     const enqueuedAt = new Map<string, number>();
     const deliver = (key: string, result: TrainingResult) => {
@@ -134,19 +136,6 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
         hooks.onResult?.(i, result);
       }
     };
-
-    for (const [key, e] of byKey) {
-      const existing = await whileRedisIsBack("looking for results", () => readResult(key), log, signal);
-      pending.add(key);
-      if (existing) {
-        stats.reused++;
-        deliver(key, existing);
-        continue;
-      }
-      await whileRedisIsBack("enqueueing", () => enqueue(e), log, signal);
-      enqueuedAt.set(key, Date.now());
-      stats.enqueued++;
-    }
 
     let failure: Error | undefined;
     let wake: () => void = () => {};
@@ -167,15 +156,38 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
         stats.mergeMs.push(Date.now() - storedAt);
         stats.trainMs.push(result.summary.seconds * 1000);
         deliver(jobId, result);
-        wake();
+        if (pending.size === 0) wake();
       } catch {
         // The poll below picks it up.
       }
     };
+    // Listening before the first job is enqueued: workers start on it while the rest are encoded.
     events.on("active", onActive);
     events.on("progress", onProgress);
     events.on("completed", onCompleted);
     try {
+      const hashes = new BlobHashes();
+      for (const [i, job] of jobs.entries()) {
+        const e = await encodeTrainingJob(job, hashes);
+        const key = e.key;
+        indicesOf.set(key, [...(indicesOf.get(key) ?? []), i]);
+        if (byKey.has(key)) {
+          // The same model twice in one batch: trained once.
+          if (!pending.has(key)) hooks.onResult?.(i, (results[i] = results[indicesOf.get(key)![0]!]!));
+          continue;
+        }
+        byKey.set(key, e);
+        const existing = await whileRedisIsBack("looking for results", () => readResult(key), log, signal);
+        pending.add(key);
+        if (existing) {
+          stats.reused++;
+          deliver(key, existing);
+          continue;
+        }
+        enqueuedAt.set(key, Date.now());
+        await whileRedisIsBack("enqueueing", () => enqueue(e), log, signal);
+        stats.enqueued++;
+      }
       // Events are fast; the poll catches what they miss (a Redis restart loses the event stream,
       // and without persistence the jobs too: those are enqueued again).
       while (pending.size > 0 && !failure) {
@@ -222,8 +234,15 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
 export interface QueueWorkerOptions {
   /** Jobs trained at once, each in its own worker thread (default 1). */
   readonly concurrency?: number;
+  /**
+   * Jobs taken beyond those training, their arrays fetched and checked while the others train
+   * (default 1). 0 when jobs are few and long: a prefetched job waits for this worker's threads.
+   */
+  readonly prefetch?: number;
   /** How long a job's lock lasts without renewal, ms: a killed worker's job is retried after this (default 30000). */
   readonly lockMs?: number;
+  /** Bytes of checked arrays kept between jobs (default 256 MiB): a reference model's queries are fetched once. */
+  readonly blobCacheBytes?: number;
   readonly log?: (message: string) => void;
 }
 
@@ -233,20 +252,54 @@ export interface QueueWorker {
   close(): Promise<void>;
 }
 
-async function fetchBlobs(store: BlobStore, payload: JobPayload): Promise<Map<string, Uint8Array>> {
-  const blobs = new Map<string, Uint8Array>();
-  for (const ref of blobRefs(payload)) {
-    const bytes = await store.get(BLOB_PREFIX + ref.sha256);
-    // Retried: the coordinator uploads the blobs again when Redis lost them.
-    if (!bytes) throw new Error(`blob ${ref.sha256} is not in Redis`);
-    blobs.set(ref.sha256, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+/**
+ * A worker's arrays, checked against their SHA-256 once when fetched and kept (least recently used
+ * dropped first, beyond a byte budget): the jobs of one audit share their queries, and shadow models
+ * often their training data.
+ */
+class BlobCache {
+  private readonly entries = new Map<string, Uint8Array>();
+  private bytes = 0;
+  constructor(
+    private readonly store: BlobStore,
+    private readonly budget: number,
+  ) {}
+
+  /** The blobs by SHA-256, and how many bytes had to come from Redis. */
+  async fetch(refs: readonly BlobRef[]): Promise<{ blobs: Map<string, Uint8Array>; fetchedBytes: number }> {
+    const missing = refs.filter((ref) => !this.entries.has(ref.sha256));
+    const fetched = missing.length > 0 ? await this.store.getMany(missing.map((ref) => BLOB_PREFIX + ref.sha256)) : [];
+    const blobs = new Map<string, Uint8Array>();
+    let fetchedBytes = 0;
+    for (const ref of refs) {
+      let bytes = this.entries.get(ref.sha256);
+      if (bytes) this.entries.delete(ref.sha256);
+      else {
+        const raw = fetched[missing.indexOf(ref)];
+        // Retried: the coordinator uploads the blobs again when Redis lost them.
+        if (!raw) throw new Error(`blob ${ref.sha256} is not in Redis`);
+        bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+        await verifyBlob(ref, bytes);
+        this.bytes += bytes.byteLength;
+        fetchedBytes += bytes.byteLength;
+      }
+      // Most recently used last.
+      this.entries.set(ref.sha256, bytes);
+      blobs.set(ref.sha256, bytes);
+    }
+    for (const [sha256, bytes] of this.entries) {
+      if (this.bytes <= this.budget || blobs.has(sha256)) break;
+      this.entries.delete(sha256);
+      this.bytes -= bytes.byteLength;
+    }
+    return { blobs, fetchedBytes };
   }
-  return blobs;
 }
 
 /**
  * The worker's side: takes jobs from the queue at `url` and trains each in a worker thread (so this
  * thread stays free to renew the job's lock), with runTrainingJob(), as in-process training does.
+ * The threads start, and load their kernels, before the worker takes its first job.
  */
 export async function startQueueWorker(url: string, options: QueueWorkerOptions = {}): Promise<QueueWorker> {
   checkRedisUrl(url, "--queue");
@@ -254,27 +307,27 @@ export async function startQueueWorker(url: string, options: QueueWorkerOptions 
   const concurrency = options.concurrency ?? 1;
   const lockMs = options.lockMs ?? 30000;
   const store = new BlobStore(await openRedis(url));
+  const cache = new BlobCache(store, options.blobCacheBytes ?? 256 * 1024 * 1024);
   const pool = new TrainingPool({ adapter: nodeWorkers, workers: concurrency });
+  await pool.warm();
   let trained = 0;
   const process = async (job: Job) => {
     let payload: JobPayload;
+    let trainingJob;
     try {
       payload = validateJobPayload(job.data);
+      const refs = blobRefs(payload);
+      const { blobs, fetchedBytes } = await cache.fetch(refs);
+      const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+      log(`job ${job.id!.slice(0, 12)} (${payload.kind}, seed ${payload.options.seed}): ${mb(fetchedBytes)} of its ${mb(refs.reduce((n, r) => n + r.bytes, 0))} MB fetched, the rest cached; started`);
+      trainingJob = await decodeTrainingJob(payload, blobs, true);
     } catch (error) {
       // A malformed job never becomes valid: fail it now, without retries.
       if (error instanceof InvalidJobError) throw new UnrecoverableError(`${error.name}: ${error.message}`);
       throw error;
     }
     const key = job.id!;
-    log(`job ${key.slice(0, 12)} (${payload.kind}, seed ${payload.options.seed}) started`);
-    let trainingJob;
-    try {
-      trainingJob = await decodeTrainingJob(payload, await fetchBlobs(store, payload));
-    } catch (error) {
-      if (error instanceof InvalidJobError) throw new UnrecoverableError(`${error.name}: ${error.message}`);
-      throw error;
-    }
-    const [result] = await pool.train([trainingJob], { onEpoch: (_, info) => void job.updateProgress({ ...info }).catch(() => {}) });
+    const [result] = await pool.train([trainingJob], { transfer: true, onEpoch: (_, info) => void job.updateProgress({ ...info }).catch(() => {}) });
     await store.set(RESULT_PREFIX + key, encodeTrainingResult(result!));
     trained++;
     log(`job ${key.slice(0, 12)} trained in ${result!.summary.seconds.toFixed(2)} s`);
@@ -282,7 +335,7 @@ export async function startQueueWorker(url: string, options: QueueWorkerOptions 
   };
   const worker = new Worker(QUEUE_NAME, process, {
     connection: redisOptions(url),
-    concurrency,
+    concurrency: concurrency + (options.prefetch ?? 1),
     lockDuration: lockMs,
     stalledInterval: lockMs,
     // A job whose worker died is put back this many times before it counts as failed.
