@@ -13,7 +13,7 @@ import { TrainingPool, type TrainingResult } from "../../models/parallel.js";
 import type { EpochInfo } from "../../models/types.js";
 import { nodeWorkers } from "./workers.js";
 import type { Redis } from "ioredis";
-import { checkRedisUrl, openRedis, redisOptions } from "./redis.js";
+import { checkRedisUrl, openRedis, redisOptions, type QueueTls } from "./redis.js";
 
 export const QUEUE_NAME = "mlleaks-training";
 const BLOB_PREFIX = "mlleaks:blob:";
@@ -43,6 +43,8 @@ export interface QueueRunnerOptions {
   readonly pollMs?: number;
   /** Messages about the queue (connection lost, jobs re-enqueued). */
   readonly log?: (message: string) => void;
+  /** The CA of a rediss:// server's certificate (readQueueCa). */
+  readonly tls?: QueueTls;
 }
 
 export interface QueueRunner {
@@ -95,10 +97,10 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
   const log = options.log ?? (() => {});
   const attempts = options.attempts ?? 3;
   const pollMs = options.pollMs ?? 1000;
-  const store = new BlobStore(await openRedis(url));
+  const store = new BlobStore(await openRedis(url, options.tls));
   // Given options rather than clients, BullMQ opens its connections and closes them on close().
-  const queue = new Queue(QUEUE_NAME, { connection: redisOptions(url) });
-  const events = new QueueEvents(QUEUE_NAME, { connection: redisOptions(url) });
+  const queue = new Queue(QUEUE_NAME, { connection: redisOptions(url, options.tls) });
+  const events = new QueueEvents(QUEUE_NAME, { connection: redisOptions(url, options.tls) });
   queue.on("error", () => {});
   events.on("error", () => {});
   await events.waitUntilReady();
@@ -244,6 +246,8 @@ export interface QueueWorkerOptions {
   /** Bytes of checked arrays kept between jobs (default 256 MiB): a reference model's queries are fetched once. */
   readonly blobCacheBytes?: number;
   readonly log?: (message: string) => void;
+  /** The CA of a rediss:// server's certificate (readQueueCa). */
+  readonly tls?: QueueTls;
 }
 
 export interface QueueWorker {
@@ -306,7 +310,7 @@ export async function startQueueWorker(url: string, options: QueueWorkerOptions 
   const log = options.log ?? (() => {});
   const concurrency = options.concurrency ?? 1;
   const lockMs = options.lockMs ?? 30000;
-  const store = new BlobStore(await openRedis(url));
+  const store = new BlobStore(await openRedis(url, options.tls));
   const cache = new BlobCache(store, options.blobCacheBytes ?? 256 * 1024 * 1024);
   const pool = new TrainingPool({ adapter: nodeWorkers, workers: concurrency });
   await pool.warm();
@@ -334,7 +338,7 @@ export async function startQueueWorker(url: string, options: QueueWorkerOptions 
     return { weightsSha256: result!.weightsSha256, storedAt: Date.now() };
   };
   const worker = new Worker(QUEUE_NAME, process, {
-    connection: redisOptions(url),
+    connection: redisOptions(url, options.tls),
     concurrency: concurrency + (options.prefetch ?? 1),
     lockDuration: lockMs,
     stalledInterval: lockMs,
