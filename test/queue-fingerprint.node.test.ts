@@ -73,4 +73,21 @@ queue("3 worker processes: the same fingerprint; a second audit with the same mo
   }
 });
 
+queue("64 reference models (LiRA, RMIA) across 2 worker processes: the in-process fingerprint", async () => {
+  await redis.flush();
+  const wide = async () => ({ ...(await options()), shadows: 64 });
+  const second = await spawnWorker(redis.url);
+  const runner = await createQueueRunner(redis.url);
+  try {
+    const [queued, inProcess] = await Promise.all([audit({ ...(await wide()), runJobs: runner.runJobs }), wide().then(audit)]);
+    assert.is(await fingerprintReport(queued), await fingerprintReport(inProcess));
+    assert.is(runner.stats.enqueued, 64 + 2);
+    const names = queued.runs[0]!.attacks.map((attack) => attack.name);
+    assert.ok(names.some((name) => /lira/i.test(name)) && names.some((name) => /rmia/i.test(name)), names.join(", "));
+  } finally {
+    await runner.close();
+    await second.stop();
+  }
+});
+
 queue.run();
