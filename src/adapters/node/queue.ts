@@ -18,6 +18,7 @@ import { checkRedisUrl, openRedis, redisOptions, type QueueTls } from "./redis.j
 export const QUEUE_NAME = "mlleaks-training";
 const BLOB_PREFIX = "mlleaks:blob:";
 const RESULT_PREFIX = "mlleaks:result:";
+const PROGRESS_MS = 250;
 
 export interface QueueStats {
   /** Jobs put on the queue by this runner (their results did not exist yet). */
@@ -26,11 +27,11 @@ export interface QueueStats {
   reused: number;
   /** Jobs re-enqueued because the queue had lost them (Redis restarted without its data). */
   requeued: number;
-  /** Per job that went through the queue: ms from enqueue to a worker starting it. */
+  /** Per job this runner enqueued: ms from enqueueing it (its arrays' upload included) to a worker starting to train it. */
   readonly waitMs: number[];
-  /** Per job: ms from the worker storing its result to this process holding it decoded. */
+  /** Per job: ms from the worker holding the trained model to this process holding its result decoded. */
   readonly mergeMs: number[];
-  /** Per job: its training time on the worker, in ms. */
+  /** Per job: ms the worker spent training it and predicting its records (in its training thread). */
   readonly trainMs: number[];
 }
 
@@ -66,12 +67,26 @@ class BlobStore {
   async set(key: string, value: Uint8Array): Promise<void> {
     await this.client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
   }
-  async exists(key: string): Promise<boolean> {
-    return (await this.client.exists(key)) === 1;
+  /** Which of the keys exist, in one round trip. */
+  async exist(keys: readonly string[]): Promise<boolean[]> {
+    const replies = (await this.client.pipeline(keys.map((key) => ["exists", key])).exec()) ?? [];
+    return replies.map(([error, count]) => {
+      if (error) throw error;
+      return count === 1;
+    });
   }
   close(): Promise<unknown> {
     return this.client.quit().catch(() => this.client.disconnect());
   }
+}
+
+/** Wall-clock ms with sub-ms precision, comparable between processes on one machine (queue overhead figures). */
+const wallClockMs = () => performance.timeOrigin + performance.now();
+
+/** A worker's return value for a job: when training started and ended, by wallClockMs(). */
+interface JobTimes {
+  readonly startedAt: number;
+  readonly trainedAt: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -107,10 +122,9 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
   const stats: QueueStats = { enqueued: 0, reused: 0, requeued: 0, waitMs: [], mergeMs: [], trainMs: [] };
 
   const uploadBlobs = async (encoded: EncodedJob) => {
-    for (const ref of blobRefs(encoded.payload)) {
-      const key = BLOB_PREFIX + ref.sha256;
-      if (!(await store.exists(key))) await store.set(key, encoded.blobs.get(ref.sha256)!);
-    }
+    const refs = blobRefs(encoded.payload);
+    const stored = await store.exist(refs.map((ref) => BLOB_PREFIX + ref.sha256));
+    await Promise.all(refs.map((ref, i) => (stored[i] ? undefined : store.set(BLOB_PREFIX + ref.sha256, encoded.blobs.get(ref.sha256)!))));
   };
   const enqueue = async (encoded: EncodedJob) => {
     await uploadBlobs(encoded);
@@ -141,22 +155,31 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
 
     let failure: Error | undefined;
     let wake: () => void = () => {};
-    const onActive = ({ jobId }: { jobId: string }) => {
-      const t = enqueuedAt.get(jobId);
-      if (t !== undefined && pending.has(jobId)) stats.waitMs.push(Date.now() - t);
+    // The last event about this batch's jobs, and whether one failed: the poll looks at every job only
+    // when the events have gone quiet (or after a failure), not once a second while they flow.
+    let lastEventAt = 0;
+    let failedEvent = false;
+    const onFailed = ({ jobId }: { jobId: string }) => {
+      if (!pending.has(jobId)) return;
+      failedEvent = true;
+      wake();
     };
     const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
       if (!pending.has(jobId)) return;
+      lastEventAt = Date.now();
       for (const i of indicesOf.get(jobId) ?? []) hooks.onEpoch?.(i, data as EpochInfo);
     };
     const onCompleted = async ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
       if (!pending.has(jobId)) return;
+      lastEventAt = Date.now();
       try {
         const result = await readResult(jobId);
         if (!result) return;
-        const { storedAt } = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as { storedAt: number };
-        stats.mergeMs.push(Date.now() - storedAt);
-        stats.trainMs.push(result.summary.seconds * 1000);
+        const { startedAt, trainedAt } = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as JobTimes;
+        const enqueued = enqueuedAt.get(jobId);
+        if (enqueued !== undefined) stats.waitMs.push(startedAt - enqueued);
+        stats.trainMs.push(trainedAt - startedAt);
+        stats.mergeMs.push(wallClockMs() - trainedAt);
         deliver(jobId, result);
         if (pending.size === 0) wake();
       } catch {
@@ -164,9 +187,9 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
       }
     };
     // Listening before the first job is enqueued: workers start on it while the rest are encoded.
-    events.on("active", onActive);
     events.on("progress", onProgress);
     events.on("completed", onCompleted);
+    events.on("failed", onFailed);
     try {
       const hashes = new BlobHashes();
       for (const [i, job] of jobs.entries()) {
@@ -186,7 +209,7 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
           deliver(key, existing);
           continue;
         }
-        enqueuedAt.set(key, Date.now());
+        enqueuedAt.set(key, wallClockMs());
         await whileRedisIsBack("enqueueing", () => enqueue(e), log, signal);
         stats.enqueued++;
       }
@@ -198,6 +221,8 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
           wake = resolve;
           setTimeout(resolve, pollMs);
         });
+        if (!failedEvent && Date.now() - lastEventAt < pollMs) continue;
+        failedEvent = false;
         for (const key of [...pending]) {
           if (!pending.has(key)) continue;
           await whileRedisIsBack("waiting for results", async () => {
@@ -216,9 +241,9 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
         }
       }
     } finally {
-      events.off("active", onActive);
       events.off("progress", onProgress);
       events.off("completed", onCompleted);
+      events.off("failed", onFailed);
     }
     if (failure) throw failure;
     return results;
@@ -331,11 +356,20 @@ export async function startQueueWorker(url: string, options: QueueWorkerOptions 
       throw error;
     }
     const key = job.id!;
-    const [result] = await pool.train([trainingJob], { transfer: true, onEpoch: (_, info) => void job.updateProgress({ ...info }).catch(() => {}) });
+    const startedAt = wallClockMs();
+    // Progress every quarter second at most, and at the last epoch: each update is a script and an event in Redis.
+    let progressAt = 0;
+    const onEpoch = (_: number, info: EpochInfo) => {
+      if (info.epoch < info.epochs && Date.now() - progressAt < PROGRESS_MS) return;
+      progressAt = Date.now();
+      void job.updateProgress({ ...info }).catch(() => {});
+    };
+    const [result] = await pool.train([trainingJob], { transfer: true, onEpoch });
+    const trainedAt = wallClockMs();
     await store.set(RESULT_PREFIX + key, encodeTrainingResult(result!));
     trained++;
     log(`job ${key.slice(0, 12)} trained in ${result!.summary.seconds.toFixed(2)} s`);
-    return { weightsSha256: result!.weightsSha256, storedAt: Date.now() };
+    return { weightsSha256: result!.weightsSha256, startedAt, trainedAt } satisfies JobTimes & { weightsSha256: string };
   };
   const worker = new Worker(QUEUE_NAME, process, {
     connection: redisOptions(url, options.tls),
