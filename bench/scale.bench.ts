@@ -1,8 +1,11 @@
 // npm run bench:scale: an audit with 32 LiRA/RMIA reference models on purchase, trained in this
-// process, on 1 `mlleaks worker` process and on 2 (through a real redis-server on 127.0.0.1), as
-// wall-time ratios measured in the same run; then the queue's own cost per job, on a warm idle worker:
-// enqueue -> a worker starting it, and the worker storing its result -> this process holding it
-// decoded, against the job's training time. BENCH_EPOCHS (default 10) and BENCH_SHADOWS (default 32).
+// process, on 1 `mlleaks worker` process and on 2 (through a real redis-server on 127.0.0.1; the
+// workers already serving, as in a deployment), as wall-time ratios measured in the same run, with
+// the CPU time of this process and of the workers' jobs beside them: the work done, which the load
+// of a shared machine does not change. Then the queue's own latency per job on a warm idle worker:
+// enqueue (arrays uploaded) -> the worker starting to train, and the worker holding the trained model
+// -> this process holding its result decoded, against the job's time in the worker's training thread.
+// BENCH_EPOCHS (default 10) and BENCH_SHADOWS (default 32).
 import { loadNamedDataset } from "../src/adapters/node/datasets.js";
 import { createQueueRunner } from "../src/adapters/node/queue.js";
 import { loadavg } from "node:os";
@@ -45,7 +48,7 @@ async function timed(label: string, workers: readonly WorkerProcess[], run: () =
   const cpuSeconds = (cpu.user + cpu.system) / 1e6 + workersCpu;
   const fingerprint = await fingerprintReport(report);
   const trainingSeconds = report.timings?.training ?? NaN;
-  console.log(`  ${label.padEnd(20)} ${seconds.toFixed(1).padStart(6)} s (training ${trainingSeconds.toFixed(1)} s)  CPU ${cpuSeconds.toFixed(1)} s (workers ${workersCpu.toFixed(1)} s), ${((cpuSeconds / MODELS) * 1000).toFixed(0)} ms per model  fingerprint ${fingerprint.slice(0, 16)}`);
+  console.log(`  ${label.padEnd(20)} ${seconds.toFixed(1).padStart(6)} s (training ${trainingSeconds.toFixed(1)} s)  CPU ${cpuSeconds.toFixed(1)} s (workers ${workersCpu.toFixed(1)} s), ${((cpuSeconds / MODELS) * 1000).toFixed(0)} ms per model${workers.length > 1 ? ` (models per worker: ${workers.map((w) => w.trained()).join(", ")})` : ""}  fingerprint ${fingerprint.slice(0, 16)}`);
   return { seconds, cpuSeconds, trainingSeconds, fingerprint };
 }
 
