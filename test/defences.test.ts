@@ -53,6 +53,7 @@ test("stacking: train's StackedClassifier and the audit's job plan give the same
   const plan = stackingDefence.plan!({
     settings: { target: "mlp", dropout: 0.5, stackingModels: ["mlp", "logreg"], outputTopK: 1, outputDecimals: 2, l2Penalty: 1e-3, labelSmoothing: 0.1 },
     train: data,
+    reference: data,
     queries: [query],
     training: { epochs: options.epochs, batchSize: options.batchSize },
     seeds: { target: 1, defence: seed },

@@ -7,3 +7,4 @@ export { createStackedClassifier, defaultBaseKinds, stackPosteriorModels, Stacke
 export { dpSgdDefence, DP_SGD_DEFAULTS, type DpSgdDefenceSettings } from "./dp-sgd.js";
 export { l2Defence, labelSmoothingDefence } from "./regularisation.js";
 export * from "./dp-accountant.js";
+export { adversarialRegularizationDefence, relaxLossDefence, TRAINING_OBJECTIVE_DEFAULTS } from "./training-objectives.js";

@@ -31,12 +31,20 @@ export interface DefenceSettings {
   readonly l2Penalty: number;
   /** The label-smoothing defence's epsilon. */
   readonly labelSmoothing: number;
+  /** The relaxloss defence's target loss level (default TRAINING_OBJECTIVE_DEFAULTS). */
+  readonly relaxLossAlpha?: number;
+  /** The adversarial-regularization defence's lambda and inference-model steps per classifier step. */
+  readonly advRegLambda?: number;
+  readonly advRegSteps?: number;
 }
 
 export interface TargetTrainingContext {
   readonly settings: DefenceSettings;
   /** The target's training data (the split's target-train part). */
   readonly train: LabeledData;
+  /** The defender's reference set: records of the target's distribution it never trains on and
+   *  that are not its evaluation non-members (the audit's shadow-out part). */
+  readonly reference: LabeledData;
   /** What the target is asked, in order (members, non-members, then noise / population). */
   readonly queries: readonly Query[];
   /** The audit's training schedule (what the DP accountant counts). */
