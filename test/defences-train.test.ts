@@ -9,7 +9,13 @@ import { createClassifier, initModelBackend, type ModelKind } from "../src/model
 import type { TfjsClassifier } from "../src/models/tfjs/classifier.js";
 import { flattenedTargets, InferenceModel } from "../src/models/tfjs/objectives.js";
 import type { TrainOptions } from "../src/models/types.js";
+import { bundledDataSource } from "../src/adapters/node/dataset-source.js";
+import { audit } from "../src/audit.js";
+import { loadDataset } from "../src/datasets/index.js";
 import "../src/models/engines.js";
+import { fingerprintReport } from "../src/report/json.js";
+import { formatResultsTable } from "../src/report/table.js";
+import { tradeOffRows } from "../src/report/trade-off.js";
 import type { LabeledData } from "../src/types.js";
 
 const test = suite("training defences on the tfjs engine");
@@ -166,6 +172,30 @@ test("bad settings are refused with the setting's name", async () => {
   const fused = await createClassifier("mlp", { inputShape: MLP.shape, numClasses: MLP.classes, engine: "fused" });
   await rejects(() => fused.fit(data, { seed: 1, relaxLoss: { alpha: 1 } }), /relaxLoss: trains on the tfjs engine only/);
   fused.dispose();
+});
+
+test("audit on purchase (the overfit bundled target): each training defence lowers the strongest attack's AUC, or the report says it did not", async () => {
+  const purchase = await loadDataset("purchase", { source: bundledDataSource() });
+  const report = await audit({
+    dataset: purchase,
+    seed: 3,
+    partSize: 200,
+    epochs: 20,
+    engine: "tfjs",
+    adversaries: [],
+    attacks: ["loss", "modified-entropy", "correctness"],
+    defences: ["none", "dp-sgd", "relaxloss", "adversarial-regularization"],
+    relaxLossAlpha: 1.5,
+  });
+  const rows = tradeOffRows(report.runs);
+  const undefended = rows[0]!.strongestAuc!;
+  const table = formatResultsTable(report);
+  for (const row of rows.slice(1)) {
+    assert.is(row.lowersStrongestAuc, row.strongestAuc! < undefended, row.defence);
+    if (!row.lowersStrongestAuc) assert.ok(table.includes(`${row.defence} did not lower the strongest attack's AUC`), `${row.defence}: the report says it did not lower the AUC`);
+  }
+  assert.ok(report.runs[1]!.privacy!.epsilon > 0, "dp-sgd reports the accountant's epsilon");
+  assert.is(await fingerprintReport(report), "98eb408b40562ae23fa50e5f17271048f320f6dacbf42ba44582442a009e78b9", "the pinned fingerprint (the same in Node and Deno)");
 });
 
 test.run();
