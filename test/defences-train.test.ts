@@ -6,6 +6,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import { createClassifier, initModelBackend, type ModelKind } from "../src/models/index.js";
+import { encodeTrainingJob } from "../src/models/job-codec.js";
 import type { TfjsClassifier } from "../src/models/tfjs/classifier.js";
 import { flattenedTargets, InferenceModel } from "../src/models/tfjs/objectives.js";
 import type { TrainOptions } from "../src/models/types.js";
@@ -172,6 +173,8 @@ test("bad settings are refused with the setting's name", async () => {
   const fused = await createClassifier("mlp", { inputShape: MLP.shape, numClasses: MLP.classes, engine: "fused" });
   await rejects(() => fused.fit(data, { seed: 1, relaxLoss: { alpha: 1 } }), /relaxLoss: trains on the tfjs engine only/);
   fused.dispose();
+  const job = { kind: "mlp" as const, spec: { inputShape: MLP.shape, numClasses: MLP.classes }, data, options: { seed: 1, relaxLoss: { alpha: 1 } } };
+  await rejects(() => encodeTrainingJob(job), /job options relaxLoss: training defences cannot be queued yet/);
 });
 
 test("audit on purchase (the overfit bundled target): each training defence lowers the strongest attack's AUC, or the report says it did not", async () => {
