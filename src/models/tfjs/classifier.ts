@@ -171,9 +171,10 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
     return crossEntropyObjective;
   }
 
-  /** The current weights' posteriors (no dropout), for the adversary while training. */
+  /** The current weights' posteriors (no dropout), for the adversary while training; softmax of
+   *  forward()'s logits, so a "layers" model (logits output) answers posteriors too. */
   private posteriorsNow(features: Float32Array, rows: number): Float32Array {
-    const out = tf.tidy(() => this.model.predict(tf.tensor(features, [rows, ...this.inputShape], "float32")) as tf.Tensor);
+    const out = tf.tidy(() => tf.softmax(this.forward(tf.tensor(features, [rows, ...this.inputShape], "float32"), this.trainables(), [])));
     const values = out.dataSync() as Float32Array;
     out.dispose();
     return values;
