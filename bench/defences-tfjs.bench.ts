@@ -22,15 +22,19 @@ function synthetic(rows: number, shape: number[], classes: number, seed: number)
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-async function samplesPerSecond(kind: ModelKind, data: LabeledData, options: Omit<TrainOptions, "seed">): Promise<number> {
-  const figures: number[] = [];
+/** Samples/s of one epoch, per training setting; the settings take turns each run, so a shared
+ *  machine's changing load falls on all of them alike. Medians over the runs. */
+async function samplesPerSecond(kind: ModelKind, data: LabeledData, settings: readonly Omit<TrainOptions, "seed">[]): Promise<number[]> {
+  const figures = settings.map(() => [] as number[]);
   for (let run = 0; run < RUNS; run++) {
-    const model = await createClassifier(kind, { inputShape: data.recordShape, numClasses: data.numClasses, engine: "tfjs" });
-    const summary = await model.fit(data, { seed: run, epochs: 1, batchSize: BATCH, ...options });
-    figures.push(summary.samplesPerSecond);
-    model.dispose();
+    for (const [i, options] of settings.entries()) {
+      const model = await createClassifier(kind, { inputShape: data.recordShape, numClasses: data.numClasses, engine: "tfjs" });
+      const summary = await model.fit(data, { seed: run, epochs: 1, batchSize: BATCH, ...options });
+      figures[i]!.push(summary.samplesPerSecond);
+      model.dispose();
+    }
   }
-  return median(figures);
+  return figures.map(median);
 }
 
 await initKernels();
@@ -40,15 +44,13 @@ const models = [
   { name: "MLP 600->128->100", kind: "mlp" as ModelKind, data: synthetic(3000, [600], 100, 1), reference: synthetic(3000, [600], 100, 2) },
 ];
 for (const { name, kind, data, reference } of models) {
-  const plain = await samplesPerSecond(kind, data, {});
-  console.log(`${name}: plain ${Math.round(plain)} samples/s`);
   const defences: [string, Omit<TrainOptions, "seed">][] = [
+    ["plain", {}],
     ["DP-SGD (clip 1, noise 1.1, Poisson)", { dpSgd: { clipNorm: 1, noiseMultiplier: 1.1, sampling: "poisson" } }],
     ["RelaxLoss (alpha 1)", { relaxLoss: { alpha: 1 } }],
     ["adversarial regularisation (lambda 3, 1 step)", { adversarialRegularization: { lambda: 3, steps: 1, reference } }],
   ];
-  for (const [defence, options] of defences) {
-    const s = await samplesPerSecond(kind, data, options);
-    console.log(`  ${defence}: ${Math.round(s)} samples/s, ${(s / plain).toFixed(3)} of plain`);
-  }
+  const figures = await samplesPerSecond(kind, data, defences.map(([, options]) => options));
+  console.log(`${name}: plain ${Math.round(figures[0]!)} samples/s (median of ${RUNS} epochs)`);
+  defences.slice(1).forEach(([defence], i) => console.log(`  ${defence}: ${Math.round(figures[i + 1]!)} samples/s, ${(figures[i + 1]! / figures[0]!).toFixed(3)} of plain`));
 }
