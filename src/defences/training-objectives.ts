@@ -18,7 +18,10 @@ export const relaxLossDefence: Defence = {
 export const adversarialRegularizationDefence: Defence = {
   name: "adversarial-regularization",
   summary: "min-max training against an inference model on members vs a reference set (--adv-reg-lambda, --adv-reg-steps; tfjs engine)",
-  label: (s) => `adversarial-regularization (lambda ${s.advRegLambda ?? TRAINING_OBJECTIVE_DEFAULTS.advRegLambda}, ${s.advRegSteps ?? TRAINING_OBJECTIVE_DEFAULTS.advRegSteps} step)`,
+  label: (s) => {
+    const steps = s.advRegSteps ?? TRAINING_OBJECTIVE_DEFAULTS.advRegSteps;
+    return `adversarial-regularization (lambda ${s.advRegLambda ?? TRAINING_OBJECTIVE_DEFAULTS.advRegLambda}, ${steps} step${steps === 1 ? "" : "s"})`;
+  },
   plan: (ctx) =>
     oneJobPlan(ctx, "adversarial regularisation", {
       spec: { engine: "tfjs" },
