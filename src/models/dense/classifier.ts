@@ -6,6 +6,7 @@ import { denseLayers, isDenseKind, type DenseKind } from "./architecture.js";
 import { FusedDenseTrainer } from "./network.js";
 import { ADAM_DEFAULTS, trainLoop } from "./trainer.js";
 import { checkFiniteLoss } from "../validate.js";
+import { EarlyStopper } from "../early-stopping.js";
 
 const now = () => (globalThis.performance ?? Date).now();
 
@@ -80,6 +81,7 @@ export class FusedDenseClassifier implements Classifier {
     }
     options.signal?.throwIfAborted();
 
+    const stopper = options.earlyStopping ? new EarlyStopper(options.earlyStopping, this.inputShape, this.numClasses) : undefined;
     this.busy = true;
     this.trained = false;
     const started = now();
@@ -99,18 +101,22 @@ export class FusedDenseClassifier implements Classifier {
           epochStarted = t;
           if (options.onEpoch || options.signal) await yieldToEventLoop();
           options.signal?.throwIfAborted();
+          return stopper?.afterEpoch(epoch, (x, n) => this.trainer.predict(x, n), () => this.trainer.weights());
         },
       });
+      if (stopper) this.trainer.setWeights(stopper.bestWeights());
       this.trained = true;
       const seconds = (now() - started) / 1000;
+      const epochsRun = stopper?.epochsRun ?? epochs;
       return {
-        epochs,
+        epochs: epochsRun,
         steps,
-        samples: rows * epochs,
-        finalLoss: loss,
+        samples: rows * epochsRun,
+        ...(stopper ? { bestEpoch: stopper.bestEpoch } : {}),
+      finalLoss: loss,
         finalAccuracy: accuracy,
         seconds,
-        samplesPerSecond: seconds > 0 ? (rows * epochs) / seconds : Infinity,
+        samplesPerSecond: seconds > 0 ? (rows * epochsRun) / seconds : Infinity,
         engine: "fused",
       };
     } finally {
