@@ -11,10 +11,12 @@ export interface TradeOffRow {
   readonly bestTprAtLowFpr: number | undefined;
   readonly epsilon: number | undefined;
   readonly delta: number | undefined;
+  /** Strongest AUC minus the undefended run's (when the audit ran "none" too): < 0 the defence lowered it. */
+  readonly aucChange: number | undefined;
 }
 
 export function tradeOffRows(runs: readonly AuditRun[]): TradeOffRow[] {
-  return runs.map((run) => {
+  const rows = runs.map((run) => {
     const scored = run.attacks.filter((a) => Number.isFinite(a.metrics.auc));
     const strongest = scored.reduce<(typeof scored)[number] | undefined>((best, a) => (!best || a.metrics.auc > best.metrics.auc ? a : best), undefined);
     const tprs = run.attacks.map((a) => a.metrics.tprAtFpr["0.001"]).filter((t): t is number => t !== undefined && Number.isFinite(t));
@@ -28,4 +30,12 @@ export function tradeOffRows(runs: readonly AuditRun[]): TradeOffRow[] {
       delta: run.privacy?.delta,
     };
   });
+  const undefended = rows.find((r) => r.defence === "none")?.strongestAuc;
+  return rows.map((r) => ({ ...r, aucChange: undefended !== undefined && r.strongestAuc !== undefined && r.defence !== "none" ? r.strongestAuc - undefended : undefined }));
+}
+
+/** What the trade-off says of a defence against the undefended target: lowered the strongest AUC or not. */
+export function aucVerdict(row: TradeOffRow): string {
+  if (row.aucChange === undefined) return "-";
+  return row.aucChange < 0 ? `lowered (${row.aucChange.toFixed(3)})` : `not lowered (+${row.aucChange.toFixed(3)})`;
 }

@@ -101,7 +101,12 @@ export class FusedDenseClassifier implements Classifier {
           epochStarted = t;
           if (options.onEpoch || options.signal) await yieldToEventLoop();
           options.signal?.throwIfAborted();
-          return stopper?.afterEpoch(epoch, (x, n) => this.trainer.predict(x, n), () => this.trainer.weights());
+          if (!stopper) return false;
+          const stop = await stopper.afterEpoch(epoch, (x, n) => this.trainer.predict(x, n), () => this.trainer.weights());
+          // predict() reuses the training data's memory: lay the data out again (batch orders and generators are kept).
+          const poisson = options.dpSgd !== undefined && (options.dpSgd.sampling ?? "poisson") === "poisson";
+          if (!stop) this.trainer.setData(data.features, data.labels, rows, poisson ? rows : Math.min(batchSize, rows));
+          return stop;
         },
       });
       if (stopper) this.trainer.setWeights(stopper.bestWeights());
