@@ -37,5 +37,7 @@ export function tradeOffRows(runs: readonly AuditRun[]): TradeOffRow[] {
 /** What the trade-off says of a defence against the undefended target: lowered the strongest AUC or not. */
 export function aucVerdict(row: TradeOffRow): string {
   if (row.aucChange === undefined) return "-";
-  return row.aucChange < 0 ? `lowered (${row.aucChange.toFixed(3)})` : `not lowered (+${row.aucChange.toFixed(3)})`;
+  // Judged at the three decimals shown: a change that rounds to 0.000 lowered nothing.
+  const shown = Number(row.aucChange.toFixed(3));
+  return shown < 0 ? `lowered (${shown.toFixed(3)})` : `not lowered (${shown > 0 ? "+" : ""}${Math.abs(shown).toFixed(3)})`;
 }
