@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { bundledDataSource } from "../src/adapters/node/dataset-source.js";
 import { audit, trainingJob } from "../src/audit.js";
 import { loadDataset } from "../src/datasets/index.js";
-import { hampDefence, hampLabelSmoothing, memGuardDefence, rankPreserving, validationSplit, type DefenceSettings } from "../src/defences/index.js";
+import { hampDefence, hampLabelSmoothing, memGuard, memGuardDefence, rankPreserving, validationSplit, type DefenceSettings } from "../src/defences/index.js";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import { createClassifier, initModelBackend } from "../src/models/index.js";
 import "../src/models/engines.js";
@@ -80,6 +80,10 @@ test("memguard: every label kept, answers stay distributions, most rows perturbe
   // A budget of 0 releases the undefended answers (phase II adds the noise with probability 0).
   const none = await defended(memGuardDefence, { ...SETTINGS, memguard: { budget: 0 } }, data, queries);
   assert.equal(Array.from(none.target.answers[1]!.values), Array.from(plain[1]!.values));
+  const rows = plain[1]!;
+  assert.throws(() => memGuard(rows, { weights: [new Float32Array(5 * 8), new Float32Array(8)] }, 1, new Pcg32(1)), /memguard: expected the defender's classifier as \[kernel, bias, kernel, bias\]/);
+  assert.throws(() => memGuard(rows, { weights: [new Float32Array(4 * 8), new Float32Array(8), new Float32Array(16), new Float32Array(2)] }, 1, new Pcg32(1)), /reads 4 posteriors, the model answers 5/);
+  assert.throws(() => memGuard(rows, { weights: [] }, 2.5, new Pcg32(1)), /budget from 0 to 2/);
 });
 
 test("hamp: soft labels at the entropy threshold; answers keep each class's rank and the label", async () => {

@@ -70,8 +70,8 @@ class NoiseSearch {
   private readonly grad: Float64Array;
 
   constructor(private readonly classifier: DefenceClassifier) {
-    this.inputs = classifier.weights[1]!.length === 0 ? 0 : classifier.weights[0]!.length / classifier.weights[1]!.length;
     this.hidden = classifier.weights[1]!.length;
+    this.inputs = classifier.weights[0]!.length / this.hidden;
     this.order = new Int32Array(this.inputs);
     this.p = new Float64Array(this.inputs);
     this.hiddenOut = new Float64Array(this.hidden);
@@ -166,7 +166,11 @@ class NoiseSearch {
 export function memGuard(posteriors: Posteriors, classifier: DefenceClassifier, budget: number, rng: Pcg32): Posteriors {
   if (!(budget >= 0 && budget <= 2)) throw new RangeError(`memguard: expected a budget from 0 to 2 (the L1 distance between two distributions is at most 2), got ${budget}`);
   const { rows, classes } = posteriors;
-  const inputs = classifier.weights[0]!.length / classifier.weights[1]!.length;
+  const [kernel, bias, output, outputBias] = classifier.weights;
+  if (classifier.weights.length !== 4 || !bias?.length || output?.length !== bias.length * 2 || outputBias?.length !== 2) {
+    throw new RangeError(`memguard: expected the defender's classifier as [kernel, bias, kernel, bias] of one hidden layer and 2 outputs, got ${classifier.weights.length} arrays`);
+  }
+  const inputs = kernel!.length / bias.length;
   if (inputs !== classes) throw new RangeError(`memguard: the defender's classifier reads ${inputs} posteriors, the model answers ${classes}`);
   const search = new NoiseSearch(classifier);
   const values = Float32Array.from(posteriors.values);
