@@ -118,7 +118,7 @@ export class FusedDenseClassifier implements Classifier {
         steps,
         samples: rows * epochsRun,
         ...(stopper ? { bestEpoch: stopper.bestEpoch } : {}),
-      finalLoss: loss,
+        finalLoss: loss,
         finalAccuracy: accuracy,
         seconds,
         samplesPerSecond: seconds > 0 ? (rows * epochsRun) / seconds : Infinity,
