@@ -123,20 +123,20 @@ class NoiseSearch {
       for (let i = 0; i <= maxIterations; i++) {
         softmaxInto(z, p);
         const h = this.logit(p, true);
-        if (Math.abs(h) < closest) {
-          closest = Math.abs(h);
-          sinceCloser = 0;
-        } else if (++sinceCloser >= patience) break;
         let rival = label === 0 ? 1 : 0;
         for (let c = 0; c < classes; c++) if (c !== label && z[c]! > z[rival]!) rival = c;
         if (z[label]! > z[rival]! && Math.sign(h) !== Math.sign(h0)) {
           success = true;
           break;
         }
+        if (Math.abs(h) < closest) {
+          closest = Math.abs(h);
+          sinceCloser = 0;
+        } else if (++sinceCloser >= patience) break;
         if (i === maxIterations) break;
         // dL/dp from |h| and c3 |p - p0|_2, through the softmax's Jacobian, then the label term on z.
         let distance = 0;
-        for (let c = 0; c < classes; c++) distance += (p[c]! - p0[c]!) ** 2;
+        for (let c = 0; c < classes; c++) distance += (p[c]! - p0[c]!) * (p[c]! - p0[c]!);
         distance = Math.sqrt(distance);
         let dot = 0;
         for (let c = 0; c < classes; c++) {
