@@ -13,7 +13,7 @@ import { writeReports } from "../src/cli/reports.js";
 import type { Dataset } from "../src/datasets/index.js";
 import { DEFENCES } from "../src/defences/registry.js";
 import { fingerprintReport } from "../src/report/json.js";
-import { aucVerdict, tradeOffRows } from "../src/report/trade-off.js";
+import { tradeOffRows } from "../src/report/trade-off.js";
 import type { AuditReport } from "../src/report/types.js";
 
 export interface DefenceGridOptions {
@@ -37,6 +37,12 @@ const defencesFor = (d: Dataset) => DEFENCES.filter((name) => name !== "dp-sgd" 
 const f3 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(3));
 const ci = (i: Interval | null | undefined) => (i ? ` [${f3(i[0])}, ${f3(i[1])}]` : "");
 const pct = (x: number | undefined) => (x === undefined ? "–" : `${(100 * x).toFixed(1)}%`);
+/** The strongest AUC against the undefended run's, judged at the three decimals shown. */
+function versusNone(auc: number | undefined, undefended: number | undefined): string {
+  if (auc === undefined || undefended === undefined) return "–";
+  const change = Number((auc - undefended).toFixed(3));
+  return change < 0 ? `lowered (${change.toFixed(3)})` : `not lowered (${change > 0 ? "+" : ""}${Math.abs(change).toFixed(3)})`;
+}
 
 /** Runs the grid, writes its reports and markdown, and returns the markdown lines (for paper.md). */
 export async function writeDefenceGrid(options: DefenceGridOptions): Promise<string[]> {
@@ -72,13 +78,15 @@ export async function writeDefenceGrid(options: DefenceGridOptions): Promise<str
   for (const report of reports) {
     lines.push(`### ${report.dataset?.name} (parts of ${report.dataset?.partSize}; fingerprint \`${(await fingerprintReport(report)).slice(0, 12)}\`)`, "");
     lines.push("| defence | test accuracy | strongest attack | AUC [95% CI] | best TPR @ 0.1% FPR [95% CI] | epsilon: accountant / empirical | strongest AUC vs none |", "|---|---:|---|---|---|---|---|");
-    tradeOffRows(report.runs).forEach((row, i) => {
+    const rows = tradeOffRows(report.runs);
+    const undefended = rows.find((r) => r.defence === "none")?.strongestAuc;
+    rows.forEach((row, i) => {
       const run = report.runs[i]!;
       const strongest = run.attacks.find((a) => a.title === row.strongestAttack);
       const bestTpr = run.attacks.reduce<AttackResult | undefined>((best, a) => (!best || a.metrics.tprAtFpr["0.001"] > best.metrics.tprAtFpr["0.001"] ? a : best), undefined);
       const empirical = Math.max(...run.attacks.map((a) => a.metrics.statistics?.epsilon.value ?? 0));
       lines.push(
-        `| ${row.defence} | ${pct(row.testAccuracy)} | ${row.strongestAttack ?? "–"} | ${f3(row.strongestAuc)}${ci(strongest?.metrics.statistics?.auc)} | ${f3(row.bestTprAtLowFpr)}${ci(bestTpr?.metrics.statistics?.tprAtFpr["0.001"])} (${bestTpr?.title ?? "–"}) | ${row.epsilon !== undefined ? row.epsilon.toFixed(2) : "–"} / ${empirical.toFixed(2)} | ${aucVerdict(row)} |`,
+        `| ${row.defence} | ${pct(row.testAccuracy)} | ${row.strongestAttack ?? "–"} | ${f3(row.strongestAuc)}${ci(strongest?.metrics.statistics?.auc)} | ${f3(row.bestTprAtLowFpr)}${ci(bestTpr?.metrics.statistics?.tprAtFpr["0.001"])} (${bestTpr?.title ?? "–"}) | ${row.epsilon !== undefined ? row.epsilon.toFixed(2) : "–"} / ${empirical.toFixed(2)} | ${row.defence === "none" ? "–" : versusNone(row.strongestAuc, undefended)} |`,
       );
     });
     lines.push("");

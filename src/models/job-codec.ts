@@ -52,8 +52,6 @@ export async function encodeTrainingJob(job: TrainingJob): Promise<EncodedJob> {
     return { sha256, bytes: bytes.byteLength };
   };
   const { seed, epochs, batchSize, learningRate, l2 } = job.options;
-  // The payload carries only the options above: a defence's own would be dropped silently.
-  for (const name of ["labelSmoothing", "dpSgd", "earlyStopping"] as const) if (job.options[name] !== undefined) throw new InvalidJobError(`job payload: options.${name} cannot travel through the queue yet; train this defence without --queue`);
   const payload: JobPayload = {
     format: JOB_FORMAT,
     kind: job.kind,

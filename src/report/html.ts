@@ -1,7 +1,7 @@
 // report.html: one self-contained page (no scripts, no external assets): the results tables, ROC
 // curves on linear and log-log axes as inline SVG, and the defences' trade-off between the
 // target's accuracy and the attacks' success.
-import { aucVerdict, tradeOffRows } from "./trade-off.js";
+import { tradeOffRows } from "./trade-off.js";
 import type { AttackResult, RocPoints } from "../attacks/types.js";
 import { tprCell } from "./table.js";
 import type { AuditRun, ReportDocument } from "./types.js";
@@ -182,7 +182,6 @@ function tradeOff(runs: readonly AuditRun[]): string {
   const summaryRows = [
     `<tr><th scope="row">strongest attack: AUC</th>${summary.map((r) => `<td>${f3(r.strongestAuc)}${r.strongestAttack ? `<br><small>${escapeHtml(r.strongestAttack)}</small>` : ""}</td>`).join("")}</tr>`,
     `<tr><th scope="row">best TPR @ 0.1% FPR</th>${summary.map((r) => `<td>${f3(r.bestTprAtLowFpr)}</td>`).join("")}</tr>`,
-    ...(summary.some((r) => r.aucChange !== undefined) ? [`<tr><th scope="row">strongest AUC vs none</th>${summary.map((r) => `<td>${escapeHtml(aucVerdict(r))}</td>`).join("")}</tr>`] : []),
     ...(summary.some((r) => r.epsilon !== undefined) ? [`<tr><th scope="row">epsilon (DP accountant)</th>${summary.map((r) => `<td>${r.epsilon !== undefined ? `${r.epsilon.toFixed(2)} at &delta; = ${r.delta}` : "–"}</td>`).join("")}</tr>`] : []),
   ].join("\n");
   const rows = names

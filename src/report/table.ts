@@ -2,7 +2,7 @@
 // sample, base rate and confidence level), one line per attack with intervals as `0.772 [0.751, 0.793]`,
 // then the defences' trade-off.
 import type { AttackResult } from "../attacks/types.js";
-import { aucVerdict, tradeOffRows } from "./trade-off.js";
+import { tradeOffRows } from "./trade-off.js";
 import type { AuditReport } from "./types.js";
 import { formatVerdict, verdictOf, withInterval } from "./verdict.js";
 
@@ -69,7 +69,7 @@ export function formatResultsTable(report: AuditReport): string {
 
 /** One line per defence: test accuracy, the strongest attack's AUC, the best TPR at 0.1% FPR, epsilon. */
 function formatTradeOff(report: AuditReport): string[] {
-  const header = ["defence", "test acc.", "strongest attack", "AUC", "TPR@0.1%", "epsilon (accountant)", "AUC vs none"];
+  const header = ["defence", "test acc.", "strongest attack", "AUC", "TPR@0.1%", "epsilon (accountant)"];
   const rows = tradeOffRows(report.runs).map((r) => [
     r.defence,
     pct(r.testAccuracy),
@@ -77,7 +77,6 @@ function formatTradeOff(report: AuditReport): string[] {
     f3(r.strongestAuc),
     f3(r.bestTprAtLowFpr),
     r.epsilon !== undefined ? `${r.epsilon.toFixed(2)} at delta ${r.delta}` : "-",
-    aucVerdict(r),
   ]);
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
   const format = (cells: string[]) => "  " + cells.map((c, j) => (j === 0 || j === 2 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join("  ");

@@ -11,12 +11,10 @@ export interface TradeOffRow {
   readonly bestTprAtLowFpr: number | undefined;
   readonly epsilon: number | undefined;
   readonly delta: number | undefined;
-  /** Strongest AUC minus the undefended run's (when the audit ran "none" too): < 0 the defence lowered it. */
-  readonly aucChange: number | undefined;
 }
 
 export function tradeOffRows(runs: readonly AuditRun[]): TradeOffRow[] {
-  const rows = runs.map((run) => {
+  return runs.map((run) => {
     const scored = run.attacks.filter((a) => Number.isFinite(a.metrics.auc));
     const strongest = scored.reduce<(typeof scored)[number] | undefined>((best, a) => (!best || a.metrics.auc > best.metrics.auc ? a : best), undefined);
     const tprs = run.attacks.map((a) => a.metrics.tprAtFpr["0.001"]).filter((t): t is number => t !== undefined && Number.isFinite(t));
@@ -30,14 +28,4 @@ export function tradeOffRows(runs: readonly AuditRun[]): TradeOffRow[] {
       delta: run.privacy?.delta,
     };
   });
-  const undefended = rows.find((r) => r.defence === "none")?.strongestAuc;
-  return rows.map((r) => ({ ...r, aucChange: undefended !== undefined && r.strongestAuc !== undefined && r.defence !== "none" ? r.strongestAuc - undefended : undefined }));
-}
-
-/** What the trade-off says of a defence against the undefended target: lowered the strongest AUC or not. */
-export function aucVerdict(row: TradeOffRow): string {
-  if (row.aucChange === undefined) return "-";
-  // Judged at the three decimals shown: a change that rounds to 0.000 lowered nothing.
-  const shown = Number(row.aucChange.toFixed(3));
-  return shown < 0 ? `lowered (${shown.toFixed(3)})` : `not lowered (${shown > 0 ? "+" : ""}${Math.abs(shown).toFixed(3)})`;
 }
