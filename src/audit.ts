@@ -31,6 +31,9 @@ import { defenceNamed, DEFENCES, type DefenceName } from "./defences/registry.js
 import type { DefendedTarget, DefenceSettings, Query, TargetPlan } from "./defences/types.js";
 import { DP_SGD_DEFAULTS, type DpSgdDefenceSettings } from "./defences/dp-sgd.js";
 import { TRAINING_OBJECTIVE_DEFAULTS } from "./defences/training-objectives.js";
+import { MEMGUARD_DEFAULTS, type MemGuardSettings } from "./defences/memguard.js";
+import { HAMP_DEFAULTS, type HampSettings } from "./defences/hamp.js";
+import { EARLY_STOPPING_DEFAULTS, type EarlyStoppingDefenceSettings } from "./defences/early-stopping.js";
 
 export type Adversary = 1 | 2 | 3;
 /** Attacks beyond the three adversaries. */
@@ -115,6 +118,12 @@ export interface AuditOptions {
   /** The adversarial-regularization defence's lambda (default 3) and inference-model steps per classifier step (default 1). */
   readonly advRegLambda?: number;
   readonly advRegSteps?: number;
+  /** The memguard defence's expected L1 distortion budget (default MEMGUARD_DEFAULTS). */
+  readonly memguard?: Partial<MemGuardSettings>;
+  /** The hamp defence's entropy threshold (default HAMP_DEFAULTS). */
+  readonly hamp?: Partial<HampSettings>;
+  /** The early-stopping defence's patience and validation share (default EARLY_STOPPING_DEFAULTS). */
+  readonly earlyStopping?: Partial<EarlyStoppingDefenceSettings>;
   readonly noiseQueries?: number;
   /** Adversary 3's noise: "paper" (default, no data), "marginal" or "uniform" (from the shadow parts' per-feature values). */
   readonly noise?: NoiseRule;
@@ -192,6 +201,13 @@ export function resolveAuditConfig(options: AuditOptions) {
   check(advRegLambda >= 0 && Number.isFinite(advRegLambda), `advRegLambda: expected a finite number >= 0, got ${advRegLambda}`);
   const advRegSteps = options.advRegSteps ?? AUDIT_DEFAULTS.advRegSteps;
   check(Number.isInteger(advRegSteps) && advRegSteps >= 1, `advRegSteps: expected an integer >= 1, got ${advRegSteps}`);
+  const memguard = { ...MEMGUARD_DEFAULTS, ...options.memguard };
+  check(memguard.budget >= 0 && memguard.budget <= 2, `memguard.budget: expected an expected L1 distortion from 0 to 2, got ${memguard.budget}`);
+  const hamp = { ...HAMP_DEFAULTS, ...options.hamp };
+  check(hamp.gamma > 0 && hamp.gamma < 1, `hamp.gamma: expected an entropy threshold between 0 and 1 (exclusive), got ${hamp.gamma}`);
+  const earlyStopping = { ...EARLY_STOPPING_DEFAULTS, ...options.earlyStopping };
+  check(Number.isInteger(earlyStopping.patience) && earlyStopping.patience >= 1, `earlyStopping.patience: expected a positive integer, got ${earlyStopping.patience}`);
+  check(earlyStopping.validationFraction > 0 && earlyStopping.validationFraction < 1, `earlyStopping.validationFraction: expected a number between 0 and 1 (exclusive), got ${earlyStopping.validationFraction}`);
   check(Number.isInteger(outputDecimals) && outputDecimals >= 0 && outputDecimals <= 6, `outputDecimals: expected an integer from 0 to 6, got ${outputDecimals}`);
   check(Number.isInteger(topK) && topK >= 1, `topK: expected a positive integer, got ${topK}`);
   check(topK <= dataset.numClasses, `topK: ${topK} exceeds ${dataset.name}'s ${dataset.numClasses} classes`);
@@ -244,6 +260,9 @@ export function resolveAuditConfig(options: AuditOptions) {
     relaxLossAlpha: defences.includes("relaxloss") ? relaxLossAlpha : undefined,
     advRegLambda: defences.includes("adversarial-regularization") ? advRegLambda : undefined,
     advRegSteps: defences.includes("adversarial-regularization") ? advRegSteps : undefined,
+    memguard: defences.includes("memguard") ? memguard : undefined,
+    hamp: defences.includes("hamp") ? hamp : undefined,
+    earlyStopping: defences.includes("early-stopping") ? earlyStopping : undefined,
     noiseQueries,
     noiseKind: dataset.featureKind,
     // Like a defence's parameters: in the config only when not the default, so older reports stay as they were.
@@ -380,6 +399,9 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     relaxLossAlpha: config.relaxLossAlpha ?? AUDIT_DEFAULTS.relaxLossAlpha,
     advRegLambda: config.advRegLambda ?? AUDIT_DEFAULTS.advRegLambda,
     advRegSteps: config.advRegSteps ?? AUDIT_DEFAULTS.advRegSteps,
+    memguard: config.memguard ?? MEMGUARD_DEFAULTS,
+    hamp: config.hamp ?? HAMP_DEFAULTS,
+    earlyStopping: config.earlyStopping ?? EARLY_STOPPING_DEFAULTS,
   };
   let plainTarget: number | undefined;
   const targets = config.defences.map((name) => {

@@ -118,6 +118,16 @@ cli("RelaxLoss and adversarial regularisation (tfjs engine): meta.json carries t
   }
 });
 
+cli("early stopping: --patience chooses the epochs on a held-out fifth, then trains on the whole part for them", async () => {
+  const out = join(dir, "early");
+  const code = await quiet(() => main(["train", "--dataset", "purchase", "--engine", "fused", "--patience", "2", "--learning-rate", "0.02", "--epochs", "30", "--part-size", "300", "--seed", "3", "--out", out]));
+  assert.is(code, 0);
+  const meta = JSON.parse(await readFile(join(out, "meta.json"), "utf8"));
+  assert.equal(meta.options.earlyStopping, { patience: 2, maxEpochs: 30 });
+  assert.ok(meta.options.epochs >= 1 && meta.options.epochs < 28, `stopped early: ${meta.options.epochs} epochs`);
+  assert.is(await quiet(() => main(["train", "--dataset", "purchase", "--engine", "fused", "--patience", "2", "--noise-multiplier", "1", "--out", join(dir, "early-dp")])), 2, "with DP-SGD a usage error");
+});
+
 cli("loads a tfjs LayersModel saved elsewhere (other file names, Activation layer)", async () => {
   const out = join(dir, "foreign");
   const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, kernelInitializer: "ones" }), tf.layers.activation({ activation: "softmax" })] });

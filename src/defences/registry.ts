@@ -5,6 +5,9 @@ import { dpSgdDefence } from "./dp-sgd.js";
 import { l2Defence, labelSmoothingDefence } from "./regularisation.js";
 import { stackingDefence } from "./stacking.js";
 import { adversarialRegularizationDefence, relaxLossDefence } from "./training-objectives.js";
+import { memGuardDefence } from "./memguard.js";
+import { hampDefence } from "./hamp.js";
+import { earlyStoppingDefence } from "./early-stopping.js";
 import type { Defence } from "./types.js";
 
 export const DEFENCE_REGISTRY = [
@@ -19,6 +22,9 @@ export const DEFENCE_REGISTRY = [
   labelOnlyDefence,
   adversarialRegularizationDefence,
   relaxLossDefence,
+  memGuardDefence,
+  hampDefence,
+  earlyStoppingDefence,
 ] as const satisfies readonly Defence[];
 export type DefenceName = (typeof DEFENCE_REGISTRY)[number]["name"];
 export const DEFENCES = DEFENCE_REGISTRY.map((d) => d.name) as readonly DefenceName[];

@@ -6,6 +6,9 @@ import type { TrainingJob, TrainingResult } from "../models/parallel.js";
 import type { ModelKind, ModelSpec, TrainOptions } from "../models/types.js";
 import type { LabeledData, Posteriors } from "../types.js";
 import type { DpSgdDefenceSettings } from "./dp-sgd.js";
+import type { EarlyStoppingDefenceSettings } from "./early-stopping.js";
+import type { HampSettings } from "./hamp.js";
+import type { MemGuardSettings } from "./memguard.js";
 
 /** Records to put to a trained model. */
 export interface Query {
@@ -36,6 +39,12 @@ export interface DefenceSettings {
   /** The adversarial-regularization defence's lambda and inference-model steps per classifier step. */
   readonly advRegLambda?: number;
   readonly advRegSteps?: number;
+  /** The memguard defence's distortion budget (default MEMGUARD_DEFAULTS). */
+  readonly memguard?: MemGuardSettings;
+  /** The hamp defence's entropy threshold (default HAMP_DEFAULTS). */
+  readonly hamp?: HampSettings;
+  /** The early-stopping defence's patience and validation share (default EARLY_STOPPING_DEFAULTS). */
+  readonly earlyStopping?: EarlyStoppingDefenceSettings;
 }
 
 export interface TargetTrainingContext {

@@ -2,6 +2,7 @@
 // trains with fit() and answers predict() with posteriors, so attacks never care which they face.
 import type { LabeledData, PosteriorModel } from "../types.js";
 import type { DpSgdSettings } from "./dense/trainer.js";
+import type { EarlyStoppingSettings } from "./early-stopping.js";
 
 /** The paper's target/shadow models (cnn, mlp), the attack model, and more kinds for the
  *  model-independence experiments (logreg, deep-mlp); "layers": the architecture of a tfjs
@@ -57,6 +58,8 @@ export interface TrainOptions {
   readonly relaxLoss?: RelaxLossSettings;
   /** Adversarial regularisation (Nasr et al. 2018; the tfjs engine). */
   readonly adversarialRegularization?: AdversarialRegularizationSettings;
+  /** Stop once the loss on a held-out validation split has not improved for `patience` epochs; keep the best epoch's weights. */
+  readonly earlyStopping?: EarlyStoppingSettings;
   onEpoch?(info: EpochInfo): void;
   /** Aborting stops training between batches; fit() then rejects with the signal's reason. */
   readonly signal?: AbortSignal;
@@ -89,6 +92,8 @@ export interface TrainSummary {
   readonly finalAccuracy: number;
   readonly seconds: number;
   readonly samplesPerSecond: number;
+  /** With early stopping: the epoch whose weights were kept (lowest validation loss). */
+  readonly bestEpoch?: number;
   /** "tfjs-wasm", "tfjs-cpu", "fused", "stacked". */
   readonly engine: string;
 }

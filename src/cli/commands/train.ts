@@ -13,6 +13,7 @@ import "../../models/engines.js";
 import { dpSgdEpsilon, noiseMultiplierFor } from "../../defences/dp-accountant.js";
 import { TRAINING_OBJECTIVE_DEFAULTS } from "../../defences/training-objectives.js";
 import { DP_SGD_DEFAULTS } from "../../defences/dp-sgd.js";
+import { EARLY_STOPPING_DEFAULTS, validationSplit } from "../../defences/early-stopping.js";
 import { createStackedClassifier, defaultBaseKinds } from "../../defences/stacking.js";
 import { TRAIN_DEFAULTS, type Classifier, type Engine, type ModelKind } from "../../models/types.js";
 import type { PosteriorModel } from "../../types.js";
@@ -61,6 +62,7 @@ export const trainCommand: CommandSpec = {
     "adv-reg-steps": { type: "integer", valueName: "K", default: TRAINING_OBJECTIVE_DEFAULTS.advRegSteps, description: "adversarial regularisation: inference-model steps before each classifier step" },
     delta: { type: "number", valueName: "D", default: DP_SGD_DEFAULTS.delta, description: "DP-SGD: the accountant's delta" },
     "label-smoothing": { type: "number", valueName: "E", description: "label smoothing of the training targets (0 to 1, exclusive)" },
+    patience: { type: "integer", valueName: "P", description: "early stopping: hold out a seeded fifth of the training part, stop once its loss has not fallen for P epochs, then train on all of it for the best epoch count (at most --epochs)" },
     epochs: { type: "integer", valueName: "E", default: TRAIN_DEFAULTS.epochs, description: "training epochs" },
     "batch-size": { type: "integer", valueName: "N", default: TRAIN_DEFAULTS.batchSize, description: "records per batch" },
     "learning-rate": { type: "number", valueName: "LR", default: TRAIN_DEFAULTS.learningRate, description: "Adam's learning rate" },
@@ -108,6 +110,10 @@ export const trainCommand: CommandSpec = {
     if (noiseMultiplier !== undefined && !(noiseMultiplier >= 0)) throw new UsageError(`mlleaks train: --noise-multiplier expects a number >= 0, got ${noiseMultiplier}`);
     if (targetEpsilon !== undefined && !(targetEpsilon > 0)) throw new UsageError(`mlleaks train: --target-epsilon expects a number > 0, got ${targetEpsilon}`);
     if (dropout !== undefined && !(dropout > 0 && dropout < 1)) throw new UsageError(`mlleaks train: --dropout expects a rate between 0 and 1, got ${dropout}`);
+    const patience = option<number>(options, "patience");
+    if (patience !== undefined && !(patience >= 1)) throw new UsageError(`mlleaks train: --patience expects a positive integer, got ${patience}`);
+    if (patience !== undefined && dp) throw new UsageError("mlleaks train: --patience with DP-SGD would spend privacy on the epoch choice the accountant does not count; use one of them");
+    if (patience !== undefined && stacking) throw new UsageError("mlleaks train: --patience and --stacking are separate defences");
 
     // What an interrupted earlier run left beside --out goes first (an old model set is put back).
     await removeStaleSetTemporaries(out);
@@ -142,9 +148,16 @@ export const trainCommand: CommandSpec = {
     process.once("SIGINT", onSigint);
     let summary;
     try {
+      // Early stopping chooses the epoch count on a held-out fifth (as audit --defence early-stopping), then trains on all.
+      let chosenEpochs = epochs;
+      if (patience !== undefined) {
+        const { train, validation } = validationSplit(split.targetTrain, EARLY_STOPPING_DEFAULTS.validationFraction, seed);
+        const chosen = await model.fit(train, { seed, epochs, batchSize, learningRate, l2, ...(dpSgd ? { dpSgd } : {}), ...(labelSmoothing ? { labelSmoothing } : {}), earlyStopping: { validation, patience }, signal: controller.signal });
+        chosenEpochs = chosen.bestEpoch ?? epochs;
+      }
       summary = await model.fit(split.targetTrain, {
         seed,
-        epochs,
+        epochs: chosenEpochs,
         batchSize,
         learningRate,
         l2,
@@ -174,7 +187,7 @@ export const trainCommand: CommandSpec = {
       ...(stacking ? { stacking: { baseKinds, meta: "logreg" } } : {}),
       inputShape: dataset.recordShape,
       numClasses: dataset.numClasses,
-      options: { epochs, batchSize, learningRate, l2, dropout: dropout ?? 0, engine, ...(labelSmoothing ? { labelSmoothing } : {}), ...(dpSgd ? { dpSgd } : {}), ...(relaxLoss ? { relaxLoss } : {}), ...(advReg ? { adversarialRegularization: { ...advReg, reference: "shadowOut" } } : {}) },
+      options: { epochs: summary.epochs, batchSize, learningRate, l2, dropout: dropout ?? 0, engine, ...(labelSmoothing ? { labelSmoothing } : {}), ...(dpSgd ? { dpSgd } : {}), ...(relaxLoss ? { relaxLoss } : {}), ...(advReg ? { adversarialRegularization: { ...advReg, reference: "shadowOut" } } : {}), ...(patience !== undefined ? { earlyStopping: { patience, maxEpochs: epochs } } : {}) },
       ...(spent ? { privacy: { accountant: "rdp", epsilon: spent.epsilon, delta, noiseMultiplier: sigma, clipNorm, steps: spent.steps, samplingRate: spent.samplingRate, order: spent.order } } : {}),
       trainAccuracy,
       testAccuracy,

@@ -16,6 +16,7 @@ import { rebuildLayersModel } from "./layers.js";
 import { adversarialObjective, crossEntropyGradient, crossEntropyObjective, relaxLossObjective, type Objective } from "./objectives.js";
 import { checkDpSgd } from "../dense/trainer.js";
 import { toPosteriors } from "../../targets/output.js";
+import { EarlyStopper } from "../early-stopping.js";
 import { abortError, checkFiniteLoss, checkPredictInput, checkTrainingData, recordSize, resolveTrainOptions } from "../validate.js";
 
 const PREDICT_BATCH = 1000;
@@ -81,6 +82,7 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
     const rows = checkTrainingData(data, this.inputShape, this.numClasses);
     const signal = options.signal;
     if (signal?.aborted) throw abortError(signal);
+    const stopper = options.earlyStopping ? new EarlyStopper(options.earlyStopping, this.inputShape, this.numClasses) : undefined;
     const started = performance.now();
     this.initWeights(new Pcg32(o.seed, RNG_STREAM.weights));
     const batchRng = new Pcg32(o.seed, RNG_STREAM.batches);
@@ -145,17 +147,21 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
       checkFiniteLoss(epoch, loss, o.learningRate);
       const info: EpochInfo = { epoch, epochs: o.epochs, loss, accuracy, seconds: (performance.now() - epochStart) / 1000 };
       options.onEpoch?.(info);
+      if (stopper && (await stopper.afterEpoch(epoch, async (x, n) => (await super.predict(x, n)).values, () => params.map((p) => p.slice())))) break;
     }
+    if (stopper) variables.forEach((v, i) => v.assign(tf.tensor(stopper.bestWeights()[i]!, v.shape)));
     this.trained = true;
     const seconds = (performance.now() - started) / 1000;
+    const epochsRun = stopper?.epochsRun ?? o.epochs;
     return {
-      epochs: o.epochs,
+      epochs: epochsRun,
       steps,
-      samples: rows * o.epochs,
+      samples: rows * epochsRun,
+      ...(stopper ? { bestEpoch: stopper.bestEpoch } : {}),
       finalLoss: loss,
       finalAccuracy: accuracy,
       seconds,
-      samplesPerSecond: (rows * o.epochs) / seconds,
+      samplesPerSecond: (rows * epochsRun) / seconds,
       engine: `tfjs-${tf.getBackend()}`,
     };
   }
