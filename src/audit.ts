@@ -33,8 +33,10 @@ import { DP_SGD_DEFAULTS, type DpSgdDefenceSettings } from "./defences/dp-sgd.js
 
 export type Adversary = 1 | 2 | 3;
 /** Attacks beyond the three adversaries. */
-export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "lira-global", "rmia", "quantile", "attack-p", "attack-r", "label-only-augmentation"] as const;
+export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "lira-global", "rmia", "quantile", "attack-p", "attack-r", "label-only-augmentation", "label-only-boundary"] as const;
 export type ExtraAttack = (typeof EXTRA_ATTACKS)[number];
+/** A model audit's attacks when none are named: all but the boundary search (hundreds of queries a record). */
+export const DEFAULT_MODEL_ATTACKS: readonly ExtraAttack[] = EXTRA_ATTACKS.filter((a) => a !== "label-only-boundary");
 export { DEFENCES } from "./defences/registry.js";
 export type Defence = DefenceName;
 /** "auto": the fused dense engine for dense models, tfjs for the CNN. */

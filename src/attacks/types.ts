@@ -5,6 +5,7 @@ import type { Confusion } from "../kernels/roc.js";
 import type { SliceResult } from "../metrics/slices.js";
 import type { Posteriors } from "../types.js";
 import type { AugmentedAnswers } from "./label-only.js";
+import type { BoundaryQueries } from "./boundary.js";
 
 /** The target's posteriors on records known to be members and known to be non-members. */
 export interface AttackInputData {
@@ -34,6 +35,8 @@ export interface AttackContext {
   readonly candidateFeatures?: CandidateFeatures;
   /** The target's answers on perturbed copies of the audited records (the label-only attack). */
   readonly augmented?: AugmentedAnswers;
+  /** The target as a label oracle on the audited records (the label-only boundary attack's search). */
+  readonly boundary?: BoundaryQueries;
   /** Trains an attack classifier; supplied by the orchestration (it owns the model backend). */
   readonly trainAttackModel?: AttackModelTrainer;
   /** Confidence level, delta, bootstrap size and balancing of the figures (defaults: STATISTICS_DEFAULTS). */
