@@ -25,7 +25,7 @@ test("one entry per attack, unique names, in report order", () => {
   const names = ATTACKS.map((a) => a.name);
   assert.equal(names, ["adversary-1", "shokri", "combined", "adversary-2", "adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness", "lira-offline", "lira-online", "lira-offline-global", "lira-online-global", "rmia", "quantile", "attack-p", "label-only-augmentation", "attack-r", "label-only-boundary"]);
   assert.is(new Set(names).size, names.length);
-  assert.equal([...POSTERIOR_ATTACKS], ["adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness"]);
+  assert.equal([...POSTERIOR_ATTACKS], ["adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness", "attack-p"]);
   assert.is(attackEntry("shokri").create(settings).title, "Shokri (4 shadows, per-class attack)");
   assert.is(attackEntry("adversary-2").create(settings).title, "Adversary 2 (shadow on dna, top-3)");
   assert.throws(() => attackEntry("nope"), /unknown attack 'nope'/);
