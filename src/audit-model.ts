@@ -29,6 +29,7 @@ import {
   type ExtraAttack,
   type JobRunner,
   type Query,
+  liraAugmentedQueries,
   wantsPopulationAnswers,
   wantsReferenceModels,
 } from "./audit.js";
@@ -264,6 +265,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
   // LiRA/RMIA reference models: each on a random half of members + non-members + population, so
   // every candidate is IN for about half of them; the population doubles as RMIA's.
   const references: { job: number; included: Uint8Array }[] = [];
+  const liraCopies = liraAugmentedQueries(config, members.recordShape, [members, nonMembers], seedOf(SLOT.augment, 2));
   if (wantsReferences) {
     const candidates = rowsOf(members) + rowsOf(nonMembers);
     const everything = joined("candidates+population", [members, nonMembers, population!]);
@@ -273,7 +275,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
       const included = new Uint8Array(candidates);
       for (const record of chosen) if (record < candidates) included[record] = 1;
       const trainOn = subsetDataset(everything, chosen, `reference-${m}`);
-      references.push({ job: add(`reference model ${m + 1}/${config.shadows}`, job(config.shadowModel, members, trainOn, seedOf(SLOT.reference, m), queriesOf(members, nonMembers, population!))), included });
+      references.push({ job: add(`reference model ${m + 1}/${config.shadows}`, job(config.shadowModel, members, trainOn, seedOf(SLOT.reference, m), [...queriesOf(members, nonMembers, population!), ...(liraCopies ? [liraCopies.query] : [])])), included });
     }
   }
 
@@ -293,6 +295,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
     ...(config.attacks.includes("label-only-augmentation")
       ? [members, nonMembers].map((d, i) => [`perturbed ${i === 0 ? "members" : "non-members"}`, augmentedRecords(d.features, d.recordShape, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE, seedOf(SLOT.augment, i))] as [string, Float32Array])
       : []),
+    ...(wantsReferences && liraCopies ? [["augmented copies", liraCopies.query.features] as [string, Float32Array]] : []),
   ];
   const allRows = asked.reduce((n, [, f]) => n + f.length / width, 0);
   let answered = 0;
@@ -363,6 +366,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
           onTarget: references.map((r) => concatPosteriors([results[r.job]!.posteriors[0]!, results[r.job]!.posteriors[1]!])),
           included: references.map((r) => r.included),
           population: { target: answers.get("population")!, references: references.map((r) => results[r.job]!.posteriors[2]!), labels: population!.labels },
+          ...(liraCopies ? { augmented: { ...liraCopies.summary, target: answers.get("augmented copies")!, references: references.map((r) => results[r.job]!.posteriors[3]!) } } : {}),
         }
       : undefined;
   const resources: AttackResources = {

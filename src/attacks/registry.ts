@@ -27,6 +27,8 @@ export interface AttackOptions {
   readonly rmiaA?: number | "calibrated";
   /** The label-only boundary attack's label queries per record (default DEFAULT_MAX_QUERIES). */
   readonly maxQueries?: number;
+  /** LiRA's queries per image record: the record, its flip and shifted copies (default 1: the record alone). */
+  readonly augmentations?: number;
 }
 
 /** AttackOptions checked, defaults filled in (for a report's config). */
@@ -43,12 +45,16 @@ export function resolveAttackOptions(options: AttackOptions = {}) {
   if (options.maxQueries !== undefined && !(Number.isInteger(options.maxQueries) && options.maxQueries >= 1)) {
     throw new RangeError(`maxQueries: expected a positive integer (label queries per record), got ${options.maxQueries}`);
   }
+  if (options.augmentations !== undefined && !(Number.isInteger(options.augmentations) && options.augmentations >= 1)) {
+    throw new RangeError(`augmentations: expected a positive integer (LiRA's queries per image record), got ${options.augmentations}`);
+  }
   return {
     alpha,
     rmiaGamma,
     rmiaA,
     ...(options.rmiaPopulation !== undefined ? { rmiaPopulation: options.rmiaPopulation } : {}),
     ...(options.maxQueries !== undefined ? { maxQueries: options.maxQueries } : {}),
+    ...(options.augmentations !== undefined ? { augmentations: options.augmentations } : {}),
   };
 }
 

@@ -63,6 +63,15 @@ export interface ReferenceModels {
   readonly onTarget: readonly Posteriors[];
   /** Per reference model, 1 where it trained on that record (same order as onTarget's rows). */
   readonly included: readonly Uint8Array[];
+  /** LiRA's augmented queries: the answers on N - 1 augmented copies of every record, copy-major (copy k of record r at row k * rows + r). */
+  readonly augmented?: {
+    /** N: queries per record, the record itself included. */
+    readonly queries: number;
+    /** The augmentations in order, in words, for reports. */
+    readonly what: string;
+    readonly target: Posteriors;
+    readonly references: readonly Posteriors[];
+  };
   /** RMIA's population: records no target saw, with their labels, as answered by the target and each reference. */
   readonly population?: {
     readonly target: Posteriors;
