@@ -146,7 +146,7 @@ async function testOwnModelAudit(page, dist) {
   const { openOnnxModel } = await dist("targets/onnx.js");
   const { readRecords, toLabeledData } = await dist("records/index.js");
   const { auditModel } = await dist("audit-model.js");
-  const { EXTRA_ATTACKS } = await dist("audit.js");
+  const { DEFAULT_MODEL_ATTACKS } = await dist("audit.js");
   const { fingerprintReport } = await dist("report/json.js");
   const { model, seed, epochs, attackEpochs, shadows } = OWN_MODEL_AUDIT;
   const fixtures = join(root, "test", "fixtures", "models");
@@ -161,7 +161,7 @@ async function testOwnModelAudit(page, dist) {
       nonMembers: await records(files.nonmembers),
       population: await records(files.population),
       seed,
-      attacks: [...EXTRA_ATTACKS],
+      attacks: [...DEFAULT_MODEL_ATTACKS],
       epochs,
       attackEpochs,
       shadows,
@@ -204,7 +204,7 @@ async function testTfjsModelAudit(page, dist) {
   const { openTfjsModel } = await dist("targets/tfjs.js");
   const { readRecords, toLabeledData } = await dist("records/index.js");
   const { auditModel } = await dist("audit-model.js");
-  const { EXTRA_ATTACKS } = await dist("audit.js");
+  const { DEFAULT_MODEL_ATTACKS } = await dist("audit.js");
   const { fingerprintReport } = await dist("report/json.js");
   await initModelBackend();
   const fixtures = join(root, "test", "fixtures", "models");
@@ -239,7 +239,7 @@ async function testTfjsModelAudit(page, dist) {
   const target = await openTfjsModel(new Uint8Array(readFileSync(join(folder, "model.json"))), async (path) => new Uint8Array(readFileSync(join(folder, path))), "model.json");
   let nodeFingerprint;
   try {
-    nodeFingerprint = await fingerprintReport(await auditModel({ target, members, nonMembers, population, attacks: [...EXTRA_ATTACKS], ...options }));
+    nodeFingerprint = await fingerprintReport(await auditModel({ target, members, nonMembers, population, attacks: [...DEFAULT_MODEL_ATTACKS], ...options }));
   } finally {
     await target.dispose();
   }

@@ -7,12 +7,13 @@ import { attackR } from "./attack-r.js";
 import { liraAttack, rmiaAttack } from "./lira.js";
 import { DEFAULT_QUANTILE_ALPHA, quantileAttack } from "./quantile.js";
 import { labelOnlyAugmentationAttack } from "./label-only.js";
+import { labelOnlyBoundaryAttack } from "./boundary.js";
 import { correctnessAttack, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./metric.js";
 import { shokriAttack, topKShadowAttack } from "./shadow.js";
 import type { AttackContext, AttackInputData, AttackStrategy } from "./types.js";
 
 /** What an attack cannot run without (labels of the target's records, a shadow model, ...). */
-export type AttackNeed = "labels" | "shadow" | "noise" | "references" | "population" | "features" | "augmented";
+export type AttackNeed = "labels" | "shadow" | "noise" | "references" | "population" | "features" | "augmented" | "model";
 
 /** The newer attacks' own parameters (all optional; defaults below). */
 export interface AttackOptions {
@@ -24,6 +25,10 @@ export interface AttackOptions {
   readonly rmiaPopulation?: number;
   /** RMIA's offline a, or "calibrated" on a reference model (default). */
   readonly rmiaA?: number | "calibrated";
+  /** The label-only boundary attack's label queries per record (default DEFAULT_MAX_QUERIES). */
+  readonly maxQueries?: number;
+  /** LiRA's queries per image record: the record, its flip and shifted copies (default 1: the record alone). */
+  readonly augmentations?: number;
 }
 
 /** AttackOptions checked, defaults filled in (for a report's config). */
@@ -37,7 +42,20 @@ export function resolveAttackOptions(options: AttackOptions = {}) {
   if (options.rmiaPopulation !== undefined && !(Number.isInteger(options.rmiaPopulation) && options.rmiaPopulation >= 1)) {
     throw new RangeError(`rmiaPopulation: expected a positive integer, got ${options.rmiaPopulation}`);
   }
-  return { alpha, rmiaGamma, rmiaA, ...(options.rmiaPopulation !== undefined ? { rmiaPopulation: options.rmiaPopulation } : {}) };
+  if (options.maxQueries !== undefined && !(Number.isInteger(options.maxQueries) && options.maxQueries >= 1)) {
+    throw new RangeError(`maxQueries: expected a positive integer (label queries per record), got ${options.maxQueries}`);
+  }
+  if (options.augmentations !== undefined && !(Number.isInteger(options.augmentations) && options.augmentations >= 1)) {
+    throw new RangeError(`augmentations: expected a positive integer (LiRA's queries per image record), got ${options.augmentations}`);
+  }
+  return {
+    alpha,
+    rmiaGamma,
+    rmiaA,
+    ...(options.rmiaPopulation !== undefined ? { rmiaPopulation: options.rmiaPopulation } : {}),
+    ...(options.maxQueries !== undefined ? { maxQueries: options.maxQueries } : {}),
+    ...(options.augmentations !== undefined ? { augmentations: options.augmentations } : {}),
+  };
 }
 
 /** Settings that shape strategies and their titles. */
@@ -155,6 +173,14 @@ export const ATTACKS: readonly AttackEntry[] = [
     context: (r) => (r.augmented ? { augmented: r.augmented } : undefined),
   },
   { name: "attack-r", selector: "attack-r", title: "Attack-R (Ye et al.)", needs: ["labels", "references"], create: (s) => attackR(s.alpha), context: withReferences },
+  {
+    name: "label-only-boundary",
+    selector: "label-only-boundary",
+    title: "Label-only decision boundary (Li and Zhang)",
+    needs: ["labels", "model"],
+    create: (s) => labelOnlyBoundaryAttack(s.topPercentile),
+    context: (r) => (r.boundary ? { boundary: r.boundary } : undefined),
+  },
 ];
 
 export function attackEntry(name: string): AttackEntry {
@@ -172,6 +198,7 @@ const NEED_WORDS: Readonly<Record<AttackNeed, string>> = {
   population: "population data",
   features: "the records' features (not only the target's answers)",
   augmented: "the target queried on perturbed copies of the records (a model, not only its answers)",
+  model: "the target as a model to query (mlleaks audit --model, auditModel())",
 };
 
 export interface PlannedAttack {
