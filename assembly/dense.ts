@@ -387,73 +387,160 @@ export function denseGlorotUniform(gen: usize, w: usize, n: i32, limit: f64, slo
 /**
  * denseGemm for a sparse A (binary features, as in Purchase-100): C[i][j] = sum over k with
  * A(i, k) != 0 of A(i, k) * B[k][j], k ascending. Adding A(i, k) * B[k][j] = 0 never changes an
- * f32 sum that starts at +0, so this gives denseGemm's bits (finite weights) with work in
- * proportion to the non-zeros. nz: scratch for k i32 indices. Never accumulates.
+ * f32 sum that starts at +0, and 1 * x = x exactly, so this gives denseGemm's bits (finite
+ * weights) with work in proportion to the non-zeros, and rows whose non-zeros are all 1 skip the
+ * multiplies. Never accumulates. nz: scratch of denseSparseScratchBytes(m, k) bytes.
  */
 export function denseSparseGemm(
   a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32, nz: usize,
 ): void {
-  const sa = <usize>sam << 2;
-  const sk = <usize>sak << 2;
   const sb = <usize>ldb << 2;
+  // Row i's non-zeros become (byte offset of B's row kk, A(i, kk)) pairs at entries + 8 * [ends[i] + 1,
+  // ends[i + 1]), with ends[0] = -1: each list is followed by one spare pair, so that listing can
+  // write every value (a zero is overwritten by the next value, or lands in the spare pair) and never
+  // branch on it (with random binary features a branch per value mispredicts a third of the time).
+  const ends = nz;
+  const entries = nz + ((<usize>(m + 1) << 2) + 7 & ~7);
+  store<i32>(ends, -1);
+  // A's rows are listed one by one when contiguous, else A is swept in memory order (A^T in the backward pass).
+  const ones = sak <= sam
+    ? listRowByRow(a, <usize>sam << 2, <usize>sak << 2, sb, m, k, ends, entries)
+    : listColumnSweep(a, <usize>sam << 2, <usize>sak << 2, sb, m, k, ends, entries);
+  if (ones) sparseProduct(ends, entries, b, c, <usize>ldc << 2, m, n, true);
+  else sparseProduct(ends, entries, b, c, <usize>ldc << 2, m, n, false);
+}
+
+/** Scratch bytes denseSparseGemm needs for an m x k A. */
+export function denseSparseScratchBytes(m: i32, k: i32): usize {
+  return ((<usize>(m + 1) << 2) + 7 & ~7) + ((<usize>m * <usize>k + <usize>m) << 3);
+}
+
+@inline
+function listRowByRow(a: usize, sa: usize, sk: usize, sb: usize, m: i32, k: i32, ends: usize, entries: usize): bool {
+  let count = 0;
+  let binary = true;
   for (let i = 0; i < m; i++) {
-    const row = a + <usize>i * sa;
-    let count = 0;
-    let pa = row;
+    let pa = a + <usize>i * sa;
     for (let kk = 0; kk < k; kk++) {
-      if (load<f32>(pa) != 0) {
-        store<i32>(nz + (<usize>count << 2), kk);
-        count++;
-      }
+      const x = load<f32>(pa);
+      const e = entries + (<usize>count << 3);
+      store<u32>(e, <u32>(<usize>kk * sb));
+      store<f32>(e, x, 4);
+      count += i32(x != 0);
+      binary &= (x == 0) | (x == 1);
       pa += sk;
     }
-    const pc = c + (<usize>(i * ldc) << 2);
-    let j = 0;
-    for (; j + 32 <= n; j += 32) {
+    store<i32>(ends + (<usize>(i + 1) << 2), count);
+    count++;
+  }
+  return binary;
+}
+
+// A counting sort: count each row's non-zeros, then fill every row's list sweeping kk ascending.
+@inline
+function listColumnSweep(a: usize, sa: usize, sk: usize, sb: usize, m: i32, k: i32, ends: usize, entries: usize): bool {
+  let binary = true;
+  memory.fill(ends + 4, 0, <usize>m << 2);
+  for (let kk = 0; kk < k; kk++) {
+    let pa = a + <usize>kk * sk;
+    for (let i = 0; i < m; i++) {
+      const p = ends + (<usize>(i + 1) << 2);
+      store<i32>(p, load<i32>(p) + i32(load<f32>(pa) != 0));
+      pa += sa;
+    }
+  }
+  // ends[i + 1] holds row i's count; it becomes the row's write position, which the fill moves
+  // along the list to the list's end.
+  let start = 0;
+  for (let i = 0; i < m; i++) {
+    const p = ends + (<usize>(i + 1) << 2);
+    const rowCount = load<i32>(p);
+    store<i32>(p, start);
+    start += rowCount + 1;
+  }
+  for (let kk = 0; kk < k; kk++) {
+    let pa = a + <usize>kk * sk;
+    const offset = <u32>(<usize>kk * sb);
+    for (let i = 0; i < m; i++) {
+      const x = load<f32>(pa);
+      const p = ends + (<usize>(i + 1) << 2);
+      const at = load<i32>(p);
+      const e = entries + (<usize>at << 3);
+      store<u32>(e, offset);
+      store<f32>(e, x, 4);
+      store<i32>(p, at + i32(x != 0));
+      binary &= (x == 0) | (x == 1);
+      pa += sa;
+    }
+  }
+  return binary;
+}
+
+// C = the listed A times B, in column panels of 16 then 4 then 1: a 16-column panel of B (600
+// rows: 38 KB) stays in L1 while every row of C takes it. ones: every listed value is 1, so the
+// terms are B's values themselves (inlined with a constant, so the multiply compiles away).
+@inline
+function sparseProduct(ends: usize, entries: usize, b: usize, c: usize, sc: usize, m: i32, n: i32, ones: bool): void {
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const bj = b + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
       let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-      let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
-      const bj = b + (<usize>j << 2);
-      for (let t = 0; t < count; t++) {
-        const kk = <usize>load<i32>(nz + (<usize>t << 2));
-        const av = f32x4.splat(load<f32>(row + kk * sk));
-        const pb = bj + kk * sb;
-        c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
-        c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
-        c2 = f32x4.add(c2, f32x4.mul(av, v128.load(pb, 32)));
-        c3 = f32x4.add(c3, f32x4.mul(av, v128.load(pb, 48)));
-        c4 = f32x4.add(c4, f32x4.mul(av, v128.load(pb, 64)));
-        c5 = f32x4.add(c5, f32x4.mul(av, v128.load(pb, 80)));
-        c6 = f32x4.add(c6, f32x4.mul(av, v128.load(pb, 96)));
-        c7 = f32x4.add(c7, f32x4.mul(av, v128.load(pb, 112)));
+      const to = listEnd(ends, entries, i);
+      for (let e = listStart(ends, entries, i); e < to; e += 8) {
+        const av = ones ? f32x4.splat(1) : f32x4.splat(load<f32>(e, 4));
+        const pb = bj + <usize>load<u32>(e);
+        c0 = f32x4.add(c0, sparseTerm(av, v128.load(pb), ones));
+        c1 = f32x4.add(c1, sparseTerm(av, v128.load(pb, 16), ones));
+        c2 = f32x4.add(c2, sparseTerm(av, v128.load(pb, 32), ones));
+        c3 = f32x4.add(c3, sparseTerm(av, v128.load(pb, 48), ones));
       }
-      const q = pc + (<usize>j << 2);
+      const q = c + <usize>i * sc + (<usize>j << 2);
       v128.store(q, c0);
       v128.store(q, c1, 16);
       v128.store(q, c2, 32);
       v128.store(q, c3, 48);
-      v128.store(q, c4, 64);
-      v128.store(q, c5, 80);
-      v128.store(q, c6, 96);
-      v128.store(q, c7, 112);
-    }
-    for (; j + 4 <= n; j += 4) {
-      let c0 = f32x4.splat(0);
-      const bj = b + (<usize>j << 2);
-      for (let t = 0; t < count; t++) {
-        const kk = <usize>load<i32>(nz + (<usize>t << 2));
-        c0 = f32x4.add(c0, f32x4.mul(f32x4.splat(load<f32>(row + kk * sk)), v128.load(bj + kk * sb)));
-      }
-      v128.store(pc + (<usize>j << 2), c0);
-    }
-    for (; j < n; j++) {
-      let s: f32 = 0;
-      for (let t = 0; t < count; t++) {
-        const kk = <usize>load<i32>(nz + (<usize>t << 2));
-        s += load<f32>(row + kk * sk) * load<f32>(b + kk * sb + (<usize>j << 2));
-      }
-      store<f32>(pc + (<usize>j << 2), s);
     }
   }
+  for (; j + 4 <= n; j += 4) {
+    const bj = b + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
+      let c0 = f32x4.splat(0);
+      const to = listEnd(ends, entries, i);
+      for (let e = listStart(ends, entries, i); e < to; e += 8) {
+        const av = ones ? f32x4.splat(1) : f32x4.splat(load<f32>(e, 4));
+        c0 = f32x4.add(c0, sparseTerm(av, v128.load(bj + <usize>load<u32>(e)), ones));
+      }
+      v128.store(c + <usize>i * sc + (<usize>j << 2), c0);
+    }
+  }
+  for (; j < n; j++) {
+    const bj = b + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
+      let s: f32 = 0;
+      const to = listEnd(ends, entries, i);
+      for (let e = listStart(ends, entries, i); e < to; e += 8) {
+        const x = load<f32>(bj + <usize>load<u32>(e));
+        s += ones ? x : load<f32>(e, 4) * x;
+      }
+      store<f32>(c + <usize>i * sc + (<usize>j << 2), s);
+    }
+  }
+}
+
+@inline
+function sparseTerm(av: v128, bv: v128, ones: bool): v128 {
+  return ones ? bv : f32x4.mul(av, bv);
+}
+
+@inline
+function listStart(ends: usize, entries: usize, i: i32): usize {
+  return entries + (<usize>(load<i32>(ends + (<usize>i << 2)) + 1) << 3);
+}
+
+@inline
+function listEnd(ends: usize, entries: usize, i: i32): usize {
+  return entries + (<usize>load<i32>(ends + (<usize>(i + 1) << 2)) << 3);
 }
 
 /** The number of non-zero values among n. */

@@ -7,5 +7,5 @@ export { sortWorkBytes, rocSweep, percentile, confusionCounts, aucVariance } fro
 export {
   denseGemm, denseBiasActivation, denseTranspose, denseGather, denseDropout, denseSoftmaxCrossEntropy,
   denseColumnSums, denseAddScaled, denseSumSquares, denseActivationBackward, denseAdam, denseGlorotUniform,
-  denseTanh, denseSparseGemm, denseCountNonzero, densePerExampleNormSquares, denseClipFactors, denseScaleRows, denseAddGaussianNoise, densePoissonSample,
+  denseTanh, denseSparseGemm, denseSparseScratchBytes, denseCountNonzero, densePerExampleNormSquares, denseClipFactors, denseScaleRows, denseAddGaussianNoise, densePoissonSample,
 } from "./dense";

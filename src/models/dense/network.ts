@@ -23,6 +23,7 @@ interface DenseKernels {
   denseAdam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
   denseGlorotUniform(gen: number, w: number, n: number, limit: number, slot: number): void;
   denseSparseGemm(a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, nz: number): void;
+  denseSparseScratchBytes(m: number, k: number): number;
   denseCountNonzero(x: number, n: number): number;
   densePerExampleNormSquares(a: number, aCols: number, d: number, dCols: number, rows: number, out: number, accumulate: number): void;
   denseClipFactors(normSquares: number, rows: number, clip: number, gradScale: number, outScale: number, factors: number): void;
@@ -56,7 +57,7 @@ interface Workspace {
   readonly dropped: number[];
   readonly mask: number[];
   readonly delta: number[];
-  /** Scratch for denseSparseGemm's non-zero indices. */
+  /** Scratch for denseSparseGemm's lists of non-zeros (forward: rows x inputs; backward: its transpose). */
   readonly nonzeros: number;
   /** DP-SGD: per-example squared gradient norms (f64) and clip factors (f32), one per row. */
   readonly normSquares: number;
@@ -194,7 +195,8 @@ export class FusedDenseTrainer implements DenseTrainer {
       mask.push(dropping ? take(bytes) : 0);
       delta.push(training ? take(bytes) : 0);
     });
-    const nonzeros = take(Math.max(rows, this.layers[0]!.inputs) * 4);
+    const inputs = this.layers[0]!.inputs;
+    const nonzeros = take(this.k.denseSparseScratchBytes(Math.max(rows, inputs), Math.min(rows, inputs)));
     const normSquares = training ? take(rows * 8) : 0;
     const clipFactors = training ? take(rows * 4) : 0;
     this.ensure(next);
