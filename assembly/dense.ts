@@ -384,112 +384,120 @@ export function denseGlorotUniform(gen: usize, w: usize, n: i32, limit: f64, slo
   }
 }
 
-/**
- * denseGemm for a sparse A (binary features, as in Purchase-100): C[i][j] = sum over k with
- * A(i, k) != 0 of A(i, k) * B[k][j], k ascending. Adding A(i, k) * B[k][j] = 0 never changes an
- * f32 sum that starts at +0, and 1 * x = x exactly, so this gives denseGemm's bits (finite
- * weights) with work in proportion to the non-zeros, and rows whose non-zeros are all 1 skip the
- * multiplies. Never accumulates. nz: scratch of denseSparseScratchBytes(m, k) bytes.
- */
-export function denseSparseGemm(
-  a: usize, sam: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32, nz: usize,
-): void {
-  const sb = <usize>ldb << 2;
-  // Row i's non-zeros become (byte offset of B's row kk, A(i, kk)) pairs at entries + 8 * [ends[i] + 1,
-  // ends[i + 1]), with ends[0] = -1: each list is followed by one spare pair, so that listing can
-  // write every value (a zero is overwritten by the next value, or lands in the spare pair) and never
-  // branch on it (with random binary features a branch per value mispredicts a third of the time).
-  const ends = nz;
-  const entries = nz + ((<usize>(m + 1) << 2) + 7 & ~7);
-  store<i32>(ends, -1);
-  // A's rows are listed one by one when contiguous, else A is swept in memory order (A^T in the backward pass).
-  const ones = sak <= sam
-    ? listRowByRow(a, <usize>sam << 2, <usize>sak << 2, sb, m, k, ends, entries)
-    : listColumnSweep(a, <usize>sam << 2, <usize>sak << 2, sb, m, k, ends, entries);
-  if (ones) sparseProduct(ends, entries, b, c, <usize>ldc << 2, m, n, true);
-  else sparseProduct(ends, entries, b, c, <usize>ldc << 2, m, n, false);
-}
+// Sparse A (binary features, as in Purchase-100): the batch's non-zeros are listed once
+// (denseSparseList), and once more by column (denseSparseTranspose, for the backward pass's A^T),
+// and denseSparseGemm multiplies a listed A by a dense B. A list block at `lists` holds: i32 rows,
+// i32 binary (every value 0 or 1), i32 ends[rows + 1] with ends[0] = -1, then at
+// sparseEntries(lists, rows) row i's non-zeros as (u32 column, f32 value) pairs at
+// [ends[i] + 1, ends[i + 1]), each row's followed by one spare pair, so that listing can write every
+// value (a zero is overwritten by the next value, or lands in the spare pair) and never branch on
+// it: with random binary features a branch per value mispredicts a third of the time.
 
-/** Scratch bytes denseSparseGemm needs for an m x k A. */
-export function denseSparseScratchBytes(m: i32, k: i32): usize {
-  return ((<usize>(m + 1) << 2) + 7 & ~7) + ((<usize>m * <usize>k + <usize>m) << 3);
+/** Bytes of a list block for a rows x cols A. */
+export function denseSparseListBytes(rows: i32, cols: i32): usize {
+  return sparseEntriesOffset(rows) + ((<usize>rows * <usize>cols + <usize>rows) << 3);
 }
 
 @inline
-function listRowByRow(a: usize, sa: usize, sk: usize, sb: usize, m: i32, k: i32, ends: usize, entries: usize): bool {
+function sparseEntriesOffset(rows: i32): usize {
+  return ((<usize>(rows + 2) << 2) + 4 + 7) & ~7;
+}
+
+/** Lists the non-zeros of A (rows x cols, row-major, leading dimension lda) row by row, columns ascending. */
+export function denseSparseList(a: usize, rows: i32, cols: i32, lda: i32, lists: usize): void {
+  const ends = lists + 8;
+  const entries = lists + sparseEntriesOffset(rows);
+  store<i32>(ends, -1);
   let count = 0;
   let binary = true;
-  for (let i = 0; i < m; i++) {
-    let pa = a + <usize>i * sa;
-    for (let kk = 0; kk < k; kk++) {
-      const x = load<f32>(pa);
+  for (let i = 0; i < rows; i++) {
+    const row = a + (<usize>i * <usize>lda << 2);
+    for (let kk = 0; kk < cols; kk++) {
+      const x = load<f32>(row + (<usize>kk << 2));
       const e = entries + (<usize>count << 3);
-      store<u32>(e, <u32>(<usize>kk * sb));
+      store<u32>(e, kk);
       store<f32>(e, x, 4);
       count += i32(x != 0);
       binary &= (x == 0) | (x == 1);
-      pa += sk;
     }
     store<i32>(ends + (<usize>(i + 1) << 2), count);
     count++;
   }
-  return binary;
+  store<i32>(lists, rows);
+  store<i32>(lists, i32(binary), 4);
 }
 
-// A counting sort: count each row's non-zeros, then fill every row's list sweeping kk ascending.
-@inline
-function listColumnSweep(a: usize, sa: usize, sk: usize, sb: usize, m: i32, k: i32, ends: usize, entries: usize): bool {
-  let binary = true;
-  memory.fill(ends + 4, 0, <usize>m << 2);
-  for (let kk = 0; kk < k; kk++) {
-    let pa = a + <usize>kk * sk;
-    for (let i = 0; i < m; i++) {
-      const p = ends + (<usize>(i + 1) << 2);
-      store<i32>(p, load<i32>(p) + i32(load<f32>(pa) != 0));
-      pa += sa;
+/**
+ * The list block of A^T (cols lists) from A's (a counting sort over the non-zeros: count each
+ * column's, then append row by row, so every column's rows ascend).
+ */
+export function denseSparseTranspose(lists: usize, cols: i32, out: usize): void {
+  const rows = load<i32>(lists);
+  const from = lists + 8;
+  const entries = lists + sparseEntriesOffset(rows);
+  const ends = out + 8;
+  const outEntries = out + sparseEntriesOffset(cols);
+  memory.fill(ends, 0, <usize>(cols + 1) << 2);
+  for (let i = 0; i < rows; i++) {
+    const to = sparseListEnd(from, entries, i);
+    for (let e = sparseListStart(from, entries, i); e < to; e += 8) {
+      const p = ends + (<usize>(load<u32>(e) + 1) << 2);
+      store<i32>(p, load<i32>(p) + 1);
     }
   }
-  // ends[i + 1] holds row i's count; it becomes the row's write position, which the fill moves
-  // along the list to the list's end.
+  // ends[kk + 1] holds column kk's count; it becomes the column's write position, which the fill
+  // moves along the list to the list's end.
   let start = 0;
-  for (let i = 0; i < m; i++) {
-    const p = ends + (<usize>(i + 1) << 2);
-    const rowCount = load<i32>(p);
+  for (let kk = 0; kk < cols; kk++) {
+    const p = ends + (<usize>(kk + 1) << 2);
+    const count = load<i32>(p);
     store<i32>(p, start);
-    start += rowCount + 1;
+    start += count + 1;
   }
-  for (let kk = 0; kk < k; kk++) {
-    let pa = a + <usize>kk * sk;
-    const offset = <u32>(<usize>kk * sb);
-    for (let i = 0; i < m; i++) {
-      const x = load<f32>(pa);
-      const p = ends + (<usize>(i + 1) << 2);
+  store<i32>(ends, -1);
+  for (let i = 0; i < rows; i++) {
+    const to = sparseListEnd(from, entries, i);
+    for (let e = sparseListStart(from, entries, i); e < to; e += 8) {
+      const p = ends + (<usize>(load<u32>(e) + 1) << 2);
       const at = load<i32>(p);
-      const e = entries + (<usize>at << 3);
-      store<u32>(e, offset);
-      store<f32>(e, x, 4);
-      store<i32>(p, at + i32(x != 0));
-      binary &= (x == 0) | (x == 1);
-      pa += sa;
+      const q = outEntries + (<usize>at << 3);
+      store<u32>(q, i);
+      store<f32>(q, load<f32>(e, 4), 4);
+      store<i32>(p, at + 1);
     }
   }
-  return binary;
+  store<i32>(out, cols);
+  store<i32>(out, load<i32>(lists, 4), 4);
+}
+
+/**
+ * denseGemm for a listed A (rows x k): C[i][j] = sum over A's non-zeros A(i, kk), kk ascending, of
+ * A(i, kk) * B[kk][j]. Adding A(i, k) * B[k][j] = 0 never changes an f32 sum that starts at +0, and
+ * 1 * x = x exactly, so this gives denseGemm's bits (finite weights) with work in proportion to the
+ * non-zeros, and binary A skips the multiplies. Never accumulates.
+ */
+export function denseSparseGemm(lists: usize, b: usize, ldb: i32, c: usize, ldc: i32, n: i32): void {
+  const rows = load<i32>(lists);
+  const ends = lists + 8;
+  const entries = lists + sparseEntriesOffset(rows);
+  if (load<i32>(lists, 4)) sparseProduct(ends, entries, b, <usize>ldb << 2, c, <usize>ldc << 2, rows, n, true);
+  else sparseProduct(ends, entries, b, <usize>ldb << 2, c, <usize>ldc << 2, rows, n, false);
 }
 
 // C = the listed A times B, in column panels of 16 then 4 then 1: a 16-column panel of B (600
 // rows: 38 KB) stays in L1 while every row of C takes it. ones: every listed value is 1, so the
 // terms are B's values themselves (inlined with a constant, so the multiply compiles away).
 @inline
-function sparseProduct(ends: usize, entries: usize, b: usize, c: usize, sc: usize, m: i32, n: i32, ones: bool): void {
+function sparseProduct(ends: usize, entries: usize, b: usize, sb: usize, c: usize, sc: usize, m: i32, n: i32, ones: bool): void {
   let j = 0;
   for (; j + 16 <= n; j += 16) {
     const bj = b + (<usize>j << 2);
     for (let i = 0; i < m; i++) {
       let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-      const to = listEnd(ends, entries, i);
-      for (let e = listStart(ends, entries, i); e < to; e += 8) {
+      const to = sparseListEnd(ends, entries, i);
+      for (let e = sparseListStart(ends, entries, i); e < to; e += 8) {
         const av = ones ? f32x4.splat(1) : f32x4.splat(load<f32>(e, 4));
-        const pb = bj + <usize>load<u32>(e);
+        const pb = bj + <usize>load<u32>(e) * sb;
         c0 = f32x4.add(c0, sparseTerm(av, v128.load(pb), ones));
         c1 = f32x4.add(c1, sparseTerm(av, v128.load(pb, 16), ones));
         c2 = f32x4.add(c2, sparseTerm(av, v128.load(pb, 32), ones));
@@ -506,10 +514,10 @@ function sparseProduct(ends: usize, entries: usize, b: usize, c: usize, sc: usiz
     const bj = b + (<usize>j << 2);
     for (let i = 0; i < m; i++) {
       let c0 = f32x4.splat(0);
-      const to = listEnd(ends, entries, i);
-      for (let e = listStart(ends, entries, i); e < to; e += 8) {
+      const to = sparseListEnd(ends, entries, i);
+      for (let e = sparseListStart(ends, entries, i); e < to; e += 8) {
         const av = ones ? f32x4.splat(1) : f32x4.splat(load<f32>(e, 4));
-        c0 = f32x4.add(c0, sparseTerm(av, v128.load(bj + <usize>load<u32>(e)), ones));
+        c0 = f32x4.add(c0, sparseTerm(av, v128.load(bj + <usize>load<u32>(e) * sb), ones));
       }
       v128.store(c + <usize>i * sc + (<usize>j << 2), c0);
     }
@@ -518,9 +526,9 @@ function sparseProduct(ends: usize, entries: usize, b: usize, c: usize, sc: usiz
     const bj = b + (<usize>j << 2);
     for (let i = 0; i < m; i++) {
       let s: f32 = 0;
-      const to = listEnd(ends, entries, i);
-      for (let e = listStart(ends, entries, i); e < to; e += 8) {
-        const x = load<f32>(bj + <usize>load<u32>(e));
+      const to = sparseListEnd(ends, entries, i);
+      for (let e = sparseListStart(ends, entries, i); e < to; e += 8) {
+        const x = load<f32>(bj + <usize>load<u32>(e) * sb);
         s += ones ? x : load<f32>(e, 4) * x;
       }
       store<f32>(c + <usize>i * sc + (<usize>j << 2), s);
@@ -534,12 +542,12 @@ function sparseTerm(av: v128, bv: v128, ones: bool): v128 {
 }
 
 @inline
-function listStart(ends: usize, entries: usize, i: i32): usize {
+function sparseListStart(ends: usize, entries: usize, i: i32): usize {
   return entries + (<usize>(load<i32>(ends + (<usize>i << 2)) + 1) << 3);
 }
 
 @inline
-function listEnd(ends: usize, entries: usize, i: i32): usize {
+function sparseListEnd(ends: usize, entries: usize, i: i32): usize {
   return entries + (<usize>load<i32>(ends + (<usize>(i + 1) << 2)) << 3);
 }
 

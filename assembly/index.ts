@@ -7,5 +7,5 @@ export { sortWorkBytes, rocSweep, percentile, confusionCounts, aucVariance } fro
 export {
   denseGemm, denseBiasActivation, denseTranspose, denseGather, denseDropout, denseSoftmaxCrossEntropy,
   denseColumnSums, denseAddScaled, denseSumSquares, denseActivationBackward, denseAdam, denseGlorotUniform,
-  denseTanh, denseSparseGemm, denseSparseScratchBytes, denseCountNonzero, densePerExampleNormSquares, denseClipFactors, denseScaleRows, denseAddGaussianNoise, densePoissonSample,
+  denseTanh, denseSparseListBytes, denseSparseList, denseSparseTranspose, denseSparseGemm, denseCountNonzero, densePerExampleNormSquares, denseClipFactors, denseScaleRows, denseAddGaussianNoise, densePoissonSample,
 } from "./dense";
