@@ -93,44 +93,46 @@ const THRESHOLD_MAX_K: i32 = 32;
  */
 @inline
 function topKNetwork(row: usize, classes: i32, k: i32, top: usize, tolerance: f32): bool {
-  const floor = f32x4.splat(-1);
+  const floor = i32x4.splat(0x80000000);
   let a1 = floor, a2 = floor, a3 = floor, a4 = floor;
   let b1 = floor, b2 = floor, b3 = floor, b4 = floor;
   let sumA = f32x4.splat(0);
   let sumB = f32x4.splat(0);
-  let low = f32x4.splat(0);
+  let signs = i32x4.splat(0);
   let c = 0;
   for (; c + 8 <= classes; c += 8) {
     let a = v128.load(row + (<usize>c << 2));
     let b = v128.load(row + (<usize>c << 2), 16);
     sumA = f32x4.add(sumA, a);
     sumB = f32x4.add(sumB, b);
-    low = f32x4.pmin(low, f32x4.pmin(a, b));
+    signs = v128.or(signs, v128.or(a, b));
     if (k == 1) {
-      a1 = f32x4.pmax(a1, a);
-      b1 = f32x4.pmax(b1, b);
+      a1 = i32x4.max_s(a1, a);
+      b1 = i32x4.max_s(b1, b);
     } else {
-      let t = f32x4.pmax(a1, a); a = f32x4.pmin(a1, a); a1 = t;
-      t = f32x4.pmax(b1, b); b = f32x4.pmin(b1, b); b1 = t;
+      let t = i32x4.max_s(a1, a); a = i32x4.min_s(a1, a); a1 = t;
+      t = i32x4.max_s(b1, b); b = i32x4.min_s(b1, b); b1 = t;
       if (k == 2) {
-        a2 = f32x4.pmax(a2, a);
-        b2 = f32x4.pmax(b2, b);
+        a2 = i32x4.max_s(a2, a);
+        b2 = i32x4.max_s(b2, b);
       } else {
-        t = f32x4.pmax(a2, a); a = f32x4.pmin(a2, a); a2 = t;
-        t = f32x4.pmax(b2, b); b = f32x4.pmin(b2, b); b2 = t;
+        t = i32x4.max_s(a2, a); a = i32x4.min_s(a2, a); a2 = t;
+        t = i32x4.max_s(b2, b); b = i32x4.min_s(b2, b); b2 = t;
         if (k == 3) {
-          a3 = f32x4.pmax(a3, a);
-          b3 = f32x4.pmax(b3, b);
+          a3 = i32x4.max_s(a3, a);
+          b3 = i32x4.max_s(b3, b);
         } else {
-          t = f32x4.pmax(a3, a); a = f32x4.pmin(a3, a); a3 = t;
-          t = f32x4.pmax(b3, b); b = f32x4.pmin(b3, b); b3 = t;
-          a4 = f32x4.pmax(a4, a);
-          b4 = f32x4.pmax(b4, b);
+          t = i32x4.max_s(a3, a); a = i32x4.min_s(a3, a); a3 = t;
+          t = i32x4.max_s(b3, b); b = i32x4.min_s(b3, b); b3 = t;
+          a4 = i32x4.max_s(a4, a);
+          b4 = i32x4.max_s(b4, b);
         }
       }
     }
   }
-  if (rowFinish(row, classes, c, sumA, sumB, low, tolerance)) return true;
+  // No sign bit set: no negative value (nor -0) among the full blocks. A sign bit (a negative value,
+  // or -0, which is a valid zero) sends the row to the exact check.
+  if (i32x4.bitmask(signs) != 0 ? rowInvalid(row, classes, tolerance) : rowFinish(row, classes, c, sumA, sumB, f32x4.splat(0), tolerance)) return true;
   let m1: v128, m2: v128, m3: v128, m4: v128;
   if (k == 1) {
     a1 = f32x4.pmax(a1, b1);
@@ -800,4 +802,36 @@ export function correctness(values: usize, labels: usize, rows: i32, classes: i3
     store<f32>(slot, c == load<i32>(labels + (<usize>r << 2)) ? 1 : 0);
   }
   return -1;
+}
+
+/**
+ * The sum of n values: the kernel benchmark's memory-read baseline (a SIMD pass doing as little as
+ * possible per value). Sixteen f32 lanes (four vectors) accumulate the blocks of 16 in order; then
+ * the lanes 0..15 and the values past the last full block are added in f64, in index order.
+ */
+export function sumValues(values: usize, n: i32): f64 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = values + (<usize>i << 2);
+    s0 = f32x4.add(s0, v128.load(p));
+    s1 = f32x4.add(s1, v128.load(p, 16));
+    s2 = f32x4.add(s2, v128.load(p, 32));
+    s3 = f32x4.add(s3, v128.load(p, 48));
+  }
+  let total: f64 = 0;
+  total = addLanes(total, s0);
+  total = addLanes(total, s1);
+  total = addLanes(total, s2);
+  total = addLanes(total, s3);
+  for (; i < n; i++) total += <f64>load<f32>(values + (<usize>i << 2));
+  return total;
+}
+
+@inline
+function addLanes(total: f64, v: v128): f64 {
+  total += <f64>f32x4.extract_lane(v, 0);
+  total += <f64>f32x4.extract_lane(v, 1);
+  total += <f64>f32x4.extract_lane(v, 2);
+  return total + <f64>f32x4.extract_lane(v, 3);
 }
