@@ -194,6 +194,13 @@ function topKNetwork(row: usize, classes: i32, k: i32, top: usize, tolerance: f3
   if (k > 1) store<f32>(top, f32x4.extract_lane(a2, 0), 4);
   if (k > 2) store<f32>(top, f32x4.extract_lane(a3, 0), 8);
   if (k > 3) store<f32>(top, f32x4.extract_lane(a4, 0), 12);
+  insertTail(row, classes, c, k, top);
+  return false;
+}
+
+/** Inserts columns c.. of the row into the descending top[0..k-1]. */
+@inline
+function insertTail(row: usize, classes: i32, c: i32, k: i32, top: usize): void {
   if (c < classes) {
     let kth = load<f32>(top + (<usize>(k - 1) << 2));
     for (; c < classes; c++) {
@@ -204,6 +211,69 @@ function topKNetwork(row: usize, classes: i32, k: i32, top: usize, tolerance: f3
       }
     }
   }
+}
+
+/**
+ * Top-3 of one row, checking it on the way, with one set of four lanes t1 >= t2 >= t3 (integer
+ * order of the bits, as topKNetwork): each 16 columns are sorted per lane by the 5-comparator
+ * network for four, and their top three merged in (the top 3 of two sorted threes are
+ * max(t1, n3), max(t2, n2), max(t3, n1), then sorted by three compare-exchanges): 9 + 9 steps per
+ * 16 values, where inserting four vectors one by one takes 20. Then 4 columns at a time by
+ * insertion, the lanes merged the same way, and the last columns inserted. Returns true for a bad row.
+ */
+@inline
+function topKNetwork3(row: usize, classes: i32, top: usize, tolerance: f32): bool {
+  let t1 = i32x4.splat(0x80000000), t2 = t1, t3 = t1;
+  let sumA = f32x4.splat(0);
+  let sumB = f32x4.splat(0);
+  let signs = i32x4.splat(0);
+  let c = 0;
+  for (; c + 16 <= classes; c += 16) {
+    const p = row + (<usize>c << 2);
+    const a = v128.load(p);
+    const b = v128.load(p, 16);
+    const x = v128.load(p, 32);
+    const y = v128.load(p, 48);
+    sumA = f32x4.add(f32x4.add(sumA, a), x);
+    sumB = f32x4.add(f32x4.add(sumB, b), y);
+    signs = v128.or(signs, v128.or(v128.or(a, b), v128.or(x, y)));
+    const h1 = i32x4.max_s(a, b), l1 = i32x4.min_s(a, b);
+    const h2 = i32x4.max_s(x, y), l2 = i32x4.min_s(x, y);
+    const n1 = i32x4.max_s(h1, h2), m = i32x4.min_s(h1, h2);
+    const lm = i32x4.max_s(l1, l2);
+    const n2 = i32x4.max_s(m, lm), n3 = i32x4.min_s(m, lm);
+    const u1 = i32x4.max_s(t1, n3), u2 = i32x4.max_s(t2, n2), u3 = i32x4.max_s(t3, n1);
+    const hi = i32x4.max_s(u1, u2), lo = i32x4.min_s(u1, u2);
+    const mid = i32x4.max_s(lo, u3);
+    t3 = i32x4.min_s(lo, u3);
+    t1 = i32x4.max_s(hi, mid);
+    t2 = i32x4.min_s(hi, mid);
+  }
+  for (; c + 4 <= classes; c += 4) {
+    let x = v128.load(row + (<usize>c << 2));
+    sumA = f32x4.add(sumA, x);
+    signs = v128.or(signs, x);
+    let t = i32x4.max_s(t1, x); x = i32x4.min_s(t1, x); t1 = t;
+    t = i32x4.max_s(t2, x); x = i32x4.min_s(t2, x); t2 = t;
+    t3 = i32x4.max_s(t3, x);
+  }
+  if (i32x4.bitmask(signs) != 0 ? rowInvalid(row, classes, tolerance) : rowFinish(row, classes, c, sumA, sumB, f32x4.splat(0), tolerance)) return true;
+  // Lanes 2-3 into 0-1, then lane 1 into 0.
+  for (let half = 0; half < 2; half++) {
+    const n1 = half == 0 ? i32x4.shuffle(t1, t1, 2, 3, 0, 1) : i32x4.shuffle(t1, t1, 1, 0, 3, 2);
+    const n2 = half == 0 ? i32x4.shuffle(t2, t2, 2, 3, 0, 1) : i32x4.shuffle(t2, t2, 1, 0, 3, 2);
+    const n3 = half == 0 ? i32x4.shuffle(t3, t3, 2, 3, 0, 1) : i32x4.shuffle(t3, t3, 1, 0, 3, 2);
+    const u1 = i32x4.max_s(t1, n3), u2 = i32x4.max_s(t2, n2), u3 = i32x4.max_s(t3, n1);
+    const hi = i32x4.max_s(u1, u2), lo = i32x4.min_s(u1, u2);
+    const mid = i32x4.max_s(lo, u3);
+    t3 = i32x4.min_s(lo, u3);
+    t1 = i32x4.max_s(hi, mid);
+    t2 = i32x4.min_s(hi, mid);
+  }
+  store<f32>(top, f32x4.extract_lane(t1, 0));
+  store<f32>(top, f32x4.extract_lane(t2, 0), 4);
+  store<f32>(top, f32x4.extract_lane(t3, 0), 8);
+  insertTail(row, classes, c, 3, top);
   return false;
 }
 
@@ -315,16 +385,7 @@ function topKNetwork8(row: usize, classes: i32, k: i32, top: usize, tolerance: f
   if (k >= 6) store<f32>(top, f32x4.extract_lane(l6, 0), 20);
   if (k >= 7) store<f32>(top, f32x4.extract_lane(l7, 0), 24);
   if (k >= 8) store<f32>(top, f32x4.extract_lane(l8, 0), 28);
-  if (c < classes) {
-    let kth = load<f32>(top + (<usize>(k - 1) << 2));
-    for (; c < classes; c++) {
-      const x = load<f32>(row + (<usize>c << 2));
-      if (x > kth) {
-        insertDescending(top, k, x);
-        kth = load<f32>(top + (<usize>(k - 1) << 2));
-      }
-    }
-  }
+  insertTail(row, classes, c, k, top);
   return false;
 }
 
@@ -530,16 +591,7 @@ function topKNetwork16(row: usize, classes: i32, k: i32, top: usize, tolerance: 
   if (k >= 14) store<f32>(top, f32x4.extract_lane(l14, 0), 52);
   if (k >= 15) store<f32>(top, f32x4.extract_lane(l15, 0), 56);
   if (k >= 16) store<f32>(top, f32x4.extract_lane(l16, 0), 60);
-  if (c < classes) {
-    let kth = load<f32>(top + (<usize>(k - 1) << 2));
-    for (; c < classes; c++) {
-      const x = load<f32>(row + (<usize>c << 2));
-      if (x > kth) {
-        insertDescending(top, k, x);
-        kth = load<f32>(top + (<usize>(k - 1) << 2));
-      }
-    }
-  }
+  insertTail(row, classes, c, k, top);
   return false;
 }
 
@@ -626,7 +678,7 @@ export function topK(values: usize, rows: i32, classes: i32, k: i32, out: usize,
     // Constant k in each branch, so each inlined network keeps only its own levels.
     if (k == 1) bad = topKNetwork(row, classes, 1, top, tolerance);
     else if (k == 2) bad = topKNetwork(row, classes, 2, top, tolerance);
-    else if (k == 3) bad = topKNetwork(row, classes, 3, top, tolerance);
+    else if (k == 3) bad = topKNetwork3(row, classes, top, tolerance);
     else if (k == 4) bad = topKNetwork(row, classes, 4, top, tolerance);
     else if (k == 5) bad = topKNetwork8(row, classes, 5, top, tolerance);
     else if (k == 6) bad = topKNetwork8(row, classes, 6, top, tolerance);
