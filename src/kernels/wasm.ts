@@ -19,6 +19,7 @@ export interface KernelExports {
   modifiedEntropy(values: number, labels: number, rows: number, classes: number, out: number, tolerance: number): number;
   crossEntropyLoss(values: number, labels: number, rows: number, classes: number, out: number, tolerance: number): number;
   correctness(values: number, labels: number, rows: number, classes: number, out: number, tolerance: number): number;
+  sumValues(values: number, n: number): number;
   sortWorkBytes(n: number): number;
   rocSweep(
     scores: number,
