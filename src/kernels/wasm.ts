@@ -2,7 +2,7 @@
 // scripts/build.mjs), so this touches no runtime API beyond WebAssembly and atob. Runtimes that
 // forbid compiling wasm from bytes (Cloudflare workerd, Vercel's edge) pass the module they were
 // given as a binding instead: initKernels({ module }).
-import { kernelsWasmBase64 } from "./wasm-bytes.generated.js";
+import { cnnHeapWasmBase64, kernelsWasmBase64 } from "./wasm-bytes.generated.js";
 
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
@@ -73,6 +73,14 @@ export interface KernelsSource {
  */
 export async function instantiateKernels(): Promise<WebAssembly.Instance> {
   return WebAssembly.instantiate(await compileKernels(), {});
+}
+
+/**
+ * The CNN training kernels (assembly/cnn.ts), a separate module with no memory of its own,
+ * instantiated on `memory`: tfjs-backend-wasm's heap, so they read and write its tensors in place.
+ */
+export async function instantiateCnnHeapKernels(memory: WebAssembly.Memory): Promise<WebAssembly.Instance> {
+  return WebAssembly.instantiate(await WebAssembly.compile(decodeBase64(cnnHeapWasmBase64)), { env: { memory } });
 }
 
 /**

@@ -1,0 +1,94 @@
+// CNN training kernels that run on tfjs-backend-wasm's own heap: this file is compiled into a
+// second module (build/cnn-heap.wasm) that imports the backend's memory instead of owning one,
+// so tensors are read and written in place, with no copies (src/models/tfjs/kernels/heap.ts).
+// The module must have no data segments or globals in memory: everything is a pointer argument.
+// Addresses are byte pointers to f32 NHWC tensors; sizes are counted in elements.
+
+// MaxPoolGrad for 2x2 windows with stride 2, no padding: each output gradient goes to the first
+// maximum of its window in row-major order (strict >, as tfjs-backend-cpu; NaN never wins), the
+// three other cells get +0. Cells in no window (an odd last row or column) are zeroed.
+export function cnnMaxPoolGrad2x2(
+  x: usize, dy: usize, dx: usize,
+  batch: i32, inHeight: i32, inWidth: i32, channels: i32, outHeight: i32, outWidth: i32,
+): void {
+  if (outHeight * 2 < inHeight || outWidth * 2 < inWidth) memory.fill(dx, 0, <usize>batch * inHeight * inWidth * channels << 2);
+  const c4 = channels & ~3;
+  const cell = <usize>channels << 2;
+  const rowStride = <usize>inWidth * cell;
+  let g = dy;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      let p00 = (<usize>(b * inHeight + oh * 2)) * rowStride;
+      for (let ow = 0; ow < outWidth; ow++, p00 += cell << 1) {
+        const p01 = p00 + cell;
+        const p10 = p00 + rowStride;
+        const p11 = p10 + cell;
+        let c = 0;
+        for (; c < c4; c += 4, g += 16) {
+          const o = <usize>c << 2;
+          const v00 = v128.load(x + p00 + o), v01 = v128.load(x + p01 + o);
+          const v10 = v128.load(x + p10 + o), v11 = v128.load(x + p11 + o);
+          const gt01 = f32x4.gt(v01, v00);
+          let m = v128.bitselect(v01, v00, gt01);
+          const gt10 = f32x4.gt(v10, m);
+          m = v128.bitselect(v10, m, gt10);
+          const gt11 = f32x4.gt(v11, m);
+          const pick11 = gt11;
+          const pick10 = v128.andnot(gt10, gt11);
+          const pick01 = v128.andnot(v128.andnot(gt01, gt10), gt11);
+          const pick00 = v128.not(v128.or(v128.or(gt01, gt10), gt11));
+          const grad = v128.load(g);
+          v128.store(dx + p00 + o, v128.and(grad, pick00));
+          v128.store(dx + p01 + o, v128.and(grad, pick01));
+          v128.store(dx + p10 + o, v128.and(grad, pick10));
+          v128.store(dx + p11 + o, v128.and(grad, pick11));
+        }
+        for (; c < channels; c++, g += 4) {
+          const o = <usize>c << 2;
+          let best = p00 + o;
+          let max = load<f32>(x + best);
+          if (load<f32>(x + p01 + o) > max) { best = p01 + o; max = load<f32>(x + best); }
+          if (load<f32>(x + p10 + o) > max) { best = p10 + o; max = load<f32>(x + best); }
+          if (load<f32>(x + p11 + o) > max) best = p11 + o;
+          store<f32>(dx + p00 + o, 0);
+          store<f32>(dx + p01 + o, 0);
+          store<f32>(dx + p10 + o, 0);
+          store<f32>(dx + p11 + o, 0);
+          store<f32>(dx + best, load<f32>(g));
+        }
+      }
+    }
+  }
+}
+
+// col2im for a stride-1 convolution without padding: dx[b, oh+kh, ow+kw, ci] += col row
+// (b, oh, ow) holding (kh, kw, ci) in that order; dx is zeroed first and the rows are added in
+// order, one f32 add per element (so the order, and the bits, are the reference's).
+export function cnnCol2im(
+  col: usize, dx: usize,
+  batch: i32, inHeight: i32, inWidth: i32, channels: i32, outHeight: i32, outWidth: i32, filterHeight: i32, filterWidth: i32,
+): void {
+  memory.fill(dx, 0, <usize>batch * inHeight * inWidth * channels << 2);
+  const run = filterWidth * channels;
+  const run4 = run & ~3;
+  const rowStride = <usize>inWidth * channels << 2;
+  let o = col;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        let i = dx + ((<usize>(b * inHeight + oh) * inWidth + ow) * channels << 2);
+        for (let kh = 0; kh < filterHeight; kh++, i += rowStride) {
+          let k = 0;
+          for (; k < run4; k += 4, o += 16) {
+            const at = i + (<usize>k << 2);
+            v128.store(at, f32x4.add(v128.load(at), v128.load(o)));
+          }
+          for (; k < run; k++, o += 4) {
+            const at = i + (<usize>k << 2);
+            store<f32>(at, load<f32>(at) + load<f32>(o));
+          }
+        }
+      }
+    }
+  }
+}
