@@ -92,3 +92,69 @@ export function cnnCol2im(
     }
   }
 }
+
+// The filter gradient of a stride-1 convolution without padding, for few input channels (the
+// first layer): dW[kh, kw, ci, co] = sum over b, oh, ow of x[b, oh+kh, ow+kw, ci] * dy[b, oh, ow, co].
+// Per output row (b, oh) and tap (kh, kw, ci), a partial sum over ow runs in f32 lanes (one lane
+// per co, mul then add, both rounded: no FMA), then joins dW; rows in order. Each row of dy is
+// re-read once per tap from cache. outChannels must be a multiple of 4.
+export function cnnConvFilterGrad(
+  x: usize, dy: usize, dw: usize,
+  batch: i32, inHeight: i32, inWidth: i32, channels: i32, outHeight: i32, outWidth: i32,
+  filterHeight: i32, filterWidth: i32, outChannels: i32,
+): void {
+  const taps = filterHeight * filterWidth * channels;
+  memory.fill(dw, 0, <usize>taps * outChannels << 2);
+  const xStep = <usize>channels << 2;
+  const dyStep = <usize>outChannels << 2;
+  const co32 = outChannels & ~31;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const dyRow = dy + ((<usize>(b * outHeight + oh) * outWidth * outChannels) << 2);
+      for (let kh = 0; kh < filterHeight; kh++) {
+        const xRow = x + ((<usize>(b * inHeight + oh + kh) * inWidth * channels) << 2);
+        for (let kw = 0; kw < filterWidth; kw++) {
+          for (let ci = 0; ci < channels; ci++) {
+            const xStart = xRow + ((<usize>(kw * channels + ci)) << 2);
+            const out = dw + ((<usize>((kh * filterWidth + kw) * channels + ci) * outChannels) << 2);
+            let co = 0;
+            for (; co < co32; co += 32) filterRow32(xStart, xStep, dyRow + (<usize>co << 2), dyStep, out + (<usize>co << 2), outWidth);
+            for (; co < outChannels; co += 4) {
+              let acc = f32x4.splat(0);
+              let xi = xStart;
+              let g = dyRow + (<usize>co << 2);
+              for (let ow = 0; ow < outWidth; ow++, xi += xStep, g += dyStep) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(xi)), v128.load(g)));
+              const at = out + (<usize>co << 2);
+              v128.store(at, f32x4.add(v128.load(at), acc));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+@inline
+function filterRow32(xi: usize, xStep: usize, g: usize, dyStep: usize, out: usize, outWidth: i32): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+  for (let ow = 0; ow < outWidth; ow++, xi += xStep, g += dyStep) {
+    const v = f32x4.splat(load<f32>(xi));
+    a0 = f32x4.add(a0, f32x4.mul(v, v128.load(g)));
+    a1 = f32x4.add(a1, f32x4.mul(v, v128.load(g, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(v, v128.load(g, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(v, v128.load(g, 48)));
+    a4 = f32x4.add(a4, f32x4.mul(v, v128.load(g, 64)));
+    a5 = f32x4.add(a5, f32x4.mul(v, v128.load(g, 80)));
+    a6 = f32x4.add(a6, f32x4.mul(v, v128.load(g, 96)));
+    a7 = f32x4.add(a7, f32x4.mul(v, v128.load(g, 112)));
+  }
+  v128.store(out, f32x4.add(v128.load(out), a0));
+  v128.store(out, f32x4.add(v128.load(out, 16), a1), 16);
+  v128.store(out, f32x4.add(v128.load(out, 32), a2), 32);
+  v128.store(out, f32x4.add(v128.load(out, 48), a3), 48);
+  v128.store(out, f32x4.add(v128.load(out, 64), a4), 64);
+  v128.store(out, f32x4.add(v128.load(out, 80), a5), 80);
+  v128.store(out, f32x4.add(v128.load(out, 96), a6), 96);
+  v128.store(out, f32x4.add(v128.load(out, 112), a7), 112);
+}

@@ -5,6 +5,9 @@
 //   gradient, batch moved to the channel axis.
 // - Conv2DBackpropInput, whose wasm version is a slow direct loop: for stride 1, dx is a "full"
 //   convolution of dy by the filter flipped in space with its channel axes swapped.
+// - For stride 1 without padding and few input channels (the first layer), dW is a direct SIMD
+//   kernel (assembly/cnn.ts, on the backend's heap): the composition's convolution has one
+//   output channel's worth of work per input channel, a shape XNNPACK runs badly.
 // - For stride 1 without padding (the paper CNN's layers), dx is one GEMM on the backend's
 //   BatchMatMul (XNNPACK), dy * W^T, scattered back by col2im (assembly/cnn.ts, on the backend's
 //   heap): the "full" convolution above spends over half its work on the zeros of its padding.
@@ -19,7 +22,7 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from "@tensorflow/tfjs";
-import { cnnHeapKernelsAttached, heapCol2im, type WasmHeapBackend } from "./heap.js";
+import { cnnHeapKernelsAttached, heapCol2im, heapConvFilterGrad, type WasmHeapBackend } from "./heap.js";
 
 /** The slice of BackendWasm these kernels use. */
 interface WasmBackendLike extends WasmHeapBackend {
@@ -63,6 +66,11 @@ function unpadded(info: backend_util.Conv2DInfo): boolean {
   return composable(info) && top === 0 && bottom === 0 && left === 0 && right === 0 && info.dilationHeight === 1 && info.dilationWidth === 1;
 }
 
+/** Up to this many input channels (a first layer), dW runs the direct kernel; with more, the
+ *  composed convolution (XNNPACK's GEMM) is faster. Measured in one run (batch 100, 5x5, 32
+ *  filters): direct 2.0x the composition on 28x28x1, 1.5x on 32x32x3, 0.83x on 12x12x32. */
+const DIRECT_FILTER_MAX_CHANNELS = 4;
+
 /** A tensor's data viewed with another shape of the same size (no copy, no reference taken). */
 function viewAs(t: TensorInfo, shape: number[]): TensorInfo {
   return { dataId: t.dataId, shape, dtype: t.dtype };
@@ -86,6 +94,11 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const wasm = backend as unknown as WasmBackendLike;
   const filterShape = (attrs as { filterShape: Shape4 }).filterShape;
   const info = convInfo(x.shape as Shape4, filterShape, attrs!);
+  if (unpadded(info) && info.inChannels <= DIRECT_FILTER_MAX_CHANNELS && info.outChannels % 4 === 0 && cnnHeapKernelsAttached()) {
+    const out = wasm.makeOutput(filterShape, "float32");
+    heapConvFilterGrad(wasm, x, dy, out, { ...info, batch: info.batchSize, channels: info.inChannels });
+    return out;
+  }
   if (!composable(info)) return backpropFilterLoop(wasm, x, dy, info);
   const { top, bottom, left, right } = info.padInfo;
   const xT = run("Transpose", wasm, { x }, { perm: [3, 1, 2, 0] }); // [ci, H, W, B]

@@ -7,6 +7,7 @@ import type { ConvShape, PoolShape } from "../../../kernels/reference/cnn.js";
 
 interface CnnHeapExports {
   cnnMaxPoolGrad2x2(x: number, dy: number, dx: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number): void;
+  cnnConvFilterGrad(x: number, dy: number, dw: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number, outChannels: number): void;
   cnnCol2im(col: number, dx: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number): void;
 }
 
@@ -41,6 +42,14 @@ export function heapMaxPoolGrad2x2(backend: WasmHeapBackend, x: Tensor, dy: Tens
 export function heapCol2im(backend: WasmHeapBackend, col: Tensor, dx: Tensor, s: ConvShape): boolean {
   if (!attached) return false;
   attached.cnnCol2im(address(backend, col), address(backend, dx), s.batch, s.inHeight, s.inWidth, s.channels, s.outHeight, s.outWidth, s.filterHeight, s.filterWidth);
+  return true;
+}
+
+/** The filter gradient (stride 1, no padding, outChannels a multiple of 4) into dw (allocated);
+ *  false if not attached. */
+export function heapConvFilterGrad(backend: WasmHeapBackend, x: Tensor, dy: Tensor, dw: Tensor, s: ConvShape & { readonly outChannels: number }): boolean {
+  if (!attached) return false;
+  attached.cnnConvFilterGrad(address(backend, x), address(backend, dy), address(backend, dw), s.batch, s.inHeight, s.inWidth, s.channels, s.outHeight, s.outWidth, s.filterHeight, s.filterWidth, s.outChannels);
   return true;
 }
 
