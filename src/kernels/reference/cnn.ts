@@ -67,3 +67,32 @@ export function col2im(col: Float32Array, dx: Float32Array, shape: ConvShape): v
     }
   }
 }
+
+/** The filter gradient, stride 1, no padding: dW[kh, kw, ci, co] = sum of x[b, oh+kh, ow+kw, ci] *
+ *  dy[b, oh, ow, co], as assembly/cnn.ts sums it: per output row (b, oh), a partial sum over ow in
+ *  f32 (product rounded, then sum rounded), added to dW; rows in order. */
+export function convFilterGrad(x: Float32Array, dy: Float32Array, dw: Float32Array, shape: ConvShape & { readonly outChannels: number }): void {
+  const { batch, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth, outChannels } = shape;
+  dw.fill(0);
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const dyRow = (b * outHeight + oh) * outWidth * outChannels;
+      for (let kh = 0; kh < filterHeight; kh++) {
+        const xRow = (b * inHeight + oh + kh) * inWidth * channels;
+        for (let kw = 0; kw < filterWidth; kw++) {
+          for (let ci = 0; ci < channels; ci++) {
+            const out = ((kh * filterWidth + kw) * channels + ci) * outChannels;
+            for (let co = 0; co < outChannels; co++) {
+              let partial = 0;
+              for (let ow = 0; ow < outWidth; ow++) {
+                const product = Math.fround(x[xRow + (ow + kw) * channels + ci]! * dy[dyRow + ow * outChannels + co]!);
+                partial = Math.fround(partial + product);
+              }
+              dw[out + co] = Math.fround(dw[out + co]! + partial);
+            }
+          }
+        }
+      }
+    }
+  }
+}
