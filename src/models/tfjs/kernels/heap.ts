@@ -1,7 +1,8 @@
 // The project's CNN kernels (assembly/cnn.ts) instantiated on tfjs-backend-wasm's own memory, so
-// the tfjs kernels in this folder run them on tensors in place: no copies in or out. Where the
-// backend's memory cannot be imported (a threaded build's shared memory), attach() reports false
-// and the tfjs kernels keep their other paths.
+// the tfjs kernels in this folder run them on tensors in place: no copies in or out. The
+// backend's threaded build has a shared memory, which the kernels' shared-memory build imports.
+// Should the memory not be reachable, attach() reports false and the tfjs kernels keep their
+// other paths (other bits: the pinned weight hashes assume the kernels attached).
 import { instantiateCnnHeapKernels } from "../../../kernels/wasm.js";
 import type { ConvShape, PoolShape } from "../../../kernels/reference/cnn.js";
 
@@ -23,8 +24,9 @@ let attached: CnnHeapExports | undefined;
 export async function attachCnnHeapKernels(backend: WasmHeapBackend): Promise<boolean> {
   if (attached) return true;
   const memory = backend.wasm.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof ArrayBuffer)) return false;
-  attached = (await instantiateCnnHeapKernels(memory)).exports as unknown as CnnHeapExports;
+  if (!(memory instanceof WebAssembly.Memory)) return false;
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  attached = (await instantiateCnnHeapKernels(memory, shared)).exports as unknown as CnnHeapExports;
   return true;
 }
 
