@@ -47,7 +47,7 @@ function bitEqual(actual: Float32Array, expected: Float32Array, what: string): v
   assert.is(first, -1, `${what}: first differing element ${first} (${actual[first]} vs ${expected[first]})`);
 }
 
-test("the kernels attach to the backend's memory (Node and Deno: not shared)", () => {
+test("the kernels attach to the backend's memory (plain, or shared in the threaded build)", () => {
   assert.ok(cnnHeapKernelsAttached());
 });
 

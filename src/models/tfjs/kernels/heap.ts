@@ -14,7 +14,9 @@ interface CnnHeapExports {
 
 /** The slice of BackendWasm the heap kernels use. */
 export interface WasmHeapBackend {
-  readonly wasm: { readonly asm?: { readonly memory?: unknown } };
+  /** The backend's emscripten module: its memory is wasmMemory in the threaded build (which
+   *  creates it), the module's exported memory otherwise. */
+  readonly wasm: { readonly wasmMemory?: unknown; readonly asm?: { readonly memory?: unknown } };
   typedArrayFromHeap(info: { dataId: object; shape: number[]; dtype: string }): { byteOffset: number };
 }
 
@@ -23,7 +25,7 @@ let attached: CnnHeapExports | undefined;
 /** Instantiates the kernels on the backend's memory once; false if that memory cannot be imported. */
 export async function attachCnnHeapKernels(backend: WasmHeapBackend): Promise<boolean> {
   if (attached) return true;
-  const memory = backend.wasm.asm?.memory;
+  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return false;
   const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
   attached = (await instantiateCnnHeapKernels(memory, shared)).exports as unknown as CnnHeapExports;
