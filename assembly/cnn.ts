@@ -96,8 +96,9 @@ export function cnnCol2im(
 // The filter gradient of a stride-1 convolution without padding, for few input channels (the
 // first layer): dW[kh, kw, ci, co] = sum over b, oh, ow of x[b, oh+kh, ow+kw, ci] * dy[b, oh, ow, co].
 // Per output row (b, oh) and tap (kh, kw, ci), a partial sum over ow runs in f32 lanes (one lane
-// per co, mul then add, both rounded: no FMA), then joins dW; rows in order. Each row of dy is
-// re-read once per tap from cache. outChannels must be a multiple of 4.
+// per co, mul then add, both rounded: no FMA), then joins dW; rows in order. Taps go in pairs
+// (kw, kw+1) sharing each dy load; pairing changes no tap's order of additions, so no bits.
+// outChannels must be a multiple of 4.
 export function cnnConvFilterGrad(
   x: usize, dy: usize, dw: usize,
   batch: i32, inHeight: i32, inWidth: i32, channels: i32, outHeight: i32, outWidth: i32,
@@ -107,26 +108,30 @@ export function cnnConvFilterGrad(
   memory.fill(dw, 0, <usize>taps * outChannels << 2);
   const xStep = <usize>channels << 2;
   const dyStep = <usize>outChannels << 2;
-  const co32 = outChannels & ~31;
+  const tapStride = <usize>outChannels << 2;
+  const co16 = outChannels & ~15;
   for (let b = 0; b < batch; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
       const dyRow = dy + ((<usize>(b * outHeight + oh) * outWidth * outChannels) << 2);
       for (let kh = 0; kh < filterHeight; kh++) {
         const xRow = x + ((<usize>(b * inHeight + oh + kh) * inWidth * channels) << 2);
-        for (let kw = 0; kw < filterWidth; kw++) {
-          for (let ci = 0; ci < channels; ci++) {
-            const xStart = xRow + ((<usize>(kw * channels + ci)) << 2);
-            const out = dw + ((<usize>((kh * filterWidth + kw) * channels + ci) * outChannels) << 2);
-            let co = 0;
-            for (; co < co32; co += 32) filterRow32(xStart, xStep, dyRow + (<usize>co << 2), dyStep, out + (<usize>co << 2), outWidth);
-            for (; co < outChannels; co += 4) {
-              let acc = f32x4.splat(0);
-              let xi = xStart;
-              let g = dyRow + (<usize>co << 2);
-              for (let ow = 0; ow < outWidth; ow++, xi += xStep, g += dyStep) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(xi)), v128.load(g)));
-              const at = out + (<usize>co << 2);
-              v128.store(at, f32x4.add(v128.load(at), acc));
+        for (let ci = 0; ci < channels; ci++) {
+          let kw = 0;
+          for (; kw + 1 < filterWidth; kw += 2) {
+            const x0 = xRow + ((<usize>(kw * channels + ci)) << 2);
+            const out0 = dw + ((<usize>((kh * filterWidth + kw) * channels + ci) * outChannels) << 2);
+            const out1 = out0 + <usize>channels * tapStride;
+            for (let co = 0; co < co16; co += 16) {
+              const at = <usize>co << 2;
+              filterPair16(x0, x0 + xStep, xStep, dyRow + at, dyStep, out0 + at, out1 + at, outWidth);
             }
+            filterTap(x0, xStep, dyRow, dyStep, out0, outWidth, co16, outChannels);
+            filterTap(x0 + xStep, xStep, dyRow, dyStep, out1, outWidth, co16, outChannels);
+          }
+          if (kw < filterWidth) {
+            const x0 = xRow + ((<usize>(kw * channels + ci)) << 2);
+            const out0 = dw + ((<usize>((kh * filterWidth + kw) * channels + ci) * outChannels) << 2);
+            filterTap(x0, xStep, dyRow, dyStep, out0, outWidth, 0, outChannels);
           }
         }
       }
@@ -134,27 +139,43 @@ export function cnnConvFilterGrad(
   }
 }
 
+/** One tap, output channels from..to in blocks of 4. */
 @inline
-function filterRow32(xi: usize, xStep: usize, g: usize, dyStep: usize, out: usize, outWidth: i32): void {
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-  let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
-  for (let ow = 0; ow < outWidth; ow++, xi += xStep, g += dyStep) {
-    const v = f32x4.splat(load<f32>(xi));
-    a0 = f32x4.add(a0, f32x4.mul(v, v128.load(g)));
-    a1 = f32x4.add(a1, f32x4.mul(v, v128.load(g, 16)));
-    a2 = f32x4.add(a2, f32x4.mul(v, v128.load(g, 32)));
-    a3 = f32x4.add(a3, f32x4.mul(v, v128.load(g, 48)));
-    a4 = f32x4.add(a4, f32x4.mul(v, v128.load(g, 64)));
-    a5 = f32x4.add(a5, f32x4.mul(v, v128.load(g, 80)));
-    a6 = f32x4.add(a6, f32x4.mul(v, v128.load(g, 96)));
-    a7 = f32x4.add(a7, f32x4.mul(v, v128.load(g, 112)));
+function filterTap(x0: usize, xStep: usize, dyRow: usize, dyStep: usize, out: usize, outWidth: i32, from: i32, to: i32): void {
+  for (let co = from; co < to; co += 4) {
+    let acc = f32x4.splat(0);
+    let xi = x0;
+    let g = dyRow + (<usize>co << 2);
+    for (let ow = 0; ow < outWidth; ow++, xi += xStep, g += dyStep) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(xi)), v128.load(g)));
+    const at = out + (<usize>co << 2);
+    v128.store(at, f32x4.add(v128.load(at), acc));
   }
-  v128.store(out, f32x4.add(v128.load(out), a0));
-  v128.store(out, f32x4.add(v128.load(out, 16), a1), 16);
-  v128.store(out, f32x4.add(v128.load(out, 32), a2), 32);
-  v128.store(out, f32x4.add(v128.load(out, 48), a3), 48);
-  v128.store(out, f32x4.add(v128.load(out, 64), a4), 64);
-  v128.store(out, f32x4.add(v128.load(out, 80), a5), 80);
-  v128.store(out, f32x4.add(v128.load(out, 96), a6), 96);
-  v128.store(out, f32x4.add(v128.load(out, 112), a7), 112);
+}
+
+/** Two taps (x0 and x1 one step apart), 16 output channels: 8 accumulators, 4 dy loads per ow. */
+@inline
+function filterPair16(x0: usize, x1: usize, xStep: usize, g: usize, dyStep: usize, out0: usize, out1: usize, outWidth: i32): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  for (let ow = 0; ow < outWidth; ow++, x0 += xStep, x1 += xStep, g += dyStep) {
+    const u = f32x4.splat(load<f32>(x0));
+    const v = f32x4.splat(load<f32>(x1));
+    const d0 = v128.load(g), d1 = v128.load(g, 16), d2 = v128.load(g, 32), d3 = v128.load(g, 48);
+    a0 = f32x4.add(a0, f32x4.mul(u, d0));
+    b0 = f32x4.add(b0, f32x4.mul(v, d0));
+    a1 = f32x4.add(a1, f32x4.mul(u, d1));
+    b1 = f32x4.add(b1, f32x4.mul(v, d1));
+    a2 = f32x4.add(a2, f32x4.mul(u, d2));
+    b2 = f32x4.add(b2, f32x4.mul(v, d2));
+    a3 = f32x4.add(a3, f32x4.mul(u, d3));
+    b3 = f32x4.add(b3, f32x4.mul(v, d3));
+  }
+  v128.store(out0, f32x4.add(v128.load(out0), a0));
+  v128.store(out0, f32x4.add(v128.load(out0, 16), a1), 16);
+  v128.store(out0, f32x4.add(v128.load(out0, 32), a2), 32);
+  v128.store(out0, f32x4.add(v128.load(out0, 48), a3), 48);
+  v128.store(out1, f32x4.add(v128.load(out1), b0));
+  v128.store(out1, f32x4.add(v128.load(out1, 16), b1), 16);
+  v128.store(out1, f32x4.add(v128.load(out1, 32), b2), 32);
+  v128.store(out1, f32x4.add(v128.load(out1, 48), b3), 48);
 }

@@ -60,7 +60,7 @@ function composable(info: backend_util.Conv2DInfo): boolean {
   return info.dataFormat === "channelsLast" && info.strideHeight === 1 && info.strideWidth === 1;
 }
 
-/** Stride 1, NHWC, no padding: the shapes the im2col + GEMM path covers. */
+/** Stride 1, NHWC, no padding: the shapes the heap kernels cover (the paper CNN's layers). */
 function unpadded(info: backend_util.Conv2DInfo): boolean {
   const { top, bottom, left, right } = info.padInfo;
   return composable(info) && top === 0 && bottom === 0 && left === 0 && right === 0 && info.dilationHeight === 1 && info.dilationWidth === 1;
