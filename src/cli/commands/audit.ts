@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { loadNamedDataset } from "../../adapters/node/datasets.js";
 import { createQueueRunner, type QueueRunner } from "../../adapters/node/queue.js";
-import { checkRedisUrl, redactRedisUrl } from "../../adapters/node/redis.js";
+import { checkRedisUrl, readQueueCa, redactRedisUrl } from "../../adapters/node/redis.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
 import type { NoiseRule } from "../../attacks/noise.js";
@@ -47,13 +47,15 @@ function loadTarget(name: string, options: OptionValues, stderr: Stderr): Promis
 }
 
 /** The --queue runner; a malformed URL is a usage error, an unreachable server a failure. */
-async function openQueue(url: string, stderr: { write(s: string): void }): Promise<QueueRunner> {
+async function openQueue(url: string, caFile: string | undefined, stderr: { write(s: string): void }): Promise<QueueRunner> {
+  let tls;
   try {
     checkRedisUrl(url, "--queue");
+    tls = await readQueueCa(url, caFile);
   } catch (error) {
     throw new UsageError(`mlleaks audit: ${(error as Error).message}`);
   }
-  return createQueueRunner(url, { log: (message) => stderr.write(`mlleaks audit: ${message}\n`) });
+  return createQueueRunner(url, { ...(tls ? { tls } : {}), log: (message) => stderr.write(`mlleaks audit: ${message}\n`) });
 }
 
 export const auditCommand: CommandSpec = {
@@ -108,6 +110,7 @@ export const auditCommand: CommandSpec = {
     engine: { type: "string", valueName: "NAME", choices: ["auto", "tfjs", "fused"], default: "auto", description: "training engine: auto = fused AssemblyScript trainer for dense models, tfjs for the CNN" },
     workers: { type: "integer", valueName: "N", description: "train models in N worker threads (default: one per core; 1 trains in this thread)" },
     queue: { type: "string", valueName: "URL", description: "train models on `mlleaks worker` processes through Redis: redis://[:password@]host:port (rediss:// for TLS); results already there are reused" },
+    "queue-ca": { type: "string", valueName: "FILE", description: "with --queue rediss://: the CA certificate(s), PEM, that signed the Redis server's certificate (or set NODE_EXTRA_CA_CERTS)" },
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
     canaries: { type: "integer", valueName: "M", description: "one-run audit (Steinke, Nasr, Jagielski 2023): M canaries (shadow-part records, labels flipped), each trained on with probability 1/2; its epsilon goes in the verdict" },
@@ -142,7 +145,8 @@ export const auditCommand: CommandSpec = {
     const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
     const engine = options.engine as EngineChoice;
     const workers = (options.workers as number | undefined) ?? nodeWorkers.defaultWorkers();
-    const queue = options.queue === undefined ? undefined : await openQueue(options.queue as string, stderr);
+    if (options["queue-ca"] !== undefined && options.queue === undefined) throw new UsageError("mlleaks audit: --queue-ca is for a --queue rediss:// URL; no --queue was given");
+    const queue = options.queue === undefined ? undefined : await openQueue(options.queue as string, options["queue-ca"] as string | undefined, stderr);
     const runJobs: JobRunner = queue
       ? queue.runJobs
       : workers === 1
