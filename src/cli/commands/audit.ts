@@ -11,6 +11,9 @@ import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type De
 import type { NoiseRule } from "../../attacks/noise.js";
 import type { Dataset } from "../../datasets/index.js";
 import { DP_SGD_DEFAULTS } from "../../defences/dp-sgd.js";
+import { MEMGUARD_DEFAULTS } from "../../defences/memguard.js";
+import { HAMP_DEFAULTS } from "../../defences/hamp.js";
+import { EARLY_STOPPING_DEFAULTS } from "../../defences/early-stopping.js";
 import { DEFENCE_REGISTRY } from "../../defences/registry.js";
 import { initModelBackend } from "../../models/backend.js";
 import { trainInParallel, trainSequentially } from "../../models/parallel.js";
@@ -102,6 +105,12 @@ export const auditCommand: CommandSpec = {
     "dp-delta": { type: "number", valueName: "D", default: DP_SGD_DEFAULTS.delta, description: "dp-sgd: the accountant's delta" },
     "l2-penalty": { type: "number", valueName: "L", default: AUDIT_DEFAULTS.l2Penalty, description: "l2: the defence's L2 penalty on the kernels" },
     "label-smoothing": { type: "number", valueName: "E", default: AUDIT_DEFAULTS.labelSmoothing, description: "label-smoothing: the targets' smoothing" },
+    "relaxloss-alpha": { type: "number", valueName: "A", default: AUDIT_DEFAULTS.relaxLossAlpha, description: "relaxloss: the target loss level alpha (> 0)" },
+    "adv-reg-lambda": { type: "number", valueName: "L", default: AUDIT_DEFAULTS.advRegLambda, description: "adversarial-regularization: weight of the inference model's gain in the classifier's loss (>= 0)" },
+    "adv-reg-steps": { type: "integer", valueName: "K", default: AUDIT_DEFAULTS.advRegSteps, description: "adversarial-regularization: inference-model steps before each classifier step (>= 1)" },
+    "memguard-budget": { type: "number", valueName: "B", default: MEMGUARD_DEFAULTS.budget, description: "memguard: expected L1 distortion of an answer (0 to 2)" },
+    "hamp-gamma": { type: "number", valueName: "G", default: HAMP_DEFAULTS.gamma, description: "hamp: entropy threshold of the soft labels (0 to 1)" },
+    patience: { type: "integer", valueName: "P", default: EARLY_STOPPING_DEFAULTS.patience, description: "early-stopping: epochs without a lower validation loss before stopping" },
     "output-top-k": { type: "integer", valueName: "K", default: AUDIT_DEFAULTS.outputTopK, description: "posteriors the output-top-k defence releases" },
     "output-decimals": { type: "integer", valueName: "D", default: AUDIT_DEFAULTS.outputDecimals, description: "decimals the output-rounding defence keeps" },
     "noise-queries": { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.noiseQueries, description: "adversary 3's random noise queries" },
@@ -199,6 +208,12 @@ export const auditCommand: CommandSpec = {
       },
       l2Penalty: options["l2-penalty"] as number,
       labelSmoothing: options["label-smoothing"] as number,
+      relaxLossAlpha: options["relaxloss-alpha"] as number,
+      advRegLambda: options["adv-reg-lambda"] as number,
+      advRegSteps: options["adv-reg-steps"] as number,
+      memguard: { budget: options["memguard-budget"] as number },
+      hamp: { gamma: options["hamp-gamma"] as number },
+      earlyStopping: { patience: options.patience as number },
       outputTopK: options["output-top-k"] as number,
       outputDecimals: options["output-decimals"] as number,
       noiseQueries: options["noise-queries"] as number,
