@@ -8,7 +8,7 @@ import { liraAttack, rmiaAttack } from "./lira.js";
 import { DEFAULT_QUANTILE_ALPHA, quantileAttack } from "./quantile.js";
 import { labelOnlyAugmentationAttack } from "./label-only.js";
 import { correctnessAttack, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./metric.js";
-import { shokriAttack, topKShadowAttack } from "./shadow.js";
+import { SHOKRI_INPUTS, shokriAttack, topKShadowAttack, type ShokriInputs } from "./shadow.js";
 import type { AttackContext, AttackInputData, AttackStrategy } from "./types.js";
 
 /** What an attack cannot run without (labels of the target's records, a shadow model, ...). */
@@ -24,6 +24,8 @@ export interface AttackOptions {
   readonly rmiaPopulation?: number;
   /** RMIA's offline a, or "calibrated" on a reference model (default). */
   readonly rmiaA?: number | "calibrated";
+  /** What Shokri's attack models read (default "log-standardized"; "raw" as in reports before it). */
+  readonly shokriInputs?: ShokriInputs;
 }
 
 /** AttackOptions checked, defaults filled in (for a report's config). */
@@ -37,7 +39,17 @@ export function resolveAttackOptions(options: AttackOptions = {}) {
   if (options.rmiaPopulation !== undefined && !(Number.isInteger(options.rmiaPopulation) && options.rmiaPopulation >= 1)) {
     throw new RangeError(`rmiaPopulation: expected a positive integer, got ${options.rmiaPopulation}`);
   }
-  return { alpha, rmiaGamma, rmiaA, ...(options.rmiaPopulation !== undefined ? { rmiaPopulation: options.rmiaPopulation } : {}) };
+  if (options.shokriInputs !== undefined && !SHOKRI_INPUTS.includes(options.shokriInputs)) {
+    throw new RangeError(`shokriInputs: expected one of ${SHOKRI_INPUTS.join(", ")}, got '${String(options.shokriInputs)}'`);
+  }
+  return {
+    alpha,
+    rmiaGamma,
+    rmiaA,
+    ...(options.rmiaPopulation !== undefined ? { rmiaPopulation: options.rmiaPopulation } : {}),
+    // In a report's config only when not the default, so reports with the default stay as they were.
+    ...(options.shokriInputs === "raw" ? { shokriInputs: options.shokriInputs } : {}),
+  };
 }
 
 /** Settings that shape strategies and their titles. */
@@ -55,6 +67,7 @@ export interface AttackSettings {
   readonly rmiaGamma?: number;
   readonly rmiaPopulation?: number;
   readonly rmiaA?: number | "calibrated";
+  readonly shokriInputs?: ShokriInputs;
 }
 
 /** What the attacker has built or gathered (the attack context's resources, plus the pooled shadows of
@@ -101,7 +114,7 @@ export const ATTACKS: readonly AttackEntry[] = [
     selector: "shokri",
     title: "Shokri et al. (several shadows, per-class attack models)",
     needs: ["labels", "shadow"],
-    create: (s) => ({ ...shokriAttack(), title: `Shokri (${s.shadows} shadows, per-class attack)` }),
+    create: (s) => ({ ...shokriAttack(s.shokriInputs), title: `Shokri (${s.shadows} shadows, per-class attack)` }),
     context: (r) => withTrainer(r.shokriShadows, r),
   },
   {
