@@ -16,7 +16,8 @@ import { runAttack } from "../src/attacks/run.js";
 import type { AuditSignals } from "../src/attacks/signals.js";
 import type { AttackInputData, AttackResult, Interval } from "../src/attacks/types.js";
 import { audit, EXTRA_ATTACKS, resolveAuditConfig, seedsFor, SLOT, type ExtraAttack, type JobRunner } from "../src/audit.js";
-import type { Dataset } from "../src/datasets/index.js";
+import { bundledDataSource } from "../src/adapters/node/dataset-source.js";
+import { loadDataset, type Dataset } from "../src/datasets/index.js";
 import type { Posteriors } from "../src/types.js";
 
 export interface AttackTablesOptions {
@@ -219,4 +220,44 @@ export async function paperAttacks(o: AttackTablesOptions): Promise<string> {
   await writeFileAtomic(path, lines.join("\n"));
   o.log(`wrote ${path} in ${minutes} minutes`);
   return path;
+}
+
+/** bench/paper.ts's flags for these tables (parseArgs options). */
+export const ATTACK_TABLE_FLAGS = {
+  "attack-tables": { type: "string", default: "yes" },
+  "attack-datasets": { type: "string", default: "purchase,dna" },
+  "attack-budgets": { type: "string", default: "1,4,16" },
+  "scaling-dataset": { type: "string", default: "purchase" },
+  "scaling-budgets": { type: "string", default: "1,2,4,8,16,32,64" },
+} as const;
+
+type Flags = { readonly [K in keyof typeof ATTACK_TABLE_FLAGS]?: string | boolean | undefined };
+
+/** --attack-tables: "yes" (after the grid), "no" or "only". */
+export function attackTablesMode(flags: Flags): "yes" | "no" | "only" {
+  const mode = String(flags["attack-tables"]);
+  if (mode !== "yes" && mode !== "no" && mode !== "only") throw new Error(`paper: --attack-tables expects yes, no or only, got '${mode}'`);
+  return mode;
+}
+
+/** The tables with the sets and budgets the flags name; Shokri's shadows are the grid's --shadows. */
+export async function attackTablesFromFlags(flags: Flags, base: Pick<AttackTablesOptions, "seed" | "epochs" | "runJobs" | "out" | "log"> & { readonly shadows: number }): Promise<string> {
+  const list = (flag: keyof Flags) => String(flags[flag] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const budgets = (flag: keyof Flags) =>
+    list(flag).map((s) => {
+      if (!/^[1-9][0-9]*$/.test(s)) throw new Error(`paper: --${flag} expects positive integers separated by commas, got '${s}'`);
+      return Number(s);
+    });
+  const load = (name: string) => loadDataset(name, { source: bundledDataSource() });
+  const sets = await Promise.all(list("attack-datasets").map(load));
+  const scaling = list("scaling-dataset")[0];
+  return paperAttacks({
+    ...base,
+    datasets: sets,
+    budgets: budgets("attack-budgets"),
+    scalingDataset: scaling ? await load(scaling) : undefined,
+    scalingBudgets: budgets("scaling-budgets"),
+    shokriDatasets: sets,
+    shokriShadows: base.shadows,
+  });
 }

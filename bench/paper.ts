@@ -22,7 +22,7 @@ import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import { initModelBackend } from "../src/models/backend.js";
 import "../src/models/engines.js";
 import { trainInParallel, type TrainingJob } from "../src/models/parallel.js";
-import { paperAttacks } from "./paper-attacks.js";
+import { ATTACK_TABLE_FLAGS, attackTablesFromFlags, attackTablesMode } from "./paper-attacks.js";
 import { fingerprintReport } from "../src/report/json.js";
 import type { AuditReport } from "../src/report/types.js";
 import type { Posteriors } from "../src/types.js";
@@ -37,11 +37,7 @@ const { values: args } = parseArgs({
     workers: { type: "string", default: String(availableParallelism()) },
     seed: { type: "string", default: "0" },
     out: { type: "string", default: "results" },
-    "attack-tables": { type: "string", default: "yes" },
-    "attack-datasets": { type: "string", default: "purchase,dna" },
-    "attack-budgets": { type: "string", default: "1,4,16" },
-    "scaling-dataset": { type: "string", default: "purchase" },
-    "scaling-budgets": { type: "string", default: "1,2,4,8,16,32,64" },
+    ...ATTACK_TABLE_FLAGS,
   },
 });
 const integer = (name: keyof typeof args): number => {
@@ -65,31 +61,8 @@ const started = performance.now();
 await initKernels();
 const backend = await initModelBackend();
 // The attack tables (bench/paper-attacks.ts): after the grid, or alone with --attack-tables only.
-if (!["yes", "no", "only"].includes(args["attack-tables"]!)) throw new Error(`paper: --attack-tables expects yes, no or only, got '${args["attack-tables"]}'`);
-const list = (flag: string) => args[flag as keyof typeof args]!.toString().split(",").map((s) => s.trim()).filter(Boolean);
-const budgetList = (flag: string) =>
-  list(flag).map((s) => {
-    if (!/^[1-9][0-9]*$/.test(s)) throw new Error(`paper: --${flag} expects positive integers separated by commas, got '${s}'`);
-    return Number(s);
-  });
-const attackTables = async () => {
-  const load = (name: string) => loadDataset(name, { source: bundledDataSource() });
-  const attackSets = await Promise.all(list("attack-datasets").map(load));
-  await paperAttacks({
-    datasets: attackSets,
-    budgets: budgetList("attack-budgets"),
-    scalingDataset: args["scaling-dataset"] ? await load(args["scaling-dataset"]) : undefined,
-    scalingBudgets: budgetList("scaling-budgets"),
-    shokriDatasets: attackSets,
-    shokriShadows: shadows,
-    seed,
-    epochs,
-    runJobs,
-    out,
-    log,
-  });
-};
-if (args["attack-tables"] === "only") {
+const attackTables = () => attackTablesFromFlags(args, { shadows, seed, epochs, runJobs, out, log });
+if (attackTablesMode(args) === "only") {
   await attackTables();
   process.exit(0);
 }
@@ -313,4 +286,4 @@ lines.push("", `Total runtime: ${(seconds / 60).toFixed(1)} minutes.`, "");
 await mkdir(out, { recursive: true });
 await writeFileAtomic(join(out, "paper.md"), lines.join("\n"));
 log(`wrote ${join(out, "paper.md")} in ${(seconds / 60).toFixed(1)} minutes`);
-if (args["attack-tables"] === "yes") await attackTables();
+if (attackTablesMode(args) === "yes") await attackTables();
