@@ -2,7 +2,8 @@
 // paper's headline beside each figure where the paper gives one) and results/paper/<dataset>/report.*.
 //   node dist/bench/paper.js [--datasets a,b] [--epochs 50] [--shadows 10] [--cnn-part-size 500]
 //                            [--cnn-shadows 3] [--workers N] [--seed 0] [--out results]
-//                            [--attack-tables yes|no|only] [--attack-datasets purchase,dna] [--attack-budgets 1,4,16]
+//                            [--defence-datasets purchase] [--only defences|attacks]
+//                            [--attack-tables yes|no] [--attack-datasets purchase,dna] [--attack-budgets 1,4,16]
 //                            [--scaling-dataset purchase] [--scaling-budgets 1,2,4,8,16,32,64] (bench/paper-attacks.ts)
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -22,10 +23,11 @@ import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import { initModelBackend } from "../src/models/backend.js";
 import "../src/models/engines.js";
 import { trainInParallel, type TrainingJob } from "../src/models/parallel.js";
-import { ATTACK_TABLE_FLAGS, attackTablesFromFlags, attackTablesMode } from "./paper-attacks.js";
+import { ATTACK_TABLE_FLAGS, attackTablesFromFlags, attackTablesWanted } from "./paper-attacks.js";
 import { fingerprintReport } from "../src/report/json.js";
 import type { AuditReport } from "../src/report/types.js";
 import type { Posteriors } from "../src/types.js";
+import { writeDefenceGrid } from "./paper-defences.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +39,8 @@ const { values: args } = parseArgs({
     workers: { type: "string", default: String(availableParallelism()) },
     seed: { type: "string", default: "0" },
     out: { type: "string", default: "results" },
+    "defence-datasets": { type: "string", default: "purchase" },
+    only: { type: "string" },
     ...ATTACK_TABLE_FLAGS,
   },
 });
@@ -60,9 +64,9 @@ const started = performance.now();
 
 await initKernels();
 const backend = await initModelBackend();
-// The attack tables (bench/paper-attacks.ts): after the grid, or alone with --attack-tables only.
+// The attack tables (bench/paper-attacks.ts): after the grid, or alone with --only attacks.
 const attackTables = () => attackTablesFromFlags(args, { shadows, seed, epochs, runJobs, out, log });
-if (attackTablesMode(args) === "only") {
+if (args.only === "attacks") {
   await attackTables();
   process.exit(0);
 }
@@ -71,6 +75,16 @@ for (const name of names) datasets.push(await loadDataset(name, { source: bundle
 const usesCnn = (d: Dataset) => defaultModel(d) === "cnn";
 const partSizeOf = (d: Dataset) => (usesCnn(d) ? Math.min(cnnPartSize, Math.floor(d.labels.length / 4)) : Math.floor(d.labels.length / 4));
 const shadowsOf = (d: Dataset) => (usesCnn(d) ? cnnShadows : shadows);
+const defenceGrid = async () => {
+  const sets: Dataset[] = [];
+  for (const name of args["defence-datasets"]!.split(",").map((s) => s.trim()).filter(Boolean)) sets.push(await loadDataset(name, { source: bundledDataSource() }));
+  return writeDefenceGrid({ datasets: sets, seed, epochs, shadows, partSizeOf, runJobs, out, tfjsVersion: backend.tfjsVersion, log });
+};
+if (args.only !== undefined && args.only !== "defences" && args.only !== "attacks") throw new Error(`paper: --only expects 'defences' or 'attacks', got '${args.only}'`);
+if (args.only === "defences") {
+  await defenceGrid();
+  process.exit(0);
+}
 const config = { engine: "auto" as const, epochs, attackEpochs: AUDIT_DEFAULTS.attackEpochs, batchSize: 100, learningRate: 0.001, l2: 1e-7 };
 
 // 1. One full audit per dataset: adversaries 1 and 3, Shokri, combined, metric attacks, LiRA/RMIA
@@ -282,8 +296,9 @@ for (const d of datasets) {
 }
 lines.push("", "## Ablation: number of shadow models pooled (adversary 1, each shadow on a random half of the attacker's data)", "", "Paper's claim: more shadow models add little over one.", "");
 for (const [name, row] of shadowAblation) lines.push(`- ${name}: ${[...row.entries()].map(([n, a]) => `${n} shadow${n === 1 ? "" : "s"}: ${pr(a)}`).join("; ")}`);
+lines.push("", ...(await defenceGrid()));
 lines.push("", `Total runtime: ${(seconds / 60).toFixed(1)} minutes.`, "");
 await mkdir(out, { recursive: true });
 await writeFileAtomic(join(out, "paper.md"), lines.join("\n"));
 log(`wrote ${join(out, "paper.md")} in ${(seconds / 60).toFixed(1)} minutes`);
-if (attackTablesMode(args) === "yes") await attackTables();
+if (attackTablesWanted(args)) await attackTables();

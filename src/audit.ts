@@ -30,6 +30,10 @@ import { concatArrays } from "./util/concat.js";
 import { defenceNamed, DEFENCES, type DefenceName } from "./defences/registry.js";
 import type { DefendedTarget, DefenceSettings, Query, TargetPlan } from "./defences/types.js";
 import { DP_SGD_DEFAULTS, type DpSgdDefenceSettings } from "./defences/dp-sgd.js";
+import { TRAINING_OBJECTIVE_DEFAULTS } from "./defences/training-objectives.js";
+import { MEMGUARD_DEFAULTS, type MemGuardSettings } from "./defences/memguard.js";
+import { HAMP_DEFAULTS, type HampSettings } from "./defences/hamp.js";
+import { EARLY_STOPPING_DEFAULTS, type EarlyStoppingDefenceSettings } from "./defences/early-stopping.js";
 
 export type Adversary = 1 | 2 | 3;
 /** Attacks beyond the three adversaries. */
@@ -51,6 +55,7 @@ export const AUDIT_DEFAULTS = {
   outputDecimals: 2,
   l2Penalty: 1e-3,
   labelSmoothing: 0.1,
+  ...TRAINING_OBJECTIVE_DEFAULTS,
   noiseQueries: DEFAULT_NOISE_QUERIES,
   topPercentile: DEFAULT_TOP_PERCENTILE,
   attacks: ["loss", "modified-entropy", "correctness"] as readonly ExtraAttack[],
@@ -108,6 +113,17 @@ export interface AuditOptions {
   readonly l2Penalty?: number;
   /** The label-smoothing defence's epsilon (default 0.1). */
   readonly labelSmoothing?: number;
+  /** The relaxloss defence's target loss level alpha (default 1). */
+  readonly relaxLossAlpha?: number;
+  /** The adversarial-regularization defence's lambda (default 3) and inference-model steps per classifier step (default 1). */
+  readonly advRegLambda?: number;
+  readonly advRegSteps?: number;
+  /** The memguard defence's expected L1 distortion budget (default MEMGUARD_DEFAULTS). */
+  readonly memguard?: Partial<MemGuardSettings>;
+  /** The hamp defence's entropy threshold (default HAMP_DEFAULTS). */
+  readonly hamp?: Partial<HampSettings>;
+  /** The early-stopping defence's patience and validation share (default EARLY_STOPPING_DEFAULTS). */
+  readonly earlyStopping?: Partial<EarlyStoppingDefenceSettings>;
   readonly noiseQueries?: number;
   /** Adversary 3's noise: "paper" (default, no data), "marginal" or "uniform" (from the shadow parts' per-feature values). */
   readonly noise?: NoiseRule;
@@ -179,6 +195,19 @@ export function resolveAuditConfig(options: AuditOptions) {
   check(l2Penalty >= 0 && Number.isFinite(l2Penalty), `l2Penalty: expected a finite number >= 0, got ${l2Penalty}`);
   const labelSmoothing = options.labelSmoothing ?? AUDIT_DEFAULTS.labelSmoothing;
   check(labelSmoothing > 0 && labelSmoothing < 1, `labelSmoothing: expected a number between 0 and 1 (exclusive), got ${labelSmoothing}`);
+  const relaxLossAlpha = options.relaxLossAlpha ?? AUDIT_DEFAULTS.relaxLossAlpha;
+  check(relaxLossAlpha > 0 && Number.isFinite(relaxLossAlpha), `relaxLossAlpha: expected a finite number > 0 (the target loss level), got ${relaxLossAlpha}`);
+  const advRegLambda = options.advRegLambda ?? AUDIT_DEFAULTS.advRegLambda;
+  check(advRegLambda >= 0 && Number.isFinite(advRegLambda), `advRegLambda: expected a finite number >= 0, got ${advRegLambda}`);
+  const advRegSteps = options.advRegSteps ?? AUDIT_DEFAULTS.advRegSteps;
+  check(Number.isInteger(advRegSteps) && advRegSteps >= 1, `advRegSteps: expected an integer >= 1, got ${advRegSteps}`);
+  const memguard = { ...MEMGUARD_DEFAULTS, ...options.memguard };
+  check(memguard.budget >= 0 && memguard.budget <= 2, `memguard.budget: expected an expected L1 distortion from 0 to 2, got ${memguard.budget}`);
+  const hamp = { ...HAMP_DEFAULTS, ...options.hamp };
+  check(hamp.gamma > 0 && hamp.gamma < 1, `hamp.gamma: expected an entropy threshold between 0 and 1 (exclusive), got ${hamp.gamma}`);
+  const earlyStopping = { ...EARLY_STOPPING_DEFAULTS, ...options.earlyStopping };
+  check(Number.isInteger(earlyStopping.patience) && earlyStopping.patience >= 1, `earlyStopping.patience: expected a positive integer, got ${earlyStopping.patience}`);
+  check(earlyStopping.validationFraction > 0 && earlyStopping.validationFraction < 1, `earlyStopping.validationFraction: expected a number between 0 and 1 (exclusive), got ${earlyStopping.validationFraction}`);
   check(Number.isInteger(outputDecimals) && outputDecimals >= 0 && outputDecimals <= 6, `outputDecimals: expected an integer from 0 to 6, got ${outputDecimals}`);
   check(Number.isInteger(topK) && topK >= 1, `topK: expected a positive integer, got ${topK}`);
   check(topK <= dataset.numClasses, `topK: ${topK} exceeds ${dataset.name}'s ${dataset.numClasses} classes`);
@@ -202,7 +231,6 @@ export function resolveAuditConfig(options: AuditOptions) {
   const target = options.target ?? defaultModel(dataset);
   check(target !== "attack-mlp", "target: attack-mlp is the attack model, not a target architecture");
   const engine = options.engine ?? "auto";
-  check(!defences.includes("dp-sgd") || engineFor(target, engine) === "fused", `defences: dp-sgd trains on the fused dense engine only; the ${target} target trains on ${engineFor(target, engine)}`);
   const partSize = options.partSize ?? Math.floor(rowsOf(dataset) / 4);
   check(Number.isInteger(partSize) && partSize >= 2 && 4 * partSize <= rowsOf(dataset), `partSize: ${dataset.name} has ${rowsOf(dataset)} records, so a part holds 2 to ${Math.floor(rowsOf(dataset) / 4)}; got ${partSize}`);
   return {
@@ -229,6 +257,12 @@ export function resolveAuditConfig(options: AuditOptions) {
     dpSgd: defences.includes("dp-sgd") ? dpSgd : undefined,
     l2Penalty: defences.includes("l2") ? l2Penalty : undefined,
     labelSmoothing: defences.includes("label-smoothing") ? labelSmoothing : undefined,
+    relaxLossAlpha: defences.includes("relaxloss") ? relaxLossAlpha : undefined,
+    advRegLambda: defences.includes("adversarial-regularization") ? advRegLambda : undefined,
+    advRegSteps: defences.includes("adversarial-regularization") ? advRegSteps : undefined,
+    memguard: defences.includes("memguard") ? memguard : undefined,
+    hamp: defences.includes("hamp") ? hamp : undefined,
+    earlyStopping: defences.includes("early-stopping") ? earlyStopping : undefined,
     noiseQueries,
     noiseKind: dataset.featureKind,
     // Like a defence's parameters: in the config only when not the default, so older reports stay as they were.
@@ -362,6 +396,12 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     dpSgd: config.dpSgd ?? DP_SGD_DEFAULTS,
     l2Penalty: config.l2Penalty ?? AUDIT_DEFAULTS.l2Penalty,
     labelSmoothing: config.labelSmoothing ?? AUDIT_DEFAULTS.labelSmoothing,
+    relaxLossAlpha: config.relaxLossAlpha ?? AUDIT_DEFAULTS.relaxLossAlpha,
+    advRegLambda: config.advRegLambda ?? AUDIT_DEFAULTS.advRegLambda,
+    advRegSteps: config.advRegSteps ?? AUDIT_DEFAULTS.advRegSteps,
+    memguard: config.memguard ?? MEMGUARD_DEFAULTS,
+    hamp: config.hamp ?? HAMP_DEFAULTS,
+    earlyStopping: config.earlyStopping ?? EARLY_STOPPING_DEFAULTS,
   };
   let plainTarget: number | undefined;
   const targets = config.defences.map((name) => {
@@ -373,6 +413,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     const plan: TargetPlan = defence.plan({
       settings,
       train: targetTrain,
+      reference: split.shadowOut,
       queries: targetQueries,
       training: { epochs: config.epochs, batchSize: config.batchSize },
       seeds: { target: seedOf(SLOT.target), defence: seedOf(SLOT.defence) },

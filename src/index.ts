@@ -11,6 +11,8 @@ export { trainInParallel, trainSequentially, runTrainingJob, serveTrainingJobs, 
 export type { TrainingJob, TrainingResult, WorkerAdapter, WorkerHandle, ParallelOptions, BatchOptions } from "./models/parallel.js";
 export { audit, resolveAuditConfig, trainingJob, attackModelTrainer, defaultModel, engineFor, AUDIT_DEFAULTS, EXTRA_ATTACKS, DEFENCES } from "./audit.js";
 export type { AuditOptions, AuditProgress, AuditConfig, Adversary, Defence, ExtraAttack, EngineChoice, JobRunner, Query } from "./audit.js";
+export { memGuard, hampLabelSmoothing, rankPreserving, validationSplit, MEMGUARD_DEFAULTS, HAMP_DEFAULTS, EARLY_STOPPING_DEFAULTS, type MemGuardSettings, type HampSettings, type EarlyStoppingDefenceSettings } from "./defences/index.js";
+export type { EarlyStoppingSettings } from "./models/early-stopping.js";
 export { auditPosteriors, auditLosses, normalizePosteriorsInput, posteriorAttack, validateAttackInput, POSTERIOR_ATTACKS, type PosteriorsAuditOptions, type LossesAuditOptions, type PosteriorAttackName } from "./audit-posteriors.js";
 export * from "./attacks/index.js";
 export { liraAttack, rmiaAttack, normalQuantile, scaledLogit } from "./attacks/lira.js";

@@ -87,7 +87,7 @@ cli("--stacking writes base models, meta model and stack.json; the stack reloads
   assert.is(await accuracy(model, split.targetOut), meta.testAccuracy);
 });
 
-cli("DP-SGD and label smoothing: meta.json carries the settings and the accountant's epsilon; DP-SGD needs the fused engine", async () => {
+cli("DP-SGD and label smoothing: meta.json carries the settings and the accountant's epsilon", async () => {
   const out = join(dir, "dp");
   const code = await quiet(() =>
     main(["train", "--dataset", "purchase", "--engine", "fused", "--noise-multiplier", "1.1", "--clip-norm", "1", "--label-smoothing", "0.1", "--epochs", "2", "--part-size", "300", "--seed", "3", "--out", out]),
@@ -99,7 +99,33 @@ cli("DP-SGD and label smoothing: meta.json carries the settings and the accounta
   const expected = dpSgdEpsilon({ records: 300, batchSize: 100, noiseMultiplier: 1.1, epochs: 2, delta: 1e-5 });
   assert.is(meta.privacy.epsilon, expected.epsilon);
   assert.is(meta.privacy.steps, 6);
-  assert.is(await quiet(() => main(["train", "--dataset", "purchase", "--noise-multiplier", "1.1", "--out", join(dir, "dp-tfjs")])), 2, "the tfjs engine is a usage error");
+  assert.is(await quiet(() => main(["train", "--dataset", "purchase", "--noise-multiplier", "1.1", "--relaxloss-alpha", "1", "--out", join(dir, "dp-tfjs")])), 2, "two training defences are a usage error");
+});
+
+cli("RelaxLoss and adversarial regularisation (tfjs engine): meta.json carries their settings; bad values are usage errors", async () => {
+  for (const [name, flags, expected] of [
+    ["relaxLoss", ["--relaxloss-alpha", "0.5"], { alpha: 0.5 }],
+    ["adversarialRegularization", ["--adv-reg-lambda", "2", "--adv-reg-steps", "2"], { lambda: 2, steps: 2, reference: "shadowOut" }],
+  ] as const) {
+    const out = join(dir, name);
+    assert.is(await quiet(() => main(["train", "--dataset", "purchase", ...flags, "--epochs", "2", "--part-size", "200", "--seed", "3", "--out", out])), 0);
+    const meta = JSON.parse(await readFile(join(out, "meta.json"), "utf8"));
+    assert.equal(meta.options[name], expected);
+    assert.is(meta.options.engine, "tfjs");
+  }
+  for (const bad of [["--relaxloss-alpha", "0"], ["--adv-reg-lambda", "-1"], ["--adv-reg-lambda", "1", "--adv-reg-steps", "0"], ["--relaxloss-alpha", "1", "--engine", "fused"]]) {
+    assert.is(await quiet(() => main(["train", "--dataset", "purchase", ...bad, "--out", join(dir, "bad")])), 2, bad.join(" "));
+  }
+});
+
+cli("early stopping: --patience chooses the epochs on a held-out fifth, then trains on the whole part for them", async () => {
+  const out = join(dir, "early");
+  const code = await quiet(() => main(["train", "--dataset", "purchase", "--engine", "fused", "--patience", "2", "--learning-rate", "0.02", "--epochs", "30", "--part-size", "300", "--seed", "3", "--out", out]));
+  assert.is(code, 0);
+  const meta = JSON.parse(await readFile(join(out, "meta.json"), "utf8"));
+  assert.equal(meta.options.earlyStopping, { patience: 2, maxEpochs: 30 });
+  assert.ok(meta.options.epochs >= 1 && meta.options.epochs < 28, `stopped early: ${meta.options.epochs} epochs`);
+  assert.is(await quiet(() => main(["train", "--dataset", "purchase", "--engine", "fused", "--patience", "2", "--noise-multiplier", "1", "--out", join(dir, "early-dp")])), 2, "with DP-SGD a usage error");
 });
 
 cli("loads a tfjs LayersModel saved elsewhere (other file names, Activation layer)", async () => {

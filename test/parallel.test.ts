@@ -89,6 +89,22 @@ parallel("a pool stays up across batches; an aborted batch rejects and the pool 
   }
 });
 
+parallel("a warmed pool with transferred arrays: the same results, the jobs' arrays moved to the workers", async () => {
+  const adapter = await runtimeWorkers();
+  const pool = new TrainingPool({ adapter, workers: 2 });
+  try {
+    await pool.warm();
+    const expected = (await trainSequentially(jobs())).map((r) => r.weightsSha256);
+    const moved = jobs();
+    assert.equal((await pool.train(moved, { transfer: true })).map((r) => r.weightsSha256), expected);
+    // Detached: the arrays now belong to the workers.
+    assert.ok(moved.every((job) => job.data.features.byteLength === 0 && job.data.labels.byteLength === 0));
+    assert.ok(moved[0]!.predict![0]!.features.byteLength === 0);
+  } finally {
+    pool.close();
+  }
+});
+
 parallel("a failing job rejects with its index and reason; bad worker counts are named", async () => {
   const adapter = await runtimeWorkers();
   const bad = jobs();

@@ -46,6 +46,9 @@ queue("1 worker process: the in-process fingerprint, every model trained by the 
   assert.ok(run.epochEvents > 0, "epoch progress arrives through the queue's events");
   // At least once: a job whose lock lapsed on a starved machine may train twice, to the same bits.
   assert.ok((await loggedCount(first.trained, MODELS)) >= MODELS);
+  // The reference models' shared queries came from Redis once; the worker's cache served the rest.
+  const { fetched, needed } = first.megabytes();
+  assert.ok(fetched > 0 && fetched < needed * 0.75, `fetched ${fetched} of ${needed} MB:\n${first.log()}`);
 });
 
 queue("3 worker processes: the same fingerprint; a second audit with the same models trains nothing", async () => {
@@ -67,6 +70,23 @@ queue("3 worker processes: the same fingerprint; a second audit with the same mo
     assert.is(trained(), afterFirst, "no worker trained anything for the second audit");
   } finally {
     await Promise.all(added.map((w) => w.stop()));
+  }
+});
+
+queue("64 reference models (LiRA, RMIA) across 2 worker processes: the in-process fingerprint", async () => {
+  await redis.flush();
+  const wide = async () => ({ ...(await options()), shadows: 64 });
+  const second = await spawnWorker(redis.url);
+  const runner = await createQueueRunner(redis.url);
+  try {
+    const [queued, inProcess] = await Promise.all([audit({ ...(await wide()), runJobs: runner.runJobs }), wide().then(audit)]);
+    assert.is(await fingerprintReport(queued), await fingerprintReport(inProcess));
+    assert.is(runner.stats.enqueued, 64 + 2);
+    const names = queued.runs[0]!.attacks.map((attack) => attack.name);
+    assert.ok(names.some((name) => /lira/i.test(name)) && names.some((name) => /rmia/i.test(name)), names.join(", "));
+  } finally {
+    await runner.close();
+    await second.stop();
   }
 });
 

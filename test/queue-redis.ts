@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openRedis } from "../src/adapters/node/redis.js";
+import { openRedis, type QueueTls } from "../src/adapters/node/redis.js";
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "bin.js");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,10 +22,10 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(url: string): Promise<void> {
+async function waitForPing(url: string, tls?: QueueTls): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     try {
-      await (await openRedis(url)).quit();
+      await (await openRedis(url, tls)).quit();
       return;
     } catch {
       await sleep(50);
@@ -45,15 +45,26 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** redis-server on a free 127.0.0.1 port, no persistence, in a temporary directory. */
-export async function startRedis(extraArgs: readonly string[] = [], password?: string): Promise<TestRedis> {
+/** A server certificate (PEM files) and the CA that signed it (`ca`, its PEM text), for TLS only. */
+export interface TestTls extends QueueTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+}
+
+/**
+ * redis-server on a free 127.0.0.1 port, no persistence, in a temporary directory; with `tls`, on
+ * that port over TLS only (rediss://, the plain port closed).
+ */
+export async function startRedis(extraArgs: readonly string[] = [], password?: string, tls?: TestTls): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "mlleaks-redis-"));
-  const url = password ? `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`;
+  const url = `${tls ? "rediss" : "redis"}://${password ? `:${encodeURIComponent(password)}@` : ""}127.0.0.1:${port}`;
+  const listen = tls ? ["--port", "0", "--tls-port", String(port), "--tls-cert-file", tls.certFile, "--tls-key-file", tls.keyFile, "--tls-ca-cert-file", tls.caFile, "--tls-auth-clients", "no"] : ["--port", String(port)];
   let server: ChildProcess | undefined;
   const launch = async () => {
-    server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", ...(password ? ["--requirepass", password] : []), ...extraArgs], { stdio: "ignore" });
-    await waitForPing(url);
+    server = spawn("redis-server", [...listen, "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", ...(password ? ["--requirepass", password] : []), ...extraArgs], { stdio: "ignore" });
+    await waitForPing(url, tls);
   };
   const kill = () =>
     new Promise<void>((resolve) => {
@@ -68,7 +79,7 @@ export async function startRedis(extraArgs: readonly string[] = [], password?: s
     kill,
     restart: launch,
     async flush() {
-      const client = await openRedis(url);
+      const client = await openRedis(url, tls);
       await client.flushall();
       await client.quit();
     },
@@ -86,6 +97,10 @@ export interface WorkerProcess {
   /** Jobs it started and jobs it finished (from its log). */
   started(): number;
   trained(): number;
+  /** MB of arrays its jobs took from Redis, and MB they needed (the rest came from its cache). */
+  megabytes(): { fetched: number; needed: number };
+  /** CPU seconds its jobs took (every thread, its start-up left out), once it has stopped. */
+  cpuSeconds(): number;
   /** SIGTERM (finishes the jobs in hand) or SIGKILL; resolves when it has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -99,8 +114,8 @@ export function killWorkers(): void {
 }
 
 /** An `mlleaks worker` process on the queue at `url`, resolved once it serves the queue. */
-export async function spawnWorker(url: string, args: readonly string[] = []): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [cli, "worker", "--queue", url, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+export async function spawnWorker(url: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [cli, "worker", "--queue", url, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...env } });
   spawned.add(child);
   let log = "";
   child.stderr!.setEncoding("utf8");
@@ -118,10 +133,23 @@ export async function spawnWorker(url: string, args: readonly string[] = []): Pr
     log: () => log,
     started: () => count(/ started$/),
     trained: () => count(/ trained in /),
+    megabytes: () => {
+      const sums = { fetched: 0, needed: 0 };
+      for (const [, fetched, needed] of log.matchAll(/: ([\d.]+) of its ([\d.]+) MB fetched/g)) {
+        sums.fetched += Number(fetched);
+        sums.needed += Number(needed);
+      }
+      return sums;
+    },
+    cpuSeconds: () => {
+      const cpu = (pattern: RegExp) => Number(pattern.exec(log)?.[1] ?? NaN);
+      return cpu(/stopped; CPU ([\d.]+) s/) - cpu(/ready: CPU ([\d.]+) s/);
+    },
     stop: (signal = "SIGTERM") =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once("exit", () => resolve());
+        // "close": its log has been read to the end too.
+        child.once("close", () => resolve());
         child.kill(signal);
         // A worker finishes its jobs in hand on SIGTERM; one that takes too long is killed.
         if (signal !== "SIGKILL") setTimeout(() => child.kill("SIGKILL"), 10000).unref();

@@ -1,4 +1,4 @@
-// DP-SGD (Abadi et al. 2016) as a defence: the target trains on the fused dense engine with each
+// DP-SGD (Abadi et al. 2016) as a defence: the target trains (fused dense engine, or tfjs) with each
 // example's gradient clipped and Gaussian noise added, on Poisson batches (what the accountant
 // assumes); the report carries the accountant's epsilon at delta beside the attacks.
 import { dpSgdEpsilon, noiseMultiplierFor } from "./dp-accountant.js";
@@ -19,7 +19,7 @@ const settingsOf = (s: DefenceSettings): DpSgdDefenceSettings => s.dpSgd ?? DP_S
 
 export const dpSgdDefence: Defence = {
   name: "dp-sgd",
-  summary: "DP-SGD: per-example clipping (--clip-norm) and Gaussian noise (--noise-multiplier or --target-epsilon), Poisson batches; fused engine",
+  summary: "DP-SGD: per-example clipping (--clip-norm) and Gaussian noise (--noise-multiplier or --target-epsilon), Poisson batches; fused engine, or tfjs (the CNN) by microbatches of one",
   label: (s) => {
     const dp = settingsOf(s);
     return dp.targetEpsilon !== undefined ? `dp-sgd (target epsilon ${dp.targetEpsilon}, clip ${dp.clipNorm})` : `dp-sgd (noise ${dp.noiseMultiplier}, clip ${dp.clipNorm})`;

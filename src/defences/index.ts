@@ -7,3 +7,7 @@ export { createStackedClassifier, defaultBaseKinds, stackPosteriorModels, Stacke
 export { dpSgdDefence, DP_SGD_DEFAULTS, type DpSgdDefenceSettings } from "./dp-sgd.js";
 export { l2Defence, labelSmoothingDefence } from "./regularisation.js";
 export * from "./dp-accountant.js";
+export { adversarialRegularizationDefence, relaxLossDefence, TRAINING_OBJECTIVE_DEFAULTS } from "./training-objectives.js";
+export { memGuard, memGuardDefence, MEMGUARD_DEFAULTS, MEMGUARD_SEARCH, type DefenceClassifier, type MemGuardSettings } from "./memguard.js";
+export { hampDefence, hampLabelSmoothing, rankPreserving, uniformSamples, HAMP_DEFAULTS, type HampSettings } from "./hamp.js";
+export { earlyStoppingDefence, validationSplit, EARLY_STOPPING_DEFAULTS, type EarlyStoppingDefenceSettings } from "./early-stopping.js";

@@ -4,6 +4,10 @@ import { labelOnlyDefence, outputRoundingDefence, outputTopKDefence } from "./ou
 import { dpSgdDefence } from "./dp-sgd.js";
 import { l2Defence, labelSmoothingDefence } from "./regularisation.js";
 import { stackingDefence } from "./stacking.js";
+import { adversarialRegularizationDefence, relaxLossDefence } from "./training-objectives.js";
+import { memGuardDefence } from "./memguard.js";
+import { hampDefence } from "./hamp.js";
+import { earlyStoppingDefence } from "./early-stopping.js";
 import type { Defence } from "./types.js";
 
 export const DEFENCE_REGISTRY = [
@@ -16,6 +20,11 @@ export const DEFENCE_REGISTRY = [
   outputTopKDefence,
   outputRoundingDefence,
   labelOnlyDefence,
+  adversarialRegularizationDefence,
+  relaxLossDefence,
+  memGuardDefence,
+  hampDefence,
+  earlyStoppingDefence,
 ] as const satisfies readonly Defence[];
 export type DefenceName = (typeof DEFENCE_REGISTRY)[number]["name"];
 export const DEFENCES = DEFENCE_REGISTRY.map((d) => d.name) as readonly DefenceName[];

@@ -6,6 +6,9 @@ import type { TrainingJob, TrainingResult } from "../models/parallel.js";
 import type { ModelKind, ModelSpec, TrainOptions } from "../models/types.js";
 import type { LabeledData, Posteriors } from "../types.js";
 import type { DpSgdDefenceSettings } from "./dp-sgd.js";
+import type { EarlyStoppingDefenceSettings } from "./early-stopping.js";
+import type { HampSettings } from "./hamp.js";
+import type { MemGuardSettings } from "./memguard.js";
 
 /** Records to put to a trained model. */
 export interface Query {
@@ -31,12 +34,26 @@ export interface DefenceSettings {
   readonly l2Penalty: number;
   /** The label-smoothing defence's epsilon. */
   readonly labelSmoothing: number;
+  /** The relaxloss defence's target loss level (default TRAINING_OBJECTIVE_DEFAULTS). */
+  readonly relaxLossAlpha?: number;
+  /** The adversarial-regularization defence's lambda and inference-model steps per classifier step. */
+  readonly advRegLambda?: number;
+  readonly advRegSteps?: number;
+  /** The memguard defence's distortion budget (default MEMGUARD_DEFAULTS). */
+  readonly memguard?: MemGuardSettings;
+  /** The hamp defence's entropy threshold (default HAMP_DEFAULTS). */
+  readonly hamp?: HampSettings;
+  /** The early-stopping defence's patience and validation share (default EARLY_STOPPING_DEFAULTS). */
+  readonly earlyStopping?: EarlyStoppingDefenceSettings;
 }
 
 export interface TargetTrainingContext {
   readonly settings: DefenceSettings;
   /** The target's training data (the split's target-train part). */
   readonly train: LabeledData;
+  /** The defender's reference set: records of the target's distribution it never trains on and
+   *  that are not its evaluation non-members (the audit's shadow-out part). */
+  readonly reference: LabeledData;
   /** What the target is asked, in order (members, non-members, then noise / population). */
   readonly queries: readonly Query[];
   /** The audit's training schedule (what the DP accountant counts). */

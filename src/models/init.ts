@@ -23,4 +23,4 @@ export function dropoutMask(rng: Pcg32, count: number, rate: number): Float32Arr
 }
 
 /** Streams of the PRNG per purpose, so one purpose's draws never shift another's. */
-export const RNG_STREAM = { weights: 1, batches: 2, dropout: 3 } as const;
+export const RNG_STREAM = { weights: 1, batches: 2, dropout: 3, sample: 4, noise: 5, adversary: 6 } as const;

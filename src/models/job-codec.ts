@@ -43,14 +43,33 @@ export interface EncodedJob {
 
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-export async function encodeTrainingJob(job: TrainingJob): Promise<EncodedJob> {
+/**
+ * SHA-256s of arrays already hashed, by their bytes' place in memory: a batch's reference models all
+ * predict the same records, hashed once. Valid only while those arrays do not change (one batch).
+ */
+export class BlobHashes {
+  private readonly byBuffer = new WeakMap<ArrayBufferLike, Map<string, Promise<string>>>();
+  hash(bytes: Uint8Array): Promise<string> {
+    let places = this.byBuffer.get(bytes.buffer);
+    if (!places) this.byBuffer.set(bytes.buffer, (places = new Map()));
+    const place = `${bytes.byteOffset}:${bytes.byteLength}`;
+    let sha256 = places.get(place);
+    if (!sha256) places.set(place, (sha256 = sha256Hex(bytes)));
+    return sha256;
+  }
+}
+
+export async function encodeTrainingJob(job: TrainingJob, hashes = new BlobHashes()): Promise<EncodedJob> {
   const blobs = new Map<string, Uint8Array>();
   const blob = async (array: Float32Array | Int32Array): Promise<BlobRef> => {
     const bytes = bytesOf(array);
-    const sha256 = await sha256Hex(bytes);
+    const sha256 = await hashes.hash(bytes);
     blobs.set(sha256, bytes);
     return { sha256, bytes: bytes.byteLength };
   };
+  // The payload carries the plain training settings only: a training defence's options would be dropped.
+  const unqueueable = (["labelSmoothing", "dpSgd", "relaxLoss", "adversarialRegularization", "earlyStopping"] as const).filter((k) => job.options[k] !== undefined);
+  if (unqueueable.length > 0) throw new Error(`job options ${unqueueable.join(", ")}: training defences cannot be queued yet (the job format carries seed, epochs, batchSize, learningRate and l2); train them without --queue`);
   const { seed, epochs, batchSize, learningRate, l2 } = job.options;
   const payload: JobPayload = {
     format: JOB_FORMAT,
@@ -142,12 +161,20 @@ export function blobRefs(payload: JobPayload): BlobRef[] {
   return [...new Map(all.map((b) => [b.sha256, b])).values()];
 }
 
-/** The job back from a validated payload and its blobs (each checked against its SHA-256). */
-export async function decodeTrainingJob(payload: JobPayload, blobs: ReadonlyMap<string, Uint8Array>): Promise<TrainingJob> {
+/** Throws InvalidJobError unless `bytes` are the blob `ref` names (its size and SHA-256). */
+export async function verifyBlob(ref: BlobRef, bytes: Uint8Array): Promise<void> {
+  if (bytes.byteLength !== ref.bytes || (await sha256Hex(bytes)) !== ref.sha256) throw new InvalidJobError(`job payload: blob ${ref.sha256} does not match its SHA-256 or size`);
+}
+
+/**
+ * The job back from a validated payload and its blobs, each checked against its SHA-256 unless the
+ * caller already did (`verified`: a worker's cache keeps blobs it checked when it fetched them).
+ */
+export async function decodeTrainingJob(payload: JobPayload, blobs: ReadonlyMap<string, Uint8Array>, verified = false): Promise<TrainingJob> {
   for (const ref of blobRefs(payload)) {
     const bytes = blobs.get(ref.sha256);
     if (!bytes) throw new Error(`job payload: blob ${ref.sha256} is missing`);
-    if (bytes.byteLength !== ref.bytes || (await sha256Hex(bytes)) !== ref.sha256) throw new InvalidJobError(`job payload: blob ${ref.sha256} does not match its SHA-256 or size`);
+    if (!verified) await verifyBlob(ref, bytes);
   }
   // Copies: typed arrays need aligned, unshared buffers.
   const floats = (ref: BlobRef) => new Float32Array(blobs.get(ref.sha256)!.slice().buffer);

@@ -64,24 +64,31 @@ export interface WorkerAdapter {
   defaultWorkers(): number;
 }
 
-type ToWorker = { type: "job"; id: number; job: TrainingJob };
+type ToWorker = { type: "job"; id: number; job: TrainingJob } | { type: "warm" };
 type FromWorker =
+  | { type: "ready" }
   | { type: "epoch"; id: number; info: EpochInfo }
   | { type: "result"; id: number; result: TrainingResult }
   | { type: "error"; id: number; message: string };
 
+const buffersOf = (arrays: readonly ArrayBufferView[]): ArrayBuffer[] => [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+
 function transferables(result: TrainingResult): ArrayBuffer[] {
-  const buffers = new Set<ArrayBuffer>();
-  for (const w of result.weights) buffers.add(w.buffer as ArrayBuffer);
-  for (const p of result.posteriors) buffers.add(p.values.buffer as ArrayBuffer);
-  return [...buffers];
+  return buffersOf([...result.weights, ...result.posteriors.map((p) => p.values)]);
 }
 
 /** The worker side: runs each job it is sent and posts back its epochs and its result. */
 export function serveTrainingJobs(port: MessagePortLike): void {
   let queue = Promise.resolve();
   port.onMessage((message) => {
-    const { id, job } = message as ToWorker;
+    if ((message as ToWorker).type === "warm") {
+      queue = queue.then(async () => {
+        await initKernels();
+        port.postMessage({ type: "ready" } satisfies FromWorker);
+      });
+      return;
+    }
+    const { id, job } = message as Extract<ToWorker, { type: "job" }>;
     // One job at a time per worker: a worker is one wasm instance's worth of cores.
     queue = queue.then(async () => {
       try {
@@ -99,6 +106,8 @@ export interface BatchOptions {
   readonly onEpoch?: (index: number, info: EpochInfo) => void;
   /** Called as each job finishes (in completion order). */
   readonly onResult?: (index: number, result: TrainingResult) => void;
+  /** The jobs' arrays are the batch's own: moved to the workers (left detached here), not copied. */
+  readonly transfer?: boolean;
   /** Aborting stops the batch: queued jobs are dropped, workers running its jobs are terminated
    *  (the pool starts fresh ones when needed), and the promise rejects with the signal's reason. */
   readonly signal?: AbortSignal;
@@ -129,6 +138,8 @@ interface Slot {
   readonly worker: WorkerHandle;
   readonly number: number;
   task: Task | undefined;
+  /** Settles warm()'s wait for this worker. */
+  warming?: { resolve(): void; reject(error: Error): void };
 }
 
 function checkWorkers(value: number): number {
@@ -168,6 +179,23 @@ export class TrainingPool {
     });
   }
 
+  /**
+   * Starts every worker and waits until each has loaded its code and kernels, so that a long-lived
+   * pool's first jobs start at once (a queue worker waiting for jobs).
+   */
+  async warm(): Promise<void> {
+    while (this.slots.length < this.size && !this.closed) if (!this.spawn()) throw new Error("training pool: could not start its workers");
+    await Promise.all(
+      this.slots.map(
+        (slot) =>
+          new Promise<void>((resolve, reject) => {
+            slot.warming = { resolve, reject };
+            slot.worker.postMessage({ type: "warm" } satisfies ToWorker);
+          }),
+      ),
+    );
+  }
+
   /** Terminates every worker; pending batches reject. */
   close(): void {
     this.closed = true;
@@ -200,7 +228,8 @@ export class TrainingPool {
       }
       const task = this.queue.shift()!;
       slot.task = task;
-      slot.worker.postMessage({ type: "job", id: task.id, job: task.batch.jobs[task.index]! } satisfies ToWorker);
+      const job = task.batch.jobs[task.index]!;
+      slot.worker.postMessage({ type: "job", id: task.id, job } satisfies ToWorker, task.batch.transfer ? buffersOf([job.data.features, job.data.labels, ...(job.predict ?? []).map((q) => q.features)]) : undefined);
     }
   }
 
@@ -221,11 +250,13 @@ export class TrainingPool {
       const task = slot.task;
       this.retire(slot);
       const reason = new Error(`workers: worker ${number} failed: ${error.message}`);
+      slot.warming?.reject(reason);
       if (task) this.fail(task.batch, reason);
       else this.pump();
     });
     worker.onMessage((raw) => {
       const message = raw as FromWorker;
+      if (message.type === "ready") return slot.warming?.resolve();
       const task = slot.task;
       if (!task || task.id !== message.id) return;
       const { batch, index } = task;

@@ -2,6 +2,7 @@
 // trains with fit() and answers predict() with posteriors, so attacks never care which they face.
 import type { LabeledData, PosteriorModel } from "../types.js";
 import type { DpSgdSettings } from "./dense/trainer.js";
+import type { EarlyStoppingSettings } from "./early-stopping.js";
 
 /** The paper's target/shadow models (cnn, mlp), the attack model, and more kinds for the
  *  model-independence experiments (logreg, deep-mlp); "layers": the architecture of a tfjs
@@ -51,11 +52,34 @@ export interface TrainOptions {
   readonly l2?: number;
   /** Label smoothing e of the training targets: (1 - e) onehot + e / classes; default 0. */
   readonly labelSmoothing?: number;
-  /** DP-SGD (per-example clipping and Gaussian noise; the fused dense engine only). */
+  /** DP-SGD (per-example clipping and Gaussian noise): the fused dense engine, and the tfjs engine by microbatches of one. */
   readonly dpSgd?: DpSgdSettings;
+  /** RelaxLoss (Chen et al. 2022; the tfjs engine). */
+  readonly relaxLoss?: RelaxLossSettings;
+  /** Adversarial regularisation (Nasr et al. 2018; the tfjs engine). */
+  readonly adversarialRegularization?: AdversarialRegularizationSettings;
+  /** Stop once the loss on a held-out validation split has not improved for `patience` epochs; keep the best epoch's weights. */
+  readonly earlyStopping?: EarlyStoppingSettings;
   onEpoch?(info: EpochInfo): void;
   /** Aborting stops training between batches; fit() then rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+}
+
+/** RelaxLoss: while the batch's mean cross-entropy is below alpha, odd epochs flatten the posteriors of
+ *  correctly classified examples (soft targets keep the true class's probability and spread the rest
+ *  evenly) and even epochs ascend the loss; above alpha, plain descent. */
+export interface RelaxLossSettings {
+  readonly alpha: number;
+}
+
+/** Adversarial regularisation: before each classifier step, `steps` steps train an inference model
+ *  h(f(x), y) to tell members from `reference` records (same distribution, never trained on); the
+ *  classifier then minimises cross-entropy + lambda * mean log h over its batch (h's gain on members). */
+export interface AdversarialRegularizationSettings {
+  readonly lambda: number;
+  readonly steps: number;
+  /** The defender's reference set: records the target never trains on. */
+  readonly reference: LabeledData;
 }
 
 export const TRAIN_DEFAULTS = { epochs: 50, batchSize: 100, learningRate: 0.001, l2: 1e-7 } as const;
@@ -68,6 +92,8 @@ export interface TrainSummary {
   readonly finalAccuracy: number;
   readonly seconds: number;
   readonly samplesPerSecond: number;
+  /** With early stopping: the epoch whose weights were kept (lowest validation loss). */
+  readonly bestEpoch?: number;
   /** "tfjs-wasm", "tfjs-cpu", "fused", "stacked". */
   readonly engine: string;
 }

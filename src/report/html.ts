@@ -1,7 +1,7 @@
 // report.html: one self-contained page (no scripts, no external assets): the results tables, ROC
 // curves on linear and log-log axes as inline SVG, and the defences' trade-off between the
 // target's accuracy and the attacks' success.
-import { tradeOffRows } from "./trade-off.js";
+import { notLoweredLines, tradeOffRows } from "./trade-off.js";
 import type { AttackResult, RocPoints } from "../attacks/types.js";
 import { tprCell } from "./table.js";
 import type { AuditRun, ReportDocument } from "./types.js";
@@ -194,7 +194,7 @@ ${chart("target test accuracy vs attack precision", x, y, "target test accuracy"
 <table><thead><tr><th>attack: precision / AUC</th>${head}</tr></thead><tbody>
 ${accuracyRow}
 ${summaryRows}
-${rows}</tbody></table></section>`;
+${rows}</tbody></table>${notLoweredLines(summary).map((line) => `<p>${escapeHtml(line)}.</p>`).join("")}</section>`;
 }
 
 export function renderReportHtml(doc: ReportDocument): string {

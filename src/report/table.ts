@@ -2,7 +2,7 @@
 // sample, base rate and confidence level), one line per attack with intervals as `0.772 [0.751, 0.793]`,
 // then the defences' trade-off.
 import type { AttackResult } from "../attacks/types.js";
-import { tradeOffRows } from "./trade-off.js";
+import { notLoweredLines, tradeOffRows } from "./trade-off.js";
 import type { AuditReport } from "./types.js";
 import { formatVerdict, verdictOf, withInterval } from "./verdict.js";
 
@@ -70,7 +70,8 @@ export function formatResultsTable(report: AuditReport): string {
 /** One line per defence: test accuracy, the strongest attack's AUC, the best TPR at 0.1% FPR, epsilon. */
 function formatTradeOff(report: AuditReport): string[] {
   const header = ["defence", "test acc.", "strongest attack", "AUC", "TPR@0.1%", "epsilon (accountant)"];
-  const rows = tradeOffRows(report.runs).map((r) => [
+  const summary = tradeOffRows(report.runs);
+  const rows = summary.map((r) => [
     r.defence,
     pct(r.testAccuracy),
     r.strongestAttack ?? "-",
@@ -80,5 +81,5 @@ function formatTradeOff(report: AuditReport): string[] {
   ]);
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
   const format = (cells: string[]) => "  " + cells.map((c, j) => (j === 0 || j === 2 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join("  ");
-  return ["trade-off (strongest attack by AUC; best TPR at 0.1% FPR over all attacks):", format(header), ...rows.map(format)];
+  return ["trade-off (strongest attack by AUC; best TPR at 0.1% FPR over all attacks):", format(header), ...rows.map(format), ...notLoweredLines(summary).map((line) => `  ${line}`)];
 }

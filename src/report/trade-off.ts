@@ -11,10 +11,12 @@ export interface TradeOffRow {
   readonly bestTprAtLowFpr: number | undefined;
   readonly epsilon: number | undefined;
   readonly delta: number | undefined;
+  /** Whether the strongest attack's AUC is below the undefended target's (undefined: no "none" run, or this is it). */
+  readonly lowersStrongestAuc: boolean | undefined;
 }
 
 export function tradeOffRows(runs: readonly AuditRun[]): TradeOffRow[] {
-  return runs.map((run) => {
+  const rows = runs.map((run) => {
     const scored = run.attacks.filter((a) => Number.isFinite(a.metrics.auc));
     const strongest = scored.reduce<(typeof scored)[number] | undefined>((best, a) => (!best || a.metrics.auc > best.metrics.auc ? a : best), undefined);
     const tprs = run.attacks.map((a) => a.metrics.tprAtFpr["0.001"]).filter((t): t is number => t !== undefined && Number.isFinite(t));
@@ -28,4 +30,12 @@ export function tradeOffRows(runs: readonly AuditRun[]): TradeOffRow[] {
       delta: run.privacy?.delta,
     };
   });
+  const undefended = rows.find((r) => r.defence === "none")?.strongestAuc;
+  return rows.map((r) => ({ ...r, lowersStrongestAuc: r.defence === "none" || undefended === undefined || r.strongestAuc === undefined ? undefined : r.strongestAuc < undefended }));
+}
+
+/** The trade-off's verdict on each defence that did not lower the strongest attack's AUC. */
+export function notLoweredLines(rows: readonly TradeOffRow[]): string[] {
+  const undefended = rows.find((r) => r.defence === "none")?.strongestAuc;
+  return rows.filter((r) => r.lowersStrongestAuc === false).map((r) => `${r.defence} did not lower the strongest attack's AUC (${r.strongestAuc!.toFixed(3)}, undefended ${undefended!.toFixed(3)})`);
 }

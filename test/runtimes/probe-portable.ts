@@ -2,6 +2,8 @@
 // edge runtimes can run it too: workerd and Edge Runtime bundle this with the kernels as a module
 // binding. probe.ts adds training and the short audit on top.
 import { auditPosteriors } from "../../src/audit-posteriors.js";
+import { memGuard } from "../../src/defences/memguard.js";
+import { rankPreserving } from "../../src/defences/hamp.js";
 import { auc, entropy, initKernels, maxPosterior, Pcg32, rocCurve, topK, type KernelsSource } from "../../src/kernels/index.js";
 import { fingerprintReport } from "../../src/report/json.js";
 import { sha256OfArrays } from "../../src/util/sha256.js";
@@ -71,10 +73,24 @@ async function posteriorsReportFingerprint(): Promise<string> {
   return fingerprintReport(report);
 }
 
+/** MemGuard's noise search (portable exp, log, expm1) and HAMP's re-ranking on seeded rows. */
+async function outputDefencesHash(): Promise<string> {
+  const rng = new Pcg32(17);
+  const rows = 200;
+  const classes = 10;
+  const hidden = 16;
+  const p = { values: softmaxRows(rng, rows, classes, 3), rows, classes };
+  const normal = (n: number, scale: number) => Float32Array.from(rng.fillNormal(n), (v) => v * scale);
+  const weights = [normal(classes * hidden, 0.5), normal(hidden, 0.1), normal(hidden * 2, 0.5), new Float32Array(2)];
+  const guarded = memGuard(p, { weights }, 1, rng.derive(1));
+  const ranked = rankPreserving(p, { values: softmaxRows(rng, rows, classes, 1), rows, classes });
+  return sha256OfArrays([guarded.values, ranked.values]);
+}
+
 /** The hashes every runtime can compute, edge runtimes included; `source` as in initKernels(). */
 export async function portableHashes(source: KernelsSource = {}): Promise<Record<string, string>> {
   await initKernels(source);
-  return { pcg32: await pcg32Hash(), kernels: await kernelsHash(), posteriorsReport: await posteriorsReportFingerprint() };
+  return { pcg32: await pcg32Hash(), kernels: await kernelsHash(), posteriorsReport: await posteriorsReportFingerprint(), outputDefences: await outputDefencesHash() };
 }
 
 /** What an edge runtime's probe worker answers: its name, the portable hashes, and whether it compiles wasm from bytes. */

@@ -8,16 +8,17 @@
 // results ("mlleaks:result:KEY": posteriors + weights' SHA-256, a few hundred kB at most here).
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { JobRunner } from "../../audit.js";
-import { blobRefs, decodeTrainingJob, decodeTrainingResult, encodeTrainingJob, encodeTrainingResult, InvalidJobError, validateJobPayload, type EncodedJob, type JobPayload } from "../../models/job-codec.js";
+import { BlobHashes, blobRefs, decodeTrainingJob, decodeTrainingResult, encodeTrainingJob, encodeTrainingResult, InvalidJobError, validateJobPayload, verifyBlob, type BlobRef, type EncodedJob, type JobPayload } from "../../models/job-codec.js";
 import { TrainingPool, type TrainingResult } from "../../models/parallel.js";
 import type { EpochInfo } from "../../models/types.js";
 import { nodeWorkers } from "./workers.js";
 import type { Redis } from "ioredis";
-import { checkRedisUrl, openRedis, redisOptions } from "./redis.js";
+import { checkRedisUrl, openRedis, redisOptions, type QueueTls } from "./redis.js";
 
 export const QUEUE_NAME = "mlleaks-training";
 const BLOB_PREFIX = "mlleaks:blob:";
 const RESULT_PREFIX = "mlleaks:result:";
+const PROGRESS_MS = 250;
 
 export interface QueueStats {
   /** Jobs put on the queue by this runner (their results did not exist yet). */
@@ -26,11 +27,11 @@ export interface QueueStats {
   reused: number;
   /** Jobs re-enqueued because the queue had lost them (Redis restarted without its data). */
   requeued: number;
-  /** Per job that went through the queue: ms from enqueue to a worker starting it. */
+  /** Per job this runner enqueued: ms from enqueueing it (its arrays' upload included) to a worker starting to train it. */
   readonly waitMs: number[];
-  /** Per job: ms from the worker storing its result to this process holding it decoded. */
+  /** Per job: ms from the worker holding the trained model to this process holding its result decoded. */
   readonly mergeMs: number[];
-  /** Per job: its training time on the worker, in ms. */
+  /** Per job: ms the worker spent training it and predicting its records (in its training thread). */
   readonly trainMs: number[];
 }
 
@@ -43,6 +44,8 @@ export interface QueueRunnerOptions {
   readonly pollMs?: number;
   /** Messages about the queue (connection lost, jobs re-enqueued). */
   readonly log?: (message: string) => void;
+  /** The CA of a rediss:// server's certificate (readQueueCa). */
+  readonly tls?: QueueTls;
 }
 
 export interface QueueRunner {
@@ -57,15 +60,33 @@ class BlobStore {
   get(key: string): Promise<Buffer | null> {
     return this.client.getBuffer(key);
   }
+  /** Several values in one round trip. */
+  getMany(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    return this.client.mgetBuffer(...keys);
+  }
   async set(key: string, value: Uint8Array): Promise<void> {
     await this.client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
   }
-  async exists(key: string): Promise<boolean> {
-    return (await this.client.exists(key)) === 1;
+  /** Which of the keys exist, in one round trip. */
+  async exist(keys: readonly string[]): Promise<boolean[]> {
+    const replies = (await this.client.pipeline(keys.map((key) => ["exists", key])).exec()) ?? [];
+    return replies.map(([error, count]) => {
+      if (error) throw error;
+      return count === 1;
+    });
   }
   close(): Promise<unknown> {
     return this.client.quit().catch(() => this.client.disconnect());
   }
+}
+
+/** Wall-clock ms with sub-ms precision, comparable between processes on one machine (queue overhead figures). */
+const wallClockMs = () => performance.timeOrigin + performance.now();
+
+/** A worker's return value for a job: when training started and ended, by wallClockMs(). */
+interface JobTimes {
+  readonly startedAt: number;
+  readonly trainedAt: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -91,20 +112,19 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
   const log = options.log ?? (() => {});
   const attempts = options.attempts ?? 3;
   const pollMs = options.pollMs ?? 1000;
-  const store = new BlobStore(await openRedis(url));
+  const store = new BlobStore(await openRedis(url, options.tls));
   // Given options rather than clients, BullMQ opens its connections and closes them on close().
-  const queue = new Queue(QUEUE_NAME, { connection: redisOptions(url) });
-  const events = new QueueEvents(QUEUE_NAME, { connection: redisOptions(url) });
+  const queue = new Queue(QUEUE_NAME, { connection: redisOptions(url, options.tls) });
+  const events = new QueueEvents(QUEUE_NAME, { connection: redisOptions(url, options.tls) });
   queue.on("error", () => {});
   events.on("error", () => {});
   await events.waitUntilReady();
   const stats: QueueStats = { enqueued: 0, reused: 0, requeued: 0, waitMs: [], mergeMs: [], trainMs: [] };
 
   const uploadBlobs = async (encoded: EncodedJob) => {
-    for (const ref of blobRefs(encoded.payload)) {
-      const key = BLOB_PREFIX + ref.sha256;
-      if (!(await store.exists(key))) await store.set(key, encoded.blobs.get(ref.sha256)!);
-    }
+    const refs = blobRefs(encoded.payload);
+    const stored = await store.exist(refs.map((ref) => BLOB_PREFIX + ref.sha256));
+    await Promise.all(refs.map((ref, i) => (stored[i] ? undefined : store.set(BLOB_PREFIX + ref.sha256, encoded.blobs.get(ref.sha256)!))));
   };
   const enqueue = async (encoded: EncodedJob) => {
     await uploadBlobs(encoded);
@@ -120,11 +140,9 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
 
   const runJobs: JobRunner = async (jobs, hooks) => {
     const { signal } = hooks;
-    const encoded = await Promise.all(jobs.map((job) => encodeTrainingJob(job)));
     const results: TrainingResult[] = new Array(jobs.length);
     const indicesOf = new Map<string, number[]>();
-    encoded.forEach((e, i) => indicesOf.set(e.key, [...(indicesOf.get(e.key) ?? []), i]));
-    const byKey = new Map(encoded.map((e) => [e.key, e]));
+    const byKey = new Map<string, EncodedJob>();
     const pending = new Set<string>();
     const enqueuedAt = new Map<string, number>();
     const deliver = (key: string, result: TrainingResult) => {
@@ -135,47 +153,66 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
       }
     };
 
-    for (const [key, e] of byKey) {
-      const existing = await whileRedisIsBack("looking for results", () => readResult(key), log, signal);
-      pending.add(key);
-      if (existing) {
-        stats.reused++;
-        deliver(key, existing);
-        continue;
-      }
-      await whileRedisIsBack("enqueueing", () => enqueue(e), log, signal);
-      enqueuedAt.set(key, Date.now());
-      stats.enqueued++;
-    }
-
     let failure: Error | undefined;
     let wake: () => void = () => {};
-    const onActive = ({ jobId }: { jobId: string }) => {
-      const t = enqueuedAt.get(jobId);
-      if (t !== undefined && pending.has(jobId)) stats.waitMs.push(Date.now() - t);
+    // The last event about this batch's jobs, and whether one failed: the poll looks at every job only
+    // when the events have gone quiet (or after a failure), not once a second while they flow.
+    let lastEventAt = 0;
+    let failedEvent = false;
+    const onFailed = ({ jobId }: { jobId: string }) => {
+      if (!pending.has(jobId)) return;
+      failedEvent = true;
+      wake();
     };
     const onProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
       if (!pending.has(jobId)) return;
+      lastEventAt = Date.now();
       for (const i of indicesOf.get(jobId) ?? []) hooks.onEpoch?.(i, data as EpochInfo);
     };
     const onCompleted = async ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
       if (!pending.has(jobId)) return;
+      lastEventAt = Date.now();
       try {
         const result = await readResult(jobId);
         if (!result) return;
-        const { storedAt } = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as { storedAt: number };
-        stats.mergeMs.push(Date.now() - storedAt);
-        stats.trainMs.push(result.summary.seconds * 1000);
+        const { startedAt, trainedAt } = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as JobTimes;
+        const enqueued = enqueuedAt.get(jobId);
+        if (enqueued !== undefined) stats.waitMs.push(startedAt - enqueued);
+        stats.trainMs.push(trainedAt - startedAt);
+        stats.mergeMs.push(wallClockMs() - trainedAt);
         deliver(jobId, result);
-        wake();
+        if (pending.size === 0) wake();
       } catch {
         // The poll below picks it up.
       }
     };
-    events.on("active", onActive);
+    // Listening before the first job is enqueued: workers start on it while the rest are encoded.
     events.on("progress", onProgress);
     events.on("completed", onCompleted);
+    events.on("failed", onFailed);
     try {
+      const hashes = new BlobHashes();
+      for (const [i, job] of jobs.entries()) {
+        const e = await encodeTrainingJob(job, hashes);
+        const key = e.key;
+        indicesOf.set(key, [...(indicesOf.get(key) ?? []), i]);
+        if (byKey.has(key)) {
+          // The same model twice in one batch: trained once.
+          if (!pending.has(key)) hooks.onResult?.(i, (results[i] = results[indicesOf.get(key)![0]!]!));
+          continue;
+        }
+        byKey.set(key, e);
+        const existing = await whileRedisIsBack("looking for results", () => readResult(key), log, signal);
+        pending.add(key);
+        if (existing) {
+          stats.reused++;
+          deliver(key, existing);
+          continue;
+        }
+        enqueuedAt.set(key, wallClockMs());
+        await whileRedisIsBack("enqueueing", () => enqueue(e), log, signal);
+        stats.enqueued++;
+      }
       // Events are fast; the poll catches what they miss (a Redis restart loses the event stream,
       // and without persistence the jobs too: those are enqueued again).
       while (pending.size > 0 && !failure) {
@@ -184,6 +221,8 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
           wake = resolve;
           setTimeout(resolve, pollMs);
         });
+        if (!failedEvent && Date.now() - lastEventAt < pollMs) continue;
+        failedEvent = false;
         for (const key of [...pending]) {
           if (!pending.has(key)) continue;
           await whileRedisIsBack("waiting for results", async () => {
@@ -202,9 +241,9 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
         }
       }
     } finally {
-      events.off("active", onActive);
       events.off("progress", onProgress);
       events.off("completed", onCompleted);
+      events.off("failed", onFailed);
     }
     if (failure) throw failure;
     return results;
@@ -222,9 +261,18 @@ export async function createQueueRunner(url: string, options: QueueRunnerOptions
 export interface QueueWorkerOptions {
   /** Jobs trained at once, each in its own worker thread (default 1). */
   readonly concurrency?: number;
+  /**
+   * Jobs taken beyond those training, their arrays fetched and checked while the others train
+   * (default 1). 0 when jobs are few and long: a prefetched job waits for this worker's threads.
+   */
+  readonly prefetch?: number;
   /** How long a job's lock lasts without renewal, ms: a killed worker's job is retried after this (default 30000). */
   readonly lockMs?: number;
+  /** Bytes of checked arrays kept between jobs (default 256 MiB): a reference model's queries are fetched once. */
+  readonly blobCacheBytes?: number;
   readonly log?: (message: string) => void;
+  /** The CA of a rediss:// server's certificate (readQueueCa). */
+  readonly tls?: QueueTls;
 }
 
 export interface QueueWorker {
@@ -233,56 +281,99 @@ export interface QueueWorker {
   close(): Promise<void>;
 }
 
-async function fetchBlobs(store: BlobStore, payload: JobPayload): Promise<Map<string, Uint8Array>> {
-  const blobs = new Map<string, Uint8Array>();
-  for (const ref of blobRefs(payload)) {
-    const bytes = await store.get(BLOB_PREFIX + ref.sha256);
-    // Retried: the coordinator uploads the blobs again when Redis lost them.
-    if (!bytes) throw new Error(`blob ${ref.sha256} is not in Redis`);
-    blobs.set(ref.sha256, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+/**
+ * A worker's arrays, checked against their SHA-256 once when fetched and kept (least recently used
+ * dropped first, beyond a byte budget): the jobs of one audit share their queries, and shadow models
+ * often their training data.
+ */
+class BlobCache {
+  private readonly entries = new Map<string, Uint8Array>();
+  private bytes = 0;
+  constructor(
+    private readonly store: BlobStore,
+    private readonly budget: number,
+  ) {}
+
+  /** The blobs by SHA-256, and how many bytes had to come from Redis. */
+  async fetch(refs: readonly BlobRef[]): Promise<{ blobs: Map<string, Uint8Array>; fetchedBytes: number }> {
+    const missing = refs.filter((ref) => !this.entries.has(ref.sha256));
+    const fetched = missing.length > 0 ? await this.store.getMany(missing.map((ref) => BLOB_PREFIX + ref.sha256)) : [];
+    const blobs = new Map<string, Uint8Array>();
+    let fetchedBytes = 0;
+    for (const ref of refs) {
+      let bytes = this.entries.get(ref.sha256);
+      if (bytes) this.entries.delete(ref.sha256);
+      else {
+        const raw = fetched[missing.indexOf(ref)];
+        // Retried: the coordinator uploads the blobs again when Redis lost them.
+        if (!raw) throw new Error(`blob ${ref.sha256} is not in Redis`);
+        bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+        await verifyBlob(ref, bytes);
+        this.bytes += bytes.byteLength;
+        fetchedBytes += bytes.byteLength;
+      }
+      // Most recently used last.
+      this.entries.set(ref.sha256, bytes);
+      blobs.set(ref.sha256, bytes);
+    }
+    for (const [sha256, bytes] of this.entries) {
+      if (this.bytes <= this.budget || blobs.has(sha256)) break;
+      this.entries.delete(sha256);
+      this.bytes -= bytes.byteLength;
+    }
+    return { blobs, fetchedBytes };
   }
-  return blobs;
 }
 
 /**
  * The worker's side: takes jobs from the queue at `url` and trains each in a worker thread (so this
  * thread stays free to renew the job's lock), with runTrainingJob(), as in-process training does.
+ * The threads start, and load their kernels, before the worker takes its first job.
  */
 export async function startQueueWorker(url: string, options: QueueWorkerOptions = {}): Promise<QueueWorker> {
   checkRedisUrl(url, "--queue");
   const log = options.log ?? (() => {});
   const concurrency = options.concurrency ?? 1;
   const lockMs = options.lockMs ?? 30000;
-  const store = new BlobStore(await openRedis(url));
+  const store = new BlobStore(await openRedis(url, options.tls));
+  const cache = new BlobCache(store, options.blobCacheBytes ?? 256 * 1024 * 1024);
   const pool = new TrainingPool({ adapter: nodeWorkers, workers: concurrency });
+  await pool.warm();
   let trained = 0;
   const process = async (job: Job) => {
     let payload: JobPayload;
+    let trainingJob;
     try {
       payload = validateJobPayload(job.data);
+      const refs = blobRefs(payload);
+      const { blobs, fetchedBytes } = await cache.fetch(refs);
+      const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+      log(`job ${job.id!.slice(0, 12)} (${payload.kind}, seed ${payload.options.seed}): ${mb(fetchedBytes)} of its ${mb(refs.reduce((n, r) => n + r.bytes, 0))} MB fetched, the rest cached; started`);
+      trainingJob = await decodeTrainingJob(payload, blobs, true);
     } catch (error) {
       // A malformed job never becomes valid: fail it now, without retries.
       if (error instanceof InvalidJobError) throw new UnrecoverableError(`${error.name}: ${error.message}`);
       throw error;
     }
     const key = job.id!;
-    log(`job ${key.slice(0, 12)} (${payload.kind}, seed ${payload.options.seed}) started`);
-    let trainingJob;
-    try {
-      trainingJob = await decodeTrainingJob(payload, await fetchBlobs(store, payload));
-    } catch (error) {
-      if (error instanceof InvalidJobError) throw new UnrecoverableError(`${error.name}: ${error.message}`);
-      throw error;
-    }
-    const [result] = await pool.train([trainingJob], { onEpoch: (_, info) => void job.updateProgress({ ...info }).catch(() => {}) });
+    const startedAt = wallClockMs();
+    // Progress every quarter second at most, and at the last epoch: each update is a script and an event in Redis.
+    let progressAt = 0;
+    const onEpoch = (_: number, info: EpochInfo) => {
+      if (info.epoch < info.epochs && Date.now() - progressAt < PROGRESS_MS) return;
+      progressAt = Date.now();
+      void job.updateProgress({ ...info }).catch(() => {});
+    };
+    const [result] = await pool.train([trainingJob], { transfer: true, onEpoch });
+    const trainedAt = wallClockMs();
     await store.set(RESULT_PREFIX + key, encodeTrainingResult(result!));
     trained++;
     log(`job ${key.slice(0, 12)} trained in ${result!.summary.seconds.toFixed(2)} s`);
-    return { weightsSha256: result!.weightsSha256, storedAt: Date.now() };
+    return { weightsSha256: result!.weightsSha256, startedAt, trainedAt } satisfies JobTimes & { weightsSha256: string };
   };
   const worker = new Worker(QUEUE_NAME, process, {
-    connection: redisOptions(url),
-    concurrency,
+    connection: redisOptions(url, options.tls),
+    concurrency: concurrency + (options.prefetch ?? 1),
     lockDuration: lockMs,
     stalledInterval: lockMs,
     // A job whose worker died is put back this many times before it counts as failed.

@@ -5,12 +5,15 @@
 import { resolve } from "node:path";
 import { loadNamedDataset } from "../../adapters/node/datasets.js";
 import { createQueueRunner, type QueueRunner } from "../../adapters/node/queue.js";
-import { checkRedisUrl, redactRedisUrl } from "../../adapters/node/redis.js";
+import { checkRedisUrl, readQueueCa, redactRedisUrl } from "../../adapters/node/redis.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
 import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
 import type { NoiseRule } from "../../attacks/noise.js";
 import type { Dataset } from "../../datasets/index.js";
 import { DP_SGD_DEFAULTS } from "../../defences/dp-sgd.js";
+import { MEMGUARD_DEFAULTS } from "../../defences/memguard.js";
+import { HAMP_DEFAULTS } from "../../defences/hamp.js";
+import { EARLY_STOPPING_DEFAULTS } from "../../defences/early-stopping.js";
 import { DEFENCE_REGISTRY } from "../../defences/registry.js";
 import { initModelBackend } from "../../models/backend.js";
 import { trainInParallel, trainSequentially } from "../../models/parallel.js";
@@ -47,13 +50,15 @@ function loadTarget(name: string, options: OptionValues, stderr: Stderr): Promis
 }
 
 /** The --queue runner; a malformed URL is a usage error, an unreachable server a failure. */
-async function openQueue(url: string, stderr: { write(s: string): void }): Promise<QueueRunner> {
+async function openQueue(url: string, caFile: string | undefined, stderr: { write(s: string): void }): Promise<QueueRunner> {
+  let tls;
   try {
     checkRedisUrl(url, "--queue");
+    tls = await readQueueCa(url, caFile);
   } catch (error) {
     throw new UsageError(`mlleaks audit: ${(error as Error).message}`);
   }
-  return createQueueRunner(url, { log: (message) => stderr.write(`mlleaks audit: ${message}\n`) });
+  return createQueueRunner(url, { ...(tls ? { tls } : {}), log: (message) => stderr.write(`mlleaks audit: ${message}\n`) });
 }
 
 export const auditCommand: CommandSpec = {
@@ -100,6 +105,12 @@ export const auditCommand: CommandSpec = {
     "dp-delta": { type: "number", valueName: "D", default: DP_SGD_DEFAULTS.delta, description: "dp-sgd: the accountant's delta" },
     "l2-penalty": { type: "number", valueName: "L", default: AUDIT_DEFAULTS.l2Penalty, description: "l2: the defence's L2 penalty on the kernels" },
     "label-smoothing": { type: "number", valueName: "E", default: AUDIT_DEFAULTS.labelSmoothing, description: "label-smoothing: the targets' smoothing" },
+    "relaxloss-alpha": { type: "number", valueName: "A", default: AUDIT_DEFAULTS.relaxLossAlpha, description: "relaxloss: the target loss level alpha (> 0)" },
+    "adv-reg-lambda": { type: "number", valueName: "L", default: AUDIT_DEFAULTS.advRegLambda, description: "adversarial-regularization: weight of the inference model's gain in the classifier's loss (>= 0)" },
+    "adv-reg-steps": { type: "integer", valueName: "K", default: AUDIT_DEFAULTS.advRegSteps, description: "adversarial-regularization: inference-model steps before each classifier step (>= 1)" },
+    "memguard-budget": { type: "number", valueName: "B", default: MEMGUARD_DEFAULTS.budget, description: "memguard: expected L1 distortion of an answer (0 to 2)" },
+    "hamp-gamma": { type: "number", valueName: "G", default: HAMP_DEFAULTS.gamma, description: "hamp: entropy threshold of the soft labels (0 to 1)" },
+    patience: { type: "integer", valueName: "P", default: EARLY_STOPPING_DEFAULTS.patience, description: "early-stopping: epochs without a lower validation loss before stopping" },
     "output-top-k": { type: "integer", valueName: "K", default: AUDIT_DEFAULTS.outputTopK, description: "posteriors the output-top-k defence releases" },
     "output-decimals": { type: "integer", valueName: "D", default: AUDIT_DEFAULTS.outputDecimals, description: "decimals the output-rounding defence keeps" },
     "noise-queries": { type: "integer", valueName: "N", default: AUDIT_DEFAULTS.noiseQueries, description: "adversary 3's random noise queries" },
@@ -108,6 +119,7 @@ export const auditCommand: CommandSpec = {
     engine: { type: "string", valueName: "NAME", choices: ["auto", "tfjs", "fused"], default: "auto", description: "training engine: auto = fused AssemblyScript trainer for dense models, tfjs for the CNN" },
     workers: { type: "integer", valueName: "N", description: "train models in N worker threads (default: one per core; 1 trains in this thread)" },
     queue: { type: "string", valueName: "URL", description: "train models on `mlleaks worker` processes through Redis: redis://[:password@]host:port (rediss:// for TLS); results already there are reused" },
+    "queue-ca": { type: "string", valueName: "FILE", description: "with --queue rediss://: the CA certificate(s), PEM, that signed the Redis server's certificate (or set NODE_EXTRA_CA_CERTS)" },
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
     out: { type: "string", valueName: "DIR", default: "mlleaks-report", description: "where report.json and report.html go" },
     canaries: { type: "integer", valueName: "M", description: "one-run audit (Steinke, Nasr, Jagielski 2023): M canaries (shadow-part records, labels flipped), each trained on with probability 1/2; its epsilon goes in the verdict" },
@@ -142,7 +154,8 @@ export const auditCommand: CommandSpec = {
     const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
     const engine = options.engine as EngineChoice;
     const workers = (options.workers as number | undefined) ?? nodeWorkers.defaultWorkers();
-    const queue = options.queue === undefined ? undefined : await openQueue(options.queue as string, stderr);
+    if (options["queue-ca"] !== undefined && options.queue === undefined) throw new UsageError("mlleaks audit: --queue-ca is for a --queue rediss:// URL; no --queue was given");
+    const queue = options.queue === undefined ? undefined : await openQueue(options.queue as string, options["queue-ca"] as string | undefined, stderr);
     const runJobs: JobRunner = queue
       ? queue.runJobs
       : workers === 1
@@ -195,6 +208,12 @@ export const auditCommand: CommandSpec = {
       },
       l2Penalty: options["l2-penalty"] as number,
       labelSmoothing: options["label-smoothing"] as number,
+      relaxLossAlpha: options["relaxloss-alpha"] as number,
+      advRegLambda: options["adv-reg-lambda"] as number,
+      advRegSteps: options["adv-reg-steps"] as number,
+      memguard: { budget: options["memguard-budget"] as number },
+      hamp: { gamma: options["hamp-gamma"] as number },
+      earlyStopping: { patience: options.patience as number },
       outputTopK: options["output-top-k"] as number,
       outputDecimals: options["output-decimals"] as number,
       noiseQueries: options["noise-queries"] as number,

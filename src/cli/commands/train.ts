@@ -11,7 +11,9 @@ import { createClassifier } from "../../models/create.js";
 import { initModelBackend } from "../../models/backend.js";
 import "../../models/engines.js";
 import { dpSgdEpsilon, noiseMultiplierFor } from "../../defences/dp-accountant.js";
+import { TRAINING_OBJECTIVE_DEFAULTS } from "../../defences/training-objectives.js";
 import { DP_SGD_DEFAULTS } from "../../defences/dp-sgd.js";
+import { EARLY_STOPPING_DEFAULTS, validationSplit } from "../../defences/early-stopping.js";
 import { createStackedClassifier, defaultBaseKinds } from "../../defences/stacking.js";
 import { TRAIN_DEFAULTS, type Classifier, type Engine, type ModelKind } from "../../models/types.js";
 import type { PosteriorModel } from "../../types.js";
@@ -44,19 +46,23 @@ function option<T>(options: OptionValues, name: string): T | undefined {
 
 export const trainCommand: CommandSpec = {
   name: "train",
-  summary: "train a target model (cnn, mlp, logreg; dropout, stacking, DP-SGD, label-smoothing or L2 defence) and save it with meta.json",
+  summary: "train a target model (cnn, mlp, logreg; dropout, stacking, DP-SGD, label-smoothing, L2, RelaxLoss or adversarial-regularisation defence) and save it with meta.json",
   usage:
-    "mlleaks train --dataset NAME [--model cnn|mlp|logreg|deep-mlp] [--dropout RATE] [--stacking] [--noise-multiplier S | --target-epsilon E] [--clip-norm C] [--label-smoothing E] [--epochs E] [--seed S] --out DIR",
+    "mlleaks train --dataset NAME [--model cnn|mlp|logreg|deep-mlp] [--dropout RATE] [--stacking] [--noise-multiplier S | --target-epsilon E] [--clip-norm C] [--label-smoothing E] [--relaxloss-alpha A] [--adv-reg-lambda L [--adv-reg-steps K]] [--epochs E] [--seed S] --out DIR",
   options: {
     dataset: { type: "string", valueName: "NAME", required: true, description: "dataset to train on (digits, fashion-mnist, census, purchase, dna, mail, faces, ...)" },
     model: { type: "string", valueName: "KIND", choices: KINDS, description: "architecture (default cnn for images of 16x16 or more, mlp otherwise)" },
     dropout: { type: "number", valueName: "RATE", description: "dropout after the hidden dense layers, the paper's defence (e.g. 0.5)" },
     stacking: { type: "boolean", description: "model stacking defence: base models on disjoint parts, logistic-regression meta model" },
-    "noise-multiplier": { type: "number", valueName: "S", description: "DP-SGD (fused engine): Gaussian noise of S x the clip norm; meta.json gets the accountant's epsilon" },
+    "noise-multiplier": { type: "number", valueName: "S", description: "DP-SGD (fused engine, or tfjs by microbatches of one): Gaussian noise of S x the clip norm; meta.json gets the accountant's epsilon" },
     "target-epsilon": { type: "number", valueName: "E", description: "DP-SGD: the smallest noise multiplier whose epsilon at --delta is at most E" },
     "clip-norm": { type: "number", valueName: "C", default: DP_SGD_DEFAULTS.clipNorm, description: "DP-SGD: per-example gradient clip norm" },
+    "relaxloss-alpha": { type: "number", valueName: "A", description: "RelaxLoss (tfjs engine): the target loss level alpha (> 0)" },
+    "adv-reg-lambda": { type: "number", valueName: "L", description: "adversarial regularisation (tfjs engine): weight of the inference model's gain; the reference set is the split's shadow-out part" },
+    "adv-reg-steps": { type: "integer", valueName: "K", default: TRAINING_OBJECTIVE_DEFAULTS.advRegSteps, description: "adversarial regularisation: inference-model steps before each classifier step" },
     delta: { type: "number", valueName: "D", default: DP_SGD_DEFAULTS.delta, description: "DP-SGD: the accountant's delta" },
     "label-smoothing": { type: "number", valueName: "E", description: "label smoothing of the training targets (0 to 1, exclusive)" },
+    patience: { type: "integer", valueName: "P", description: "early stopping: hold out a seeded fifth of the training part, stop once its loss has not fallen for P epochs, then train on all of it for the best epoch count (at most --epochs)" },
     epochs: { type: "integer", valueName: "E", default: TRAIN_DEFAULTS.epochs, description: "training epochs" },
     "batch-size": { type: "integer", valueName: "N", default: TRAIN_DEFAULTS.batchSize, description: "records per batch" },
     "learning-rate": { type: "number", valueName: "LR", default: TRAIN_DEFAULTS.learningRate, description: "Adam's learning rate" },
@@ -90,13 +96,24 @@ export const trainCommand: CommandSpec = {
     const delta = option<number>(options, "delta")!;
     const dp = noiseMultiplier !== undefined || targetEpsilon !== undefined;
     if (noiseMultiplier !== undefined && targetEpsilon !== undefined) throw new UsageError("mlleaks train: give --noise-multiplier or --target-epsilon, not both");
-    if (dp && engine !== "fused") throw new UsageError("mlleaks train: DP-SGD trains on the fused dense engine only; add --engine fused (dense models)");
-    if (dp && stacking) throw new UsageError("mlleaks train: DP-SGD and --stacking are separate defences");
+    const relaxLossAlpha = option<number>(options, "relaxloss-alpha");
+    const advRegLambda = option<number>(options, "adv-reg-lambda");
+    const advRegSteps = option<number>(options, "adv-reg-steps")!;
+    const objectives = [dp && "DP-SGD", relaxLossAlpha !== undefined && "--relaxloss-alpha", advRegLambda !== undefined && "--adv-reg-lambda", stacking && "--stacking"].filter(Boolean);
+    if (objectives.length > 1) throw new UsageError(`mlleaks train: ${objectives.join(" and ")} are separate defences; give one`);
+    if (relaxLossAlpha !== undefined && !(relaxLossAlpha > 0 && Number.isFinite(relaxLossAlpha))) throw new UsageError(`mlleaks train: --relaxloss-alpha expects a number > 0, got ${relaxLossAlpha}`);
+    if (advRegLambda !== undefined && !(advRegLambda >= 0 && Number.isFinite(advRegLambda))) throw new UsageError(`mlleaks train: --adv-reg-lambda expects a number >= 0, got ${advRegLambda}`);
+    if (!(advRegSteps >= 1)) throw new UsageError(`mlleaks train: --adv-reg-steps expects an integer >= 1, got ${advRegSteps}`);
+    if ((relaxLossAlpha !== undefined || advRegLambda !== undefined) && engine !== "tfjs") throw new UsageError("mlleaks train: RelaxLoss and adversarial regularisation train on the tfjs engine; drop --engine fused");
     if (dp && !(clipNorm > 0)) throw new UsageError(`mlleaks train: --clip-norm expects a number > 0, got ${clipNorm}`);
     if (dp && !(delta > 0 && delta < 1)) throw new UsageError(`mlleaks train: --delta expects a number between 0 and 1 (exclusive), got ${delta}`);
     if (noiseMultiplier !== undefined && !(noiseMultiplier >= 0)) throw new UsageError(`mlleaks train: --noise-multiplier expects a number >= 0, got ${noiseMultiplier}`);
     if (targetEpsilon !== undefined && !(targetEpsilon > 0)) throw new UsageError(`mlleaks train: --target-epsilon expects a number > 0, got ${targetEpsilon}`);
     if (dropout !== undefined && !(dropout > 0 && dropout < 1)) throw new UsageError(`mlleaks train: --dropout expects a rate between 0 and 1, got ${dropout}`);
+    const patience = option<number>(options, "patience");
+    if (patience !== undefined && !(patience >= 1)) throw new UsageError(`mlleaks train: --patience expects a positive integer, got ${patience}`);
+    if (patience !== undefined && dp) throw new UsageError("mlleaks train: --patience with DP-SGD would spend privacy on the epoch choice the accountant does not count; use one of them");
+    if (patience !== undefined && stacking) throw new UsageError("mlleaks train: --patience and --stacking are separate defences");
 
     // What an interrupted earlier run left beside --out goes first (an old model set is put back).
     await removeStaleSetTemporaries(out);
@@ -118,6 +135,8 @@ export const trainCommand: CommandSpec = {
     const sigma = dp ? (noiseMultiplier ?? noiseMultiplierFor(targetEpsilon!, schedule)) : undefined;
     const dpSgd = sigma !== undefined ? { clipNorm, noiseMultiplier: sigma, sampling: "poisson" as const } : undefined;
     const spent = sigma !== undefined ? dpSgdEpsilon({ ...schedule, noiseMultiplier: sigma }) : undefined;
+    const relaxLoss = relaxLossAlpha !== undefined ? { alpha: relaxLossAlpha } : undefined;
+    const advReg = advRegLambda !== undefined ? { lambda: advRegLambda, steps: advRegSteps } : undefined;
     const spec = { inputShape: dataset.recordShape, numClasses: dataset.numClasses, dropout: dropout ?? 0, engine };
     const baseKinds = stacking ? [kind, ...defaultBaseKinds(dataset.recordShape).filter((k) => k !== kind)].slice(0, 2) : [];
     const model: Classifier = stacking ? await createStackedClassifier({ ...spec, baseKinds }) : await createClassifier(kind, spec);
@@ -129,14 +148,23 @@ export const trainCommand: CommandSpec = {
     process.once("SIGINT", onSigint);
     let summary;
     try {
+      // Early stopping chooses the epoch count on a held-out fifth (as audit --defence early-stopping), then trains on all.
+      let chosenEpochs = epochs;
+      if (patience !== undefined) {
+        const { train, validation } = validationSplit(split.targetTrain, EARLY_STOPPING_DEFAULTS.validationFraction, seed);
+        const chosen = await model.fit(train, { seed, epochs, batchSize, learningRate, l2, ...(dpSgd ? { dpSgd } : {}), ...(labelSmoothing ? { labelSmoothing } : {}), earlyStopping: { validation, patience }, signal: controller.signal });
+        chosenEpochs = chosen.bestEpoch ?? epochs;
+      }
       summary = await model.fit(split.targetTrain, {
         seed,
-        epochs,
+        epochs: chosenEpochs,
         batchSize,
         learningRate,
         l2,
         ...(dpSgd ? { dpSgd } : {}),
         ...(labelSmoothing ? { labelSmoothing } : {}),
+        ...(relaxLoss ? { relaxLoss } : {}),
+        ...(advReg ? { adversarialRegularization: { ...advReg, reference: split.shadowOut } } : {}),
         signal: controller.signal,
         onEpoch: (e) => progress.update(e.epoch, e.epochs, `epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(3)}`),
       });
@@ -159,7 +187,7 @@ export const trainCommand: CommandSpec = {
       ...(stacking ? { stacking: { baseKinds, meta: "logreg" } } : {}),
       inputShape: dataset.recordShape,
       numClasses: dataset.numClasses,
-      options: { epochs, batchSize, learningRate, l2, dropout: dropout ?? 0, engine, ...(labelSmoothing ? { labelSmoothing } : {}), ...(dpSgd ? { dpSgd } : {}) },
+      options: { epochs: summary.epochs, batchSize, learningRate, l2, dropout: dropout ?? 0, engine, ...(labelSmoothing ? { labelSmoothing } : {}), ...(dpSgd ? { dpSgd } : {}), ...(relaxLoss ? { relaxLoss } : {}), ...(advReg ? { adversarialRegularization: { ...advReg, reference: "shadowOut" } } : {}), ...(patience !== undefined ? { earlyStopping: { patience, maxEpochs: epochs } } : {}) },
       ...(spent ? { privacy: { accountant: "rdp", epsilon: spent.epsilon, delta, noiseMultiplier: sigma, clipNorm, steps: spent.steps, samplingRate: spent.samplingRate, order: spent.order } } : {}),
       trainAccuracy,
       testAccuracy,

@@ -6,6 +6,7 @@ import { denseLayers, isDenseKind, type DenseKind } from "./architecture.js";
 import { FusedDenseTrainer } from "./network.js";
 import { ADAM_DEFAULTS, trainLoop } from "./trainer.js";
 import { checkFiniteLoss } from "../validate.js";
+import { EarlyStopper } from "../early-stopping.js";
 
 const now = () => (globalThis.performance ?? Date).now();
 
@@ -65,6 +66,7 @@ export class FusedDenseClassifier implements Classifier {
     checkNonNegative(learningRate, "learningRate");
     checkNonNegative(l2, "l2");
     if (options.labelSmoothing !== undefined && !(options.labelSmoothing >= 0 && options.labelSmoothing < 1)) throw new RangeError(`labelSmoothing: expected a number from 0 to 1 (exclusive), got ${String(options.labelSmoothing)}`);
+    if (options.relaxLoss || options.adversarialRegularization) throw new Error(`${options.relaxLoss ? "relaxLoss" : "adversarialRegularization"}: trains on the tfjs engine only (engine "tfjs"); the fused dense engine has no custom objectives`);
     if (rows === 0) throw new Error("fit: the training data has no rows");
     const recordSize = data.recordShape.reduce((a, b) => a * b, 1);
     if (recordSize !== this.inputDim) {
@@ -80,6 +82,7 @@ export class FusedDenseClassifier implements Classifier {
     }
     options.signal?.throwIfAborted();
 
+    const stopper = options.earlyStopping ? new EarlyStopper(options.earlyStopping, this.inputShape, this.numClasses) : undefined;
     this.busy = true;
     this.trained = false;
     const started = now();
@@ -99,18 +102,27 @@ export class FusedDenseClassifier implements Classifier {
           epochStarted = t;
           if (options.onEpoch || options.signal) await yieldToEventLoop();
           options.signal?.throwIfAborted();
+          if (!stopper) return false;
+          const stop = await stopper.afterEpoch(epoch, (x, n) => this.trainer.predict(x, n), () => this.trainer.weights());
+          // predict() reuses the training data's memory: lay the data out again (batch orders and generators are kept).
+          const poisson = options.dpSgd !== undefined && (options.dpSgd.sampling ?? "poisson") === "poisson";
+          if (!stop) this.trainer.setData(data.features, data.labels, rows, poisson ? rows : Math.min(batchSize, rows));
+          return stop;
         },
       });
+      if (stopper) this.trainer.setWeights(stopper.bestWeights());
       this.trained = true;
       const seconds = (now() - started) / 1000;
+      const epochsRun = stopper?.epochsRun ?? epochs;
       return {
-        epochs,
+        epochs: epochsRun,
         steps,
-        samples: rows * epochs,
+        samples: rows * epochsRun,
+        ...(stopper ? { bestEpoch: stopper.bestEpoch } : {}),
         finalLoss: loss,
         finalAccuracy: accuracy,
         seconds,
-        samplesPerSecond: seconds > 0 ? (rows * epochs) / seconds : Infinity,
+        samplesPerSecond: seconds > 0 ? (rows * epochsRun) / seconds : Infinity,
         engine: "fused",
       };
     } finally {

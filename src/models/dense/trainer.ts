@@ -87,8 +87,8 @@ export interface TrainLoopOptions {
   readonly seed: number;
   readonly adam: AdamSettings;
   readonly dpSgd?: DpSgdSettings;
-  /** Called after each epoch; may return a promise (the loop awaits it, letting aborts arrive). */
-  readonly onEpoch?: (epoch: number, loss: number, accuracy: number) => void | Promise<void>;
+  /** Called after each epoch; may return a promise (the loop awaits it, letting aborts arrive); true stops training. */
+  readonly onEpoch?: (epoch: number, loss: number, accuracy: number) => void | boolean | Promise<void | boolean>;
   readonly signal?: AbortSignal;
 }
 
@@ -135,7 +135,7 @@ export async function trainLoop(
     }
     loss = lossSum / rows + adam.l2 * trainer.kernelSumSquares();
     accuracy = correct / rows;
-    await onEpoch?.(epoch, loss, accuracy);
+    if ((await onEpoch?.(epoch, loss, accuracy)) === true) break;
   }
   return { loss, accuracy, steps };
 }

@@ -13,7 +13,10 @@ import { initModelBackend } from "../backend.js";
 import { dropoutMask, glorotUniform, RNG_STREAM } from "../init.js";
 import type { Classifier, EpochInfo, ModelKind, ModelSpec, TrainOptions, TrainSummary } from "../types.js";
 import { rebuildLayersModel } from "./layers.js";
+import { adversarialObjective, crossEntropyGradient, crossEntropyObjective, relaxLossObjective, type Objective } from "./objectives.js";
+import { checkDpSgd } from "../dense/trainer.js";
 import { toPosteriors } from "../../targets/output.js";
+import { EarlyStopper } from "../early-stopping.js";
 import { abortError, checkFiniteLoss, checkPredictInput, checkTrainingData, recordSize, resolveTrainOptions } from "../validate.js";
 
 const PREDICT_BATCH = 1000;
@@ -68,75 +71,70 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
 
   /** Trains from scratch: fit() with the same seed and data gives bit-identical weights. */
   async fit(data: LabeledData, options: TrainOptions): Promise<TrainSummary> {
-    if (options.dpSgd) throw new Error(`dpSgd: DP-SGD trains on the fused dense engine only (engine "fused", dense kinds); the tfjs engine (${this.kind}) has no per-example gradients here`);
     const o = resolveTrainOptions(options);
     const smoothing = options.labelSmoothing ?? 0;
     if (!(smoothing >= 0 && smoothing < 1)) throw new RangeError(`labelSmoothing: expected a number from 0 to 1 (exclusive), got ${String(smoothing)}`);
+    const dp = options.dpSgd;
+    if (dp) {
+      checkDpSgd(dp);
+      if (dp.noiseMultiplier > 0 && !Number.isFinite(dp.clipNorm)) throw new RangeError("dpSgd: noise needs a finite clipNorm (the noise's scale is noiseMultiplier x clipNorm)");
+    }
     const rows = checkTrainingData(data, this.inputShape, this.numClasses);
     const signal = options.signal;
     if (signal?.aborted) throw abortError(signal);
+    const stopper = options.earlyStopping ? new EarlyStopper(options.earlyStopping, this.inputShape, this.numClasses) : undefined;
     const started = performance.now();
     this.initWeights(new Pcg32(o.seed, RNG_STREAM.weights));
     const batchRng = new Pcg32(o.seed, RNG_STREAM.batches);
     const dropoutRng = new Pcg32(o.seed, RNG_STREAM.dropout);
+    const sampleRng = new Pcg32(o.seed, RNG_STREAM.sample);
+    const noiseRng = new Pcg32(o.seed, RNG_STREAM.noise);
+    const objective = this.objectiveOf(data, options, o.batchSize, new Pcg32(o.seed, RNG_STREAM.adversary));
+    const poisson = dp !== undefined && (dp.sampling ?? "poisson") === "poisson";
+    const expectedBatch = Math.min(o.batchSize, rows);
 
-    const variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const variables = this.trainables();
     // Master copies of the weights live in JS; Adam updates them and each step uploads them.
     const params = variables.map((v) => v.dataSync().slice() as Float32Array);
     const penalties = variables.map((v) => (v.shape.length > 1 ? o.l2 : 0));
     const adam = new Adam(params.map((p) => p.length), { learningRate: o.learningRate });
     const size = recordSize(this.inputShape);
     const classes = this.numClasses;
-    const hiddenUnits = this.layers.filter((l) => l.type === "dense" && l.activation === "tanh").map((l) => (l as { units: number }).units);
     let steps = 0;
     let loss = NaN;
     let accuracy = NaN;
     let lastYield = performance.now();
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const epochStart = performance.now();
-      const order = batchRng.permutation(rows);
+      // Poisson DP-SGD: ceil(rows / batchSize) batches per epoch, each record in each with probability batchSize / rows.
+      const order = poisson ? undefined : batchRng.permutation(rows);
       let lossSum = 0;
       let correct = 0;
       for (let start = 0; start < rows; start += o.batchSize) {
-        const n = Math.min(o.batchSize, rows - start);
+        const batch = order ? order.subarray(start, Math.min(start + o.batchSize, rows)) : poissonBatch(sampleRng, rows, expectedBatch / rows);
+        const n = batch.length;
         const xBuf = new Float32Array(n * size);
         const yBuf = new Float32Array(n * classes);
         const labels = new Int32Array(n);
         for (let i = 0; i < n; i++) {
-          const r = order[start + i]!;
+          const r = batch[i]!;
           xBuf.set(data.features.subarray(r * size, (r + 1) * size), i * size);
           labels[i] = data.labels[r]!;
           if (smoothing > 0) yBuf.fill(smoothing / classes, i * classes, (i + 1) * classes);
           yBuf[i * classes + labels[i]!] = smoothing > 0 ? 1 - smoothing + smoothing / classes : 1;
         }
-        const masks = this.dropout > 0 ? hiddenUnits.map((u) => dropoutMask(dropoutRng, n * u, this.dropout)) : [];
-        let z!: Float32Array;
-        const grads = tf.tidy(() => {
-          const x = tf.tensor(xBuf, [n, ...this.inputShape], "float32");
-          const y = tf.tensor2d(yBuf, [n, classes]);
-          const maskTensors = masks.map((m, i) => tf.tensor2d(m, [n, hiddenUnits[i]!]));
-          // d(mean cross-entropy)/d(logits) = (softmax - onehot) / n; the loss value itself is
-          // computed from the logits in JS (the returned sum is a carrier for the gradient).
-          const crossEntropyCarrier = tf.customGrad(((logits: tf.Tensor, save: (t: tf.Tensor[]) => void) => {
-            save([logits]);
-            return {
-              value: tf.sum(logits),
-              gradFunc: (_dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(tf.sub(tf.softmax(saved[0]!), y), 1 / n),
-            };
-          }) as unknown as Parameters<typeof tf.customGrad>[0]);
-          const { grads: g } = tf.variableGrads(() => {
-            const out = this.forward(x, variables, maskTensors);
-            z = out.dataSync() as Float32Array;
-            return crossEntropyCarrier(out) as tf.Scalar;
-          }, variables);
-          return variables.map((v) => g[v.name]!);
-        });
-        const l = softmaxCrossEntropy(z, labels, classes) + l2Penalty(params, penalties);
-        adam.step(params, grads.map((g) => g.dataSync() as Float32Array), penalties);
-        tf.dispose(grads);
+        const masks = this.dropout > 0 ? this.hiddenUnits().map((u) => dropoutMask(dropoutRng, n * u, this.dropout)) : [];
+        objective.beforeStep?.();
+        const step = { x: xBuf, y: yBuf, labels, rows: n, masks, epoch };
+        const { grads, z } = dp
+          ? this.privateGradients(step, { clipNorm: dp.clipNorm, noiseMultiplier: dp.noiseMultiplier, divisor: poisson ? expectedBatch : n }, noiseRng)
+          : this.gradients(step, objective.logitGradient);
+        if (n > 0) {
+          lossSum += (softmaxCrossEntropy(z, labels, classes) + l2Penalty(params, penalties)) * n;
+          correct += countCorrect(z, labels, classes);
+        }
+        adam.step(params, grads, penalties);
         variables.forEach((v, i) => v.assign(tf.tensor(params[i]!, v.shape)));
-        lossSum += l * n;
-        correct += countCorrect(z, labels, classes);
         steps++;
         if (signal && performance.now() - lastYield > 50) {
           await new Promise((resolve) => setTimeout(resolve, 0));
@@ -149,19 +147,117 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
       checkFiniteLoss(epoch, loss, o.learningRate);
       const info: EpochInfo = { epoch, epochs: o.epochs, loss, accuracy, seconds: (performance.now() - epochStart) / 1000 };
       options.onEpoch?.(info);
+      if (stopper && (await stopper.afterEpoch(epoch, async (x, n) => (await super.predict(x, n)).values, () => params.map((p) => p.slice())))) break;
     }
+    if (stopper) variables.forEach((v, i) => v.assign(tf.tensor(stopper.bestWeights()[i]!, v.shape)));
     this.trained = true;
     const seconds = (performance.now() - started) / 1000;
+    const epochsRun = stopper?.epochsRun ?? o.epochs;
     return {
-      epochs: o.epochs,
+      epochs: epochsRun,
       steps,
-      samples: rows * o.epochs,
+      samples: rows * epochsRun,
+      ...(stopper ? { bestEpoch: stopper.bestEpoch } : {}),
       finalLoss: loss,
       finalAccuracy: accuracy,
       seconds,
-      samplesPerSecond: (rows * o.epochs) / seconds,
+      samplesPerSecond: (rows * epochsRun) / seconds,
       engine: `tfjs-${tf.getBackend()}`,
     };
+  }
+
+  /** The training objective the options ask for (plain cross-entropy, RelaxLoss, adversarial regularisation). */
+  private objectiveOf(data: LabeledData, options: TrainOptions, batchSize: number, adversaryRng: Pcg32): Objective {
+    const chosen = [options.dpSgd && "dpSgd", options.relaxLoss && "relaxLoss", options.adversarialRegularization && "adversarialRegularization"].filter(Boolean);
+    if (chosen.length > 1) throw new RangeError(`${chosen.join(", ")}: expected at most one of these training defences, got ${chosen.length}`);
+    if (options.relaxLoss) return relaxLossObjective(options.relaxLoss, this.numClasses);
+    if (options.adversarialRegularization) {
+      return adversarialObjective(options.adversarialRegularization, data, batchSize, adversaryRng, (features, rows) => this.posteriorsNow(features, rows));
+    }
+    return crossEntropyObjective;
+  }
+
+  /** The current weights' posteriors (no dropout), for the adversary while training; softmax of
+   *  forward()'s logits, so a "layers" model (logits output) answers posteriors too. */
+  private posteriorsNow(features: Float32Array, rows: number): Float32Array {
+    const out = tf.tidy(() => tf.softmax(this.forward(tf.tensor(features, [rows, ...this.inputShape], "float32"), this.trainables(), [])));
+    const values = out.dataSync() as Float32Array;
+    out.dispose();
+    return values;
+  }
+
+  private trainables(): tf.Variable[] {
+    return this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
+  private hiddenUnits(): number[] {
+    return this.layers.filter((l) => l.type === "dense" && l.activation === "tanh").map((l) => (l as { units: number }).units);
+  }
+
+  /** The batch's weight gradients for a gradient at the logits, and the logits' values. */
+  private gradients(step: BatchStep, logitGradient: Objective["logitGradient"]): { grads: Float32Array[]; z: Float32Array } {
+    const variables = this.trainables();
+    const { rows: n, epoch, labels } = step;
+    if (n === 0) return { grads: variables.map((v) => new Float32Array(recordSize(v.shape))), z: new Float32Array(0) };
+    const units = this.hiddenUnits();
+    let z!: Float32Array;
+    const grads = tf.tidy(() => {
+      const x = tf.tensor(step.x, [n, ...this.inputShape], "float32");
+      const targets = tf.tensor2d(step.y, [n, this.numClasses]);
+      const maskTensors = step.masks.map((m, i) => tf.tensor2d(m, [n, units[i]!]));
+      // The objective gives d(loss)/d(logits); the loss value itself is computed from the logits
+      // in JS (the returned sum is a carrier for the gradient).
+      const carrier = tf.customGrad(((logits: tf.Tensor2D, save: (t: tf.Tensor[]) => void) => {
+        save([logits]);
+        return {
+          value: tf.sum(logits),
+          gradFunc: (_dy: tf.Tensor, saved: tf.Tensor[]) => logitGradient({ logits: saved[0] as tf.Tensor2D, targets, z, labels, rows: n, epoch }),
+        };
+      }) as unknown as Parameters<typeof tf.customGrad>[0]);
+      const { grads: g } = tf.variableGrads(() => {
+        const out = this.forward(x, variables, maskTensors);
+        z = out.dataSync() as Float32Array;
+        return carrier(out) as tf.Scalar;
+      }, variables);
+      return variables.map((v) => g[v.name]!);
+    });
+    const arrays = grads.map((g) => g.dataSync() as Float32Array);
+    tf.dispose(grads);
+    return { grads: arrays, z };
+  }
+
+  /**
+   * DP-SGD's step: each example's gradient (a microbatch of one: tfjs has no per-example
+   * gradients) gives its clip factor c = min(1, clipNorm / |g|); one batched backward pass with the
+   * logit gradient's rows scaled by c / divisor is then the sum of the clipped gradients over the
+   * divisor, and Gaussian noise of deviation noiseMultiplier * clipNorm / divisor is added.
+   */
+  private privateGradients(step: BatchStep, dp: { clipNorm: number; noiseMultiplier: number; divisor: number }, noiseRng: Pcg32): { grads: Float32Array[]; z: Float32Array } {
+    const scale = new Float32Array(step.rows);
+    for (let i = 0; i < step.rows; i++) {
+      const clip = Number.isFinite(dp.clipNorm) ? Math.min(1, dp.clipNorm / gradientNorm(this.gradients(rowOf(step, i, this.hiddenUnits()), (b) => crossEntropyGradient(b, 1)).grads)) : 1;
+      scale[i] = clip / dp.divisor;
+    }
+    const result = this.gradients(step, (b) => crossEntropyGradient(b, tf.tensor2d(scale, [b.rows, 1])));
+    if (dp.noiseMultiplier > 0) {
+      const deviation = (dp.noiseMultiplier * dp.clipNorm) / dp.divisor;
+      for (const g of result.grads) {
+        const noise = noiseRng.fillNormal(g.length);
+        for (let j = 0; j < g.length; j++) g[j] = g[j]! + deviation * noise[j]!;
+      }
+    }
+    return result;
+  }
+
+  /** The mean gradient of `data` at the current weights (no dropout), each example's gradient
+   *  clipped to clipNorm first: what a DP-SGD step adds its noise to. */
+  clippedGradient(data: LabeledData, clipNorm: number): Float32Array[] {
+    if (!this.trained) throw new Error(`${this.kind} model: call fit() before clippedGradient()`);
+    const rows = checkTrainingData(data, this.inputShape, this.numClasses);
+    const y = new Float32Array(rows * this.numClasses);
+    data.labels.forEach((label, i) => (y[i * this.numClasses + label] = 1));
+    const step = { x: data.features, y, labels: data.labels, rows, masks: [], epoch: 1 };
+    return this.privateGradients(step, { clipNorm, noiseMultiplier: 0, divisor: rows }, new Pcg32(0, RNG_STREAM.noise)).grads;
   }
 
   /** Logits of the training forward pass (dropout masks after hidden dense layers). */
@@ -238,6 +334,45 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
   dispose(): void {
     this.model.dispose();
   }
+}
+
+/** One batch as the training loop hands it over. */
+interface BatchStep {
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly labels: Int32Array;
+  readonly rows: number;
+  /** Dropout masks, rows x units per hidden layer. */
+  readonly masks: readonly Float32Array[];
+  readonly epoch: number;
+}
+
+/** Example i of a batch as a batch of one (its own dropout mask rows). */
+function rowOf(step: BatchStep, i: number, units: readonly number[]): BatchStep {
+  const width = step.x.length / step.rows;
+  const classes = step.y.length / step.rows;
+  return {
+    x: step.x.subarray(i * width, (i + 1) * width),
+    y: step.y.subarray(i * classes, (i + 1) * classes),
+    labels: step.labels.subarray(i, i + 1),
+    rows: 1,
+    masks: step.masks.map((m, k) => m.subarray(i * units[k]!, (i + 1) * units[k]!)),
+    epoch: step.epoch,
+  };
+}
+
+function gradientNorm(grads: readonly Float32Array[]): number {
+  let sum = 0;
+  for (const g of grads) for (let j = 0; j < g.length; j++) sum += g[j]! * g[j]!;
+  return Math.sqrt(sum);
+}
+
+/** Poisson sampling: each of `rows` records joins the batch with probability q. */
+function poissonBatch(rng: Pcg32, rows: number, q: number): Int32Array {
+  const u = rng.fillFloat64(rows);
+  const batch: number[] = [];
+  for (let i = 0; i < rows; i++) if (u[i]! < q) batch.push(i);
+  return Int32Array.from(batch);
 }
 
 function l2Penalty(params: Float32Array[], penalties: number[]): number {
