@@ -66,6 +66,7 @@ await initKernels();
 const backend = await initModelBackend();
 // The attack tables (bench/paper-attacks.ts): after the grid, or alone with --only attacks.
 const attackTables = () => attackTablesFromFlags(args, { shadows, seed, epochs, runJobs, out, log });
+const withAttackTables = attackTablesWanted(args);
 if (args.only === "attacks") {
   await attackTables();
   process.exit(0);
@@ -301,4 +302,4 @@ lines.push("", `Total runtime: ${(seconds / 60).toFixed(1)} minutes.`, "");
 await mkdir(out, { recursive: true });
 await writeFileAtomic(join(out, "paper.md"), lines.join("\n"));
 log(`wrote ${join(out, "paper.md")} in ${(seconds / 60).toFixed(1)} minutes`);
-if (attackTablesWanted(args)) await attackTables();
+if (withAttackTables) await attackTables();
