@@ -30,10 +30,11 @@ const CELLS = [
   { name: "kernels", keys: ["kernels"] },
   { name: "posteriors-only report", keys: ["posteriorsReport"] },
   { name: "output defences (memguard, hamp)", keys: ["outputDefences"] },
+  { name: "label-only boundary search", keys: ["boundary"] },
   { name: "training weights", keys: ["tfjs-mlp-weights", "tfjs-mlp-posteriors", "fused-mlp-weights", "fused-mlp-posteriors"] },
   { name: "short-audit fingerprint", keys: ["auditFingerprint"] },
 ];
-// Why the edge runtimes run only the first four cells (their probe is probe-portable.ts).
+// Why the edge runtimes run only the first five cells (their probe is probe-portable.ts).
 const EDGE_NOT_RUN = {
   "training weights":
     "training runs tfjs on tfjs-backend-wasm, whose .wasm is fetched and compiled from bytes at run time, which this runtime refuses (see its compileFromBytes fact); a training run also takes seconds of CPU, far past an edge function's budget",

@@ -8,6 +8,7 @@ import { noiseRecords, type NoiseFeatureKind } from "./attacks/noise.js";
 import { planAttacks, resolveAttackOptions, type AttackOptions, type AttackResources } from "./attacks/registry.js";
 import { runAttack } from "./attacks/run.js";
 import { augmentedRecords, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE } from "./attacks/label-only.js";
+import { DEFAULT_MAX_QUERIES, predictedLabels, type BoundaryQueries } from "./attacks/boundary.js";
 import { auditSignals, type AuditSignals } from "./attacks/signals.js";
 import type { AttackInputData, AttackResult, AttackScores, ReferenceModels, StatisticsOptions } from "./attacks/types.js";
 import type { PerRecordRun } from "./metrics/per-record.js";
@@ -16,6 +17,7 @@ import {
   AUDIT_DEFAULTS,
   concatPosteriors,
   defaultModel,
+  DEFAULT_MODEL_ATTACKS,
   EXTRA_ATTACKS,
   pool,
   seedsFor,
@@ -27,6 +29,7 @@ import {
   type ExtraAttack,
   type JobRunner,
   type Query,
+  liraAugmentedQueries,
   wantsPopulationAnswers,
   wantsReferenceModels,
 } from "./audit.js";
@@ -56,7 +59,7 @@ export interface ModelAuditOptions {
   readonly seed: number;
   /** Default 1 and 3, plus 2 with a shadowDataset. */
   readonly adversaries?: readonly Adversary[];
-  /** Default: all of them (shokri, combined, loss, modified-entropy, correctness, lira, rmia). */
+  /** Default: all of them but label-only-boundary (DEFAULT_MODEL_ATTACKS). */
   readonly attacks?: readonly ExtraAttack[];
   /** Shadow architecture; default the project's for the data (cnn for images of 16x16 or more, mlp otherwise). */
   readonly shadowModel?: ModelKind;
@@ -132,7 +135,7 @@ function checkShapes(target: PosteriorModel | TargetModel, parts: readonly (read
 export function resolveModelAuditConfig(options: ModelAuditOptions) {
   const { target, members, population, shadowDataset } = options;
   const adversaries = [...new Set(options.adversaries ?? (shadowDataset ? [1, 2, 3] : [1, 3]))].sort() as Adversary[];
-  const attacks = [...new Set(options.attacks ?? EXTRA_ATTACKS)];
+  const attacks = [...new Set(options.attacks ?? DEFAULT_MODEL_ATTACKS)];
   for (const a of adversaries) check(a === 1 || a === 2 || a === 3, `adversaries: expected 1, 2 or 3, got ${String(a)}`);
   for (const a of attacks) check(EXTRA_ATTACKS.includes(a), `attacks: expected some of ${EXTRA_ATTACKS.join(", ")}, got '${String(a)}'`);
   check(Number.isSafeInteger(options.seed) && options.seed >= 0, `seed: expected an integer from 0 to 2^53-1, got ${options.seed}`);
@@ -262,6 +265,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
   // LiRA/RMIA reference models: each on a random half of members + non-members + population, so
   // every candidate is IN for about half of them; the population doubles as RMIA's.
   const references: { job: number; included: Uint8Array }[] = [];
+  const liraCopies = liraAugmentedQueries(config, members.recordShape, [members, nonMembers], seedOf(SLOT.augment, 2));
   if (wantsReferences) {
     const candidates = rowsOf(members) + rowsOf(nonMembers);
     const everything = joined("candidates+population", [members, nonMembers, population!]);
@@ -271,7 +275,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
       const included = new Uint8Array(candidates);
       for (const record of chosen) if (record < candidates) included[record] = 1;
       const trainOn = subsetDataset(everything, chosen, `reference-${m}`);
-      references.push({ job: add(`reference model ${m + 1}/${config.shadows}`, job(config.shadowModel, members, trainOn, seedOf(SLOT.reference, m), queriesOf(members, nonMembers, population!))), included });
+      references.push({ job: add(`reference model ${m + 1}/${config.shadows}`, job(config.shadowModel, members, trainOn, seedOf(SLOT.reference, m), [...queriesOf(members, nonMembers, population!), ...(liraCopies ? [liraCopies.query] : [])])), included });
     }
   }
 
@@ -291,6 +295,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
     ...(config.attacks.includes("label-only-augmentation")
       ? [members, nonMembers].map((d, i) => [`perturbed ${i === 0 ? "members" : "non-members"}`, augmentedRecords(d.features, d.recordShape, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE, seedOf(SLOT.augment, i))] as [string, Float32Array])
       : []),
+    ...(wantsReferences && liraCopies ? [["augmented copies", liraCopies.query.features] as [string, Float32Array]] : []),
   ];
   const allRows = asked.reduce((n, [, f]) => n + f.length / width, 0);
   let answered = 0;
@@ -336,6 +341,24 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
     membersLabels: m.labels,
     nonMembersLabels: n.labels,
   });
+  // The boundary search's label queries, asked while it runs (an endpoint's budget still applies).
+  let boundaryQueries = 0;
+  const boundary: BoundaryQueries | undefined = config.attacks.includes("label-only-boundary")
+    ? {
+        async predictLabels(features, rows) {
+          signal?.throwIfAborted();
+          const p = await target.predict(features, rows);
+          if (p.rows !== rows || p.classes !== target.numClasses) throw new Error(`the target answered ${p.rows} x ${p.classes} posteriors for ${rows} boundary-search records; expected ${rows} x ${target.numClasses}`);
+          boundaryQueries += rows;
+          return predictedLabels(p);
+        },
+        members: members.features,
+        nonMembers: nonMembers.features,
+        width,
+        maxQueries: config.maxQueries ?? DEFAULT_MAX_QUERIES,
+        batchSize: config.queryBatchSize,
+      }
+    : undefined;
   const targetInput: AttackInputData = { members: answers.get("members")!, nonMembers: answers.get("non-members")!, membersLabels: members.labels, nonMembersLabels: nonMembers.labels };
   const referenceModels: ReferenceModels | undefined =
     references.length > 0
@@ -343,6 +366,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
           onTarget: references.map((r) => concatPosteriors([results[r.job]!.posteriors[0]!, results[r.job]!.posteriors[1]!])),
           included: references.map((r) => r.included),
           population: { target: answers.get("population")!, references: references.map((r) => results[r.job]!.posteriors[2]!), labels: population!.labels },
+          ...(liraCopies ? { augmented: { ...liraCopies.summary, target: answers.get("augmented copies")!, references: references.map((r) => results[r.job]!.posteriors[3]!) } } : {}),
         }
       : undefined;
   const resources: AttackResources = {
@@ -359,6 +383,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
         }
       : {}),
     ...(answers.has("perturbed members") ? { augmented: { members: answers.get("perturbed members")!, nonMembers: answers.get("perturbed non-members")!, copies: DEFAULT_AUGMENTATIONS } } : {}),
+    ...(boundary ? { boundary } : {}),
     trainAttackModel: attackModelTrainer(config),
   };
   if (referenceModels) options.onSignals?.(auditSignals(targetInput, referenceModels));
@@ -385,7 +410,7 @@ export async function auditModel(options: ModelAuditOptions): Promise<AuditRepor
     kind: target.kind,
     ...(isTargetModel(target) ? { source: target.source, location: target.location, outputKind: target.outputKind } : {}),
     // Records this audit asked (an endpoint's cache may spare some requests; the count stays the same).
-    queries: recordsAsked,
+    queries: recordsAsked + boundaryQueries,
     ...targetAccuracy(targetInput.members, members.labels, targetInput.nonMembers, nonMembers.labels),
   };
   return {

@@ -3,9 +3,9 @@
 // attacks); no model, no file system, no runtime API.
 import { DEFAULT_TOP_PERCENTILE, lossAttack } from "./attacks/metric.js";
 import { checkPosteriors } from "./attacks/posterior-files.js";
-import { ATTACKS, attackEntry } from "./attacks/registry.js";
+import { ATTACKS, attackEntry, resolveAttackOptions } from "./attacks/registry.js";
 import { runAttack } from "./attacks/run.js";
-import type { AttackInputData, AttackResult, AttackStrategy, StatisticsOptions } from "./attacks/types.js";
+import type { AttackInputData, AttackResult, AttackStrategy, PopulationData, StatisticsOptions } from "./attacks/types.js";
 import { initKernels } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
 import { REPORT_SCHEMA_VERSION, type AuditReport, type TargetSummary } from "./report/types.js";
@@ -14,13 +14,14 @@ import { toLabelVector, toNumberVector, toPosteriorMatrix, type LabelsLike, type
 import { evaluateAttack, resolveStatistics } from "./metrics/evaluate.js";
 import { percentile } from "./kernels/index.js";
 
-/** The attacks that need nothing but the target's answers (and labels, noise answers when given). */
-export const POSTERIOR_ATTACKS: readonly string[] = ATTACKS.filter((a) => a.needs.every((n) => n === "labels" || n === "noise")).map((a) => a.name);
+/** The attacks that need nothing but the target's answers (and labels, noise and population answers when given): none trains a model. */
+export const POSTERIOR_ATTACKS: readonly string[] = ATTACKS.filter((a) => a.needs.every((n) => n === "labels" || n === "noise" || n === "population")).map((a) => a.name);
 export type PosteriorAttackName = string;
+const needsPopulation = (name: PosteriorAttackName) => attackEntry(name).needs.includes("population");
 
-export function posteriorAttack(name: PosteriorAttackName, topPercentile = DEFAULT_TOP_PERCENTILE): AttackStrategy {
+export function posteriorAttack(name: PosteriorAttackName, topPercentile = DEFAULT_TOP_PERCENTILE, alpha?: number): AttackStrategy {
   if (!POSTERIOR_ATTACKS.includes(name)) throw new RangeError(`attack '${name}' needs more than posteriors: expected one of ${POSTERIOR_ATTACKS.join(", ")}`);
-  return attackEntry(name).create({ topK: 1, topPercentile, shadows: 0, shadowModel: "", combinedModels: [] });
+  return attackEntry(name).create({ topK: 1, topPercentile, shadows: 0, shadowModel: "", combinedModels: [], ...(alpha !== undefined ? { alpha } : {}) });
 }
 
 export interface PosteriorsAuditOptions {
@@ -32,7 +33,11 @@ export interface PosteriorsAuditOptions {
   readonly nonMembersLabels?: LabelsLike;
   /** The target's posteriors on random noise queries, for adversary 3's threshold. */
   readonly noise?: PosteriorsLike;
-  /** Default: every attack the inputs allow (label-aware ones need both label vectors). */
+  /** The target's posteriors on population records (records it never trained on) and their labels, for attack-P. */
+  readonly population?: { readonly posteriors: PosteriorsLike; readonly labels: LabelsLike };
+  /** The FPR attack-P aims at (default 0.01). */
+  readonly alpha?: number;
+  /** Default: every attack the inputs allow (label-aware ones need both label vectors, attack-p the population). */
   readonly attacks?: readonly PosteriorAttackName[];
   /** t of the top-t percentile thresholds (default 10). */
   readonly topPercentile?: number;
@@ -42,14 +47,14 @@ export interface PosteriorsAuditOptions {
 }
 
 /** Checks shapes, probabilities and labels; errors name the side ("members", "non-members"). */
-export function validateAttackInput(input: AttackInputData): void {
-  checkPosteriors(input.members, "members", (r) => `row ${r}`);
+export function validateAttackInput(input: AttackInputData, membersName = "members"): void {
+  checkPosteriors(input.members, membersName, (r) => `row ${r}`);
   checkPosteriors(input.nonMembers, "non-members", (r) => `row ${r}`);
   if (input.members.classes !== input.nonMembers.classes) {
-    throw new Error(`members have ${input.members.classes} classes but non-members have ${input.nonMembers.classes}`);
+    throw new Error(`${membersName} have ${input.members.classes} classes but ${membersName === "members" ? "non-members" : "members"} have ${input.nonMembers.classes}`);
   }
   const sides = [
-    ["members", input.members, input.membersLabels],
+    [membersName, input.members, input.membersLabels],
     ["non-members", input.nonMembers, input.nonMembersLabels],
   ] as const;
   for (const [side, p, labels] of sides) {
@@ -63,7 +68,7 @@ export function validateAttackInput(input: AttackInputData): void {
 }
 
 /** The options' posteriors and labels as typed arrays, checked; errors name the option. */
-export function normalizePosteriorsInput(options: PosteriorsAuditOptions): AttackInputData & { readonly noise?: Posteriors } {
+export function normalizePosteriorsInput(options: PosteriorsAuditOptions): AttackInputData & { readonly noise?: Posteriors; readonly population?: PopulationData } {
   if (typeof options !== "object" || options === null) throw new TypeError("auditPosteriors: expected an options object {members, nonMembers, ...}");
   const input = {
     members: toPosteriorMatrix(options.members, "members"),
@@ -71,33 +76,39 @@ export function normalizePosteriorsInput(options: PosteriorsAuditOptions): Attac
     ...(options.membersLabels !== undefined ? { membersLabels: toLabelVector(options.membersLabels, "membersLabels") } : {}),
     ...(options.nonMembersLabels !== undefined ? { nonMembersLabels: toLabelVector(options.nonMembersLabels, "nonMembersLabels") } : {}),
     ...(options.noise !== undefined ? { noise: toPosteriorMatrix(options.noise, "noise") } : {}),
+    ...(options.population !== undefined ? { population: { target: toPosteriorMatrix(options.population.posteriors, "population.posteriors"), labels: toLabelVector(options.population.labels, "population.labels") } } : {}),
   };
   validateAttackInput(input);
   if (input.noise) {
     checkPosteriors(input.noise, "noise", (r) => `row ${r}`);
     if (input.noise.classes !== input.members.classes) throw new Error(`noise has ${input.noise.classes} classes but members have ${input.members.classes}`);
   }
+  if (input.population) validateAttackInput({ members: input.population.target, nonMembers: input.members, membersLabels: input.population.labels }, "population");
   return input;
 }
 
 export async function auditPosteriors(plainOptions: PosteriorsAuditOptions): Promise<AuditReport> {
   await initKernels();
   const input = normalizePosteriorsInput(plainOptions);
-  const options = { ...plainOptions, ...input, membersLabels: input.membersLabels, nonMembersLabels: input.nonMembersLabels, noise: input.noise };
+  const options = { ...plainOptions, ...input, membersLabels: input.membersLabels, nonMembersLabels: input.nonMembersLabels, noise: input.noise, population: input.population };
   const topPercentile = options.topPercentile ?? DEFAULT_TOP_PERCENTILE;
   if (!(topPercentile > 0 && topPercentile < 100)) throw new RangeError(`topPercentile must lie strictly between 0 and 100, got ${topPercentile}`);
   const statistics = resolveStatistics(options.statistics);
   const hasLabels = options.membersLabels !== undefined && options.nonMembersLabels !== undefined;
-  const requested = options.attacks ?? POSTERIOR_ATTACKS;
+  const requested = options.attacks ?? POSTERIOR_ATTACKS.filter((name) => options.population || !needsPopulation(name));
   const notes: string[] = [];
   const results: AttackResult[] = [];
   for (const name of requested) {
-    const strategy = posteriorAttack(name, topPercentile);
+    const strategy = posteriorAttack(name, topPercentile, options.alpha);
     if (strategy.needsLabels && !hasLabels) {
       notes.push(`${name} skipped: it needs the labels of both members and non-members`);
       continue;
     }
-    const context = attackEntry(name).context(options.noise ? { noise: options.noise } : {})!;
+    const context = attackEntry(name).context({ ...(options.noise ? { noise: options.noise } : {}), ...(options.population ? { population: options.population } : {}) });
+    if (!context) {
+      notes.push(`${name} skipped: it needs the target's posteriors on population records (records it never trained on) with their labels`);
+      continue;
+    }
     results.push(await runAttack(strategy, input, { seed: options.seed ?? 0, statistics, ...context }));
   }
   const target: TargetSummary = hasLabels
@@ -114,6 +125,7 @@ export async function auditPosteriors(plainOptions: PosteriorsAuditOptions): Pro
       nonMembers: options.nonMembers.rows,
       classes: options.members.classes,
       noiseQueries: options.noise?.rows ?? 0,
+      ...(options.population ? { populationRecords: options.population.target.rows, alpha: resolveAttackOptions({ ...(options.alpha !== undefined ? { alpha: options.alpha } : {}) }).alpha } : {}),
       statistics,
     },
     runs: [{ defence: "external", target, attacks: results }],

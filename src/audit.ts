@@ -11,6 +11,7 @@ import { planAttacks, resolveAttackOptions, type AttackOptions, type AttackSetti
 import { auditCanaries, planCanaries } from "./audit-canaries.js";
 import { runAttack } from "./attacks/run.js";
 import { augmentedRecords, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE } from "./attacks/label-only.js";
+import { augmentImages, checkAugmentable, describeAugmentations, liraAugmentations } from "./attacks/lira-augment.js";
 import { auditSignals, type AuditSignals } from "./attacks/signals.js";
 import { resolveStatistics } from "./metrics/evaluate.js";
 import { DEFAULT_TOP_K } from "./attacks/shadow.js";
@@ -37,8 +38,10 @@ import { EARLY_STOPPING_DEFAULTS, type EarlyStoppingDefenceSettings } from "./de
 
 export type Adversary = 1 | 2 | 3;
 /** Attacks beyond the three adversaries. */
-export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "lira-global", "rmia", "quantile", "attack-p", "attack-r", "label-only-augmentation"] as const;
+export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "lira-global", "rmia", "quantile", "attack-p", "attack-r", "label-only-augmentation", "label-only-boundary"] as const;
 export type ExtraAttack = (typeof EXTRA_ATTACKS)[number];
+/** A model audit's attacks when none are named: all but the boundary search (hundreds of queries a record). */
+export const DEFAULT_MODEL_ATTACKS: readonly ExtraAttack[] = EXTRA_ATTACKS.filter((a) => a !== "label-only-boundary");
 export { DEFENCES } from "./defences/registry.js";
 export type Defence = DefenceName;
 /** "auto": the fused dense engine for dense models, tfjs for the CNN. */
@@ -143,6 +146,20 @@ export interface AuditOptions {
   readonly attackOptions?: AttackOptions;
   /** Receives, per defence, what LiRA and RMIA consume (for --save-signals), when reference models trained. */
   readonly onSignals?: (signals: AuditSignals, defence: string) => void;
+}
+
+/**
+ * LiRA's augmented copies of the audited records (members then non-members), when LiRA runs with
+ * augmentations > 1: one query for the target and every reference model, and what the report says.
+ */
+export function liraAugmentedQueries(config: { readonly attacks: readonly string[]; readonly augmentations?: number }, recordShape: readonly number[], parts: readonly LabeledData[], seed: number) {
+  const count = config.augmentations ?? 1;
+  checkAugmentable(recordShape, count);
+  if (count === 1 || !["lira", "lira-global"].some((a) => config.attacks.includes(a))) return undefined;
+  const augmentations = liraAugmentations(count, seed);
+  const features = augmentImages(concatArrays(parts.map((p) => p.features), (n) => new Float32Array(n)), recordShape, augmentations);
+  const width = recordShape.reduce((a, b) => a * b, 1);
+  return { query: { features, rows: features.length / width }, summary: { queries: count, what: describeAugmentations(augmentations) } };
 }
 
 /** Attacks that need reference models (trained on halves of candidates + population). */
@@ -379,6 +396,8 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     ? [split.targetTrain, split.targetOut].map((d, i) => targetQueries.push({ features: augmentedRecords(d.features, dataset.recordShape, DEFAULT_AUGMENTATIONS, DEFAULT_FLIP_RATE, seedOf(SLOT.augment, i)), rows: DEFAULT_AUGMENTATIONS * rowsOf(d) }) - 1)
     : undefined;
   const populationQuery = wantsPopulationAnswers(config.attacks) ? targetQueries.push({ features: populationData.features, rows: rowsOf(populationData) }) - 1 : -1;
+  const liraCopies = liraAugmentedQueries(config, dataset.recordShape, [split.targetTrain, split.targetOut], seedOf(SLOT.augment, 2));
+  const liraQuery = liraCopies ? targetQueries.push(liraCopies.query) - 1 : -1;
 
   const job = (kind: ModelKind, shapeOf: Dataset, train: LabeledData, seed: number, predict: readonly Query[]) => trainingJob(config, kind, shapeOf, train, seed, predict);
   const queriesOf = (...parts: LabeledData[]) => parts.map((d) => ({ features: d.features, rows: rowsOf(d) }));
@@ -468,7 +487,8 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
         if (i !== undefined) included[i] = 1;
       }
       const trainOn = subsetDataset(dataset, chosen, `reference-${m}`);
-      references.push({ job: add(`reference model ${m + 1}/${config.shadows}`, job(config.target, dataset, trainOn, seedOf(SLOT.reference, m), [...queriesOf(split.targetTrain, split.targetOut), ...queriesOf(populationData)])), included });
+      const predict = [...queriesOf(split.targetTrain, split.targetOut), ...queriesOf(populationData), ...(liraCopies ? [liraCopies.query] : [])];
+      references.push({ job: add(`reference model ${m + 1}/${config.shadows}`, job(config.target, dataset, trainOn, seedOf(SLOT.reference, m), predict)), included });
     }
   }
 
@@ -523,6 +543,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
           onTarget: references.map((r) => concatPosteriors([results[r.job]!.posteriors[0]!, results[r.job]!.posteriors[1]!])),
           included: references.map((r) => r.included),
           population: { target: { values: new Float32Array(0), rows: 0, classes: dataset.numClasses }, references: references.map((r) => results[r.job]!.posteriors[2]!), labels: populationData.labels },
+          ...(liraCopies ? { augmented: { ...liraCopies.summary, target: { values: new Float32Array(0), rows: 0, classes: dataset.numClasses }, references: references.map((r) => results[r.job]!.posteriors[3]!) } } : {}),
         }
       : undefined;
 
@@ -536,7 +557,9 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     const answers = chosen.answer ? defended[d]!.answers.map((p) => chosen.answer!(p, settings)) : defended[d]!.answers;
     const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
     const noiseAnswers = noiseQuery >= 0 ? answers[noiseQuery]! : undefined;
-    const refs = referenceModels ? { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! } } : undefined;
+    const refs = referenceModels
+      ? { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! }, ...(referenceModels.augmented ? { augmented: { ...referenceModels.augmented, target: answers[liraQuery]! } } : {}) }
+      : undefined;
     if (refs) options.onSignals?.(auditSignals(target, refs), defence);
     const populationAnswers = populationQuery >= 0 ? { target: answers[populationQuery]!, labels: populationData.labels, features: populationData.features } : undefined;
     const { plan } = planAttacks([...config.adversaries.map((a) => `adversary-${a}`), ...config.attacks], attackSettings, {

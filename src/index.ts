@@ -17,6 +17,9 @@ export { auditPosteriors, auditLosses, normalizePosteriorsInput, posteriorAttack
 export * from "./attacks/index.js";
 export { liraAttack, rmiaAttack, normalQuantile, scaledLogit } from "./attacks/lira.js";
 export { noiseRecords, dataNoiseRecords, DEFAULT_NOISE_QUERIES, NOISE_RULES, type NoiseRule } from "./attacks/noise.js";
+export { labelOnlyBoundaryAttack, boundaryDistances, boundarySearch, predictedLabels, DEFAULT_MAX_QUERIES, type BoundaryQueries, type BoundaryDistances } from "./attacks/boundary.js";
+export { liraAugmentations, augmentImages, checkAugmentable, type ImageAugmentation } from "./attacks/lira-augment.js";
+export { DEFAULT_MODEL_ATTACKS } from "./audit.js";
 export { evaluateAttack, downsampleRoc, membershipVectors } from "./metrics/evaluate.js";
 export { accuracy, targetAccuracy } from "./metrics/accuracy.js";
 export { buildReportDocument, canonicalJson, fingerprintReport, serializeReport } from "./report/json.js";

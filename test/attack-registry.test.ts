@@ -24,9 +24,9 @@ const settings = { topK: 3, topPercentile: 10, shadows: 4, shadowModel: "mlp", c
 
 test("one entry per attack, unique names, in report order", () => {
   const names = ATTACKS.map((a) => a.name);
-  assert.equal(names, ["adversary-1", "shokri", "combined", "adversary-2", "adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness", "lira-offline", "lira-online", "lira-offline-global", "lira-online-global", "rmia", "quantile", "attack-p", "label-only-augmentation", "attack-r"]);
+  assert.equal(names, ["adversary-1", "shokri", "combined", "adversary-2", "adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness", "lira-offline", "lira-online", "lira-offline-global", "lira-online-global", "rmia", "quantile", "attack-p", "label-only-augmentation", "attack-r", "label-only-boundary"]);
   assert.is(new Set(names).size, names.length);
-  assert.equal([...POSTERIOR_ATTACKS], ["adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness"]);
+  assert.equal([...POSTERIOR_ATTACKS], ["adversary-3-max", "adversary-3-entropy", "loss", "modified-entropy", "correctness", "attack-p"]);
   assert.is(attackEntry("shokri").create(settings).title, "Shokri (4 shadows, per-class attack)");
   assert.is(attackEntry("adversary-2").create(settings).title, "Adversary 2 (shadow on dna, top-3)");
   assert.throws(() => attackEntry("nope"), /unknown attack 'nope'/);
@@ -39,6 +39,7 @@ test("one entry per attack, unique names, in report order", () => {
 test("planAttacks: what the resources cannot support is skipped with its reason", () => {
   const noise = { values: new Float32Array([0.5, 0.5]), rows: 1, classes: 2 };
   const { plan, skipped } = planAttacks(["adversary-1", "adversary-3", "loss", "lira", "rmia", "quantile", "attack-p"], settings, { noise });
+  assert.equal(planAttacks(["label-only-boundary"], settings, { noise }).skipped, ["label-only-boundary skipped: it needs the target as a model to query (mlleaks audit --model, auditModel())"]);
   assert.equal(plan.map((p) => p.strategy.name), ["adversary-3-max", "adversary-3-entropy", "loss"]);
   assert.equal(skipped, [
     "adversary-1 skipped: it needs a shadow model (trained on population data)",

@@ -141,4 +141,23 @@ test("a failing endpoint: 502 naming the model URL and what went wrong", async (
   }
 });
 
+test("a population in the model form: the model is asked for it too, and attack-p runs with the library's figures", async () => {
+  const population = { features: Array.from({ length: rows }, (_, r) => Array.from(nonMembers.features.subarray((rows + r) * 64, (rows + r + 1) * 64))), labels: Array.from(nonMembers.labels.subarray(rows, 2 * rows)) };
+  const response = await post({ model: { url: server.v1Url }, ...sides, population, attacks: ["loss", "attack-p"], alpha: 0.1 });
+  const body = (await response.json()) as AuditBody;
+  assert.is(response.status, 200, JSON.stringify(body));
+  assert.is(body.model.queries, 3 * rows);
+  const expected = await auditPosteriors({
+    members: await model.predict(members.features.subarray(0, rows * 64), rows),
+    nonMembers: await model.predict(nonMembers.features.subarray(0, rows * 64), rows),
+    membersLabels: members.labels.subarray(0, rows),
+    nonMembersLabels: nonMembers.labels.subarray(0, rows),
+    population: { posteriors: await model.predict(nonMembers.features.subarray(rows * 64, 2 * rows * 64), rows), labels: nonMembers.labels.subarray(rows, 2 * rows) },
+    attacks: ["loss", "attack-p"],
+    alpha: 0.1,
+  });
+  assert.equal(body.attacks.map((a) => [a.name, a.auc, a.threshold]), expected.runs[0]!.attacks.map((a) => [a.name, a.metrics.auc, a.metrics.threshold]));
+  await expectError(await post({ model: { url: server.v1Url }, ...sides, population: { features: population.features } }), 422, /population.labels is missing/);
+});
+
 test.run();

@@ -8,7 +8,7 @@ import { fetchDataSource } from "../src/adapters/browser/dataset-source.js";
 import { webWorkers } from "../src/adapters/browser/workers.js";
 import { parsePosteriorFile } from "../src/attacks/posterior-files.js";
 import { auditModel } from "../src/audit-model.js";
-import { audit, EXTRA_ATTACKS, type Defence, type ExtraAttack, type JobRunner } from "../src/audit.js";
+import { audit, DEFAULT_MODEL_ATTACKS, EXTRA_ATTACKS, type Defence, type ExtraAttack, type JobRunner } from "../src/audit.js";
 import { BUNDLED_DATASETS } from "../src/datasets/catalog.js";
 import { DEFENCE_REGISTRY } from "../src/defences/registry.js";
 import { loadDataset } from "../src/datasets/index.js";
@@ -413,9 +413,9 @@ $("posteriors-form").addEventListener("submit", (event) => {
 
 document.body.dataset.state = "ready";
 
-/** The own-model audit's attacks: every one, or the list in the page's `?attacks=` parameter. */
+/** The own-model audit's attacks: the model audit's defaults, or the list in the page's `?attacks=` parameter. */
 function ownModelAttacks(): ExtraAttack[] {
   const asked = new URLSearchParams(location.search).get("attacks");
-  if (!asked) return [...EXTRA_ATTACKS];
+  if (!asked) return [...DEFAULT_MODEL_ATTACKS];
   return asked.split(",").filter((a): a is ExtraAttack => (EXTRA_ATTACKS as readonly string[]).includes(a));
 }

@@ -4,6 +4,7 @@ import { auc, Pcg32 } from "../kernels/index.js";
 import type { Posteriors } from "../types.js";
 import { DEFAULT_TOP_PERCENTILE } from "./metric.js";
 import type { AttackContext, AttackInputData, AttackScores, AttackStrategy, ReferenceModels } from "./types.js";
+import { concat } from "./signals.js";
 import * as portable from "../util/portable-math.js";
 
 /** Below this many IN (or OUT) models per record, LiRA uses one variance pooled over all records. */
@@ -61,8 +62,11 @@ function split(scores: Float64Array, members: number): { members: Float64Array; 
   return { members: scores.slice(0, members), nonMembers: scores.slice(members) };
 }
 
+/** The reference models' answers on the records (one augmentation's, with augmented queries). */
+type ReferenceAnswers = Pick<ReferenceModels, "onTarget" | "included">;
+
 /** Per record: mean and variance of the reference models' scaled logits, IN and OUT separately. */
-function gaussianFits(refs: ReferenceModels, labels: Int32Array) {
+function gaussianFits(refs: ReferenceAnswers, labels: Int32Array) {
   const rows = labels.length;
   const stats = { inMean: new Float64Array(rows), inVar: new Float64Array(rows), inCount: new Int32Array(rows), outMean: new Float64Array(rows), outVar: new Float64Array(rows), outCount: new Int32Array(rows) };
   for (let r = 0; r < rows; r++) {
@@ -99,7 +103,7 @@ function pooledVariance(mean: Float64Array, variance: Float64Array, count: Int32
  * Carlini et al.'s code's fixed variance: the variance (ddof 0) of every IN (or OUT) scaled logit of
  * every record and model together, spread of the per-record means included (np.std(dat_in)).
  */
-function globalVariance(refs: ReferenceModels, labels: Int32Array, side: 0 | 1): number {
+function globalVariance(refs: ReferenceAnswers, labels: Int32Array, side: 0 | 1): number {
   let s = 0;
   let q = 0;
   let n = 0;
@@ -133,6 +137,49 @@ const VARIANCE_WORDS: Readonly<Record<LiraVariance, string>> = {
   global: "global (fixed) variance",
 };
 
+/** One augmentation's LiRA scores of every record (members then non-members in `target`). */
+function liraPass(target: Posteriors, refs: ReferenceAnswers, labels: Int32Array, mode: "offline" | "online", variance: LiraVariance): { out: Float64Array; perExample: number } {
+  const fits = gaussianFits(refs, labels);
+  const out = new Float64Array(labels.length);
+  const fallbackOut = variance === "global" ? globalVariance(refs, labels, 1) : pooledVariance(fits.outMean, fits.outVar, fits.outCount);
+  const fallbackIn = variance === "global" ? globalVariance(refs, labels, 0) : pooledVariance(fits.inMean, fits.inVar, fits.inCount);
+  const minimum = variance === "per-example" ? 2 : LIRA_MIN_MODELS_PER_EXAMPLE_VARIANCE;
+  let perExample = 0;
+  const varianceOf = (v: number, n: number, fallback: number) => {
+    if (variance !== "global" && n >= minimum && v > 0) return perExample++, v;
+    return fallback;
+  };
+  for (let r = 0; r < labels.length; r++) {
+    const phi = scaledLogit(target, labels, r);
+    // A record with no OUT (or IN) model cannot be tested: the neutral score keeps it undecided.
+    const muOut = Number.isNaN(fits.outMean[r]!) ? phi : fits.outMean[r]!;
+    const vOut = varianceOf(fits.outVar[r]!, fits.outCount[r]!, fallbackOut);
+    if (mode === "offline") {
+      out[r] = (phi - muOut) / Math.sqrt(vOut);
+    } else {
+      const muIn = Number.isNaN(fits.inMean[r]!) ? phi : fits.inMean[r]!;
+      const vIn = varianceOf(fits.inVar[r]!, fits.inCount[r]!, fallbackIn);
+      out[r] = logNormalDensity(phi, muIn, vIn) - logNormalDensity(phi, muOut, vOut);
+    }
+  }
+  return { out, perExample };
+}
+
+/** The records' answers per augmentation: the plain queries first, then each augmented copy's block. */
+function augmentationViews(name: string, refs: ReferenceModels, target: Posteriors): (ReferenceAnswers & { target: Posteriors })[] {
+  const plain = { target, onTarget: refs.onTarget, included: refs.included };
+  const augmented = refs.augmented;
+  if (!augmented) return [plain];
+  const { rows, classes } = target;
+  const copies = augmented.queries - 1;
+  const block = (p: Posteriors, k: number): Posteriors => ({ values: p.values.subarray(k * rows * classes, (k + 1) * rows * classes), rows, classes });
+  for (const [i, p] of [augmented.target, ...augmented.references].entries()) {
+    if (p.rows !== copies * rows || p.classes !== classes) throw new Error(`attack ${name}: ${i === 0 ? "the target" : `reference model ${i - 1}`} answered ${p.rows} x ${p.classes} on augmented copies, expected ${copies * rows} x ${classes}`);
+  }
+  if (augmented.references.length !== refs.onTarget.length) throw new Error(`attack ${name}: ${augmented.references.length} reference models answered the augmented copies, expected ${refs.onTarget.length}`);
+  return [plain, ...Array.from({ length: copies }, (_, k) => ({ target: block(augmented.target, k), onTarget: augmented.references.map((p) => block(p, k)), included: refs.included }))];
+}
+
 /**
  * LiRA. Offline: z-score of the target's scaled logit against the OUT models' Gaussian (member when
  * it sits in the top t% of that Gaussian). Online: log-likelihood ratio of the IN and OUT Gaussians
@@ -146,36 +193,15 @@ export function liraAttack(mode: "offline" | "online", t = DEFAULT_TOP_PERCENTIL
     needsLabels: true,
     async score(target: AttackInputData, context: AttackContext): Promise<AttackScores> {
       const { refs, labels } = requireReferences(name, target, context);
-      const fits = gaussianFits(refs, labels);
-      const out = new Float64Array(labels.length);
-      const fallbackOut = variance === "global" ? globalVariance(refs, labels, 1) : pooledVariance(fits.outMean, fits.outVar, fits.outCount);
-      const fallbackIn = variance === "global" ? globalVariance(refs, labels, 0) : pooledVariance(fits.inMean, fits.inVar, fits.inCount);
-      const minimum = variance === "per-example" ? 2 : LIRA_MIN_MODELS_PER_EXAMPLE_VARIANCE;
-      let perExample = 0;
-      const varianceOf = (v: number, n: number, fallback: number) => {
-        if (variance !== "global" && n >= minimum && v > 0) return perExample++, v;
-        return fallback;
-      };
-      const rows = [target.members, target.nonMembers];
-      for (let r = 0; r < labels.length; r++) {
-        const side = r < target.members.rows ? 0 : 1;
-        const row = side === 0 ? r : r - target.members.rows;
-        const sideLabels = side === 0 ? target.membersLabels! : target.nonMembersLabels!;
-        const phi = scaledLogit(rows[side]!, sideLabels, row);
-        // A record with no OUT (or IN) model cannot be tested: the neutral score keeps it undecided.
-        const muOut = Number.isNaN(fits.outMean[r]!) ? phi : fits.outMean[r]!;
-        const vOut = varianceOf(fits.outVar[r]!, fits.outCount[r]!, fallbackOut);
-        if (mode === "offline") {
-          out[r] = (phi - muOut) / Math.sqrt(vOut);
-        } else {
-          const muIn = Number.isNaN(fits.inMean[r]!) ? phi : fits.inMean[r]!;
-          const vIn = varianceOf(fits.inVar[r]!, fits.inCount[r]!, fallbackIn);
-          out[r] = logNormalDensity(phi, muIn, vIn) - logNormalDensity(phi, muOut, vOut);
-        }
-      }
+      const views = augmentationViews(name, refs, concat(target.members, target.nonMembers));
+      const passes = views.map((v) => liraPass(v.target, v, labels, mode, variance));
+      // Carlini et al.'s multi-query LiRA: the mean over augmentations of the per-augmentation scores.
+      const out = passes.length === 1 ? passes[0]!.out : Float64Array.from(labels, (_, r) => passes.reduce((s, p) => s + p.out[r]!, 0) / passes.length);
+      const perExample = passes.reduce((s, p) => s + p.perExample, 0);
       const { members, nonMembers } = split(out, target.members.rows);
-      const gaussians = (mode === "offline" ? 1 : 2) * labels.length;
-      const ran = `${refs.onTarget.length} reference models; ${perExample} of ${gaussians} Gaussians with their own variance, ${gaussians - perExample} with the ${variance === "global" ? "global" : "pooled"} one`;
+      const gaussians = (mode === "offline" ? 1 : 2) * labels.length * passes.length;
+      const queries = refs.augmented ? `; ${passes.length} queries per record (${refs.augmented.what}), the mean of the per-augmentation scores` : "";
+      const ran = `${refs.onTarget.length} reference models; ${perExample} of ${gaussians} Gaussians with their own variance, ${gaussians - perExample} with the ${variance === "global" ? "global" : "pooled"} one${queries}`;
       return mode === "offline"
         ? { members, nonMembers, threshold: normalQuantile(1 - t / 100), thresholdRule: `top ${t}% of the OUT models' Gaussian (${ran})` }
         : { members, nonMembers, threshold: 0, thresholdRule: `IN more likely than OUT (log-likelihood ratio >= 0; ${ran})` };

@@ -43,7 +43,7 @@ function shadowCalibratedThreshold(shadow: AttackInputData, attack: string, need
   return roc.thresholds[best]!;
 }
 
-function topPercentileOf(values: Float64Array, t: number): number {
+export function topPercentileOf(values: Float64Array, t: number): number {
   return percentile(values, 100 - t);
 }
 

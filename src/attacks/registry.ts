@@ -7,12 +7,13 @@ import { attackR } from "./attack-r.js";
 import { liraAttack, rmiaAttack } from "./lira.js";
 import { DEFAULT_QUANTILE_ALPHA, quantileAttack } from "./quantile.js";
 import { labelOnlyAugmentationAttack } from "./label-only.js";
+import { labelOnlyBoundaryAttack } from "./boundary.js";
 import { correctnessAttack, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./metric.js";
 import { SHOKRI_INPUTS, shokriAttack, topKShadowAttack, type ShokriInputs } from "./shadow.js";
 import type { AttackContext, AttackInputData, AttackStrategy } from "./types.js";
 
 /** What an attack cannot run without (labels of the target's records, a shadow model, ...). */
-export type AttackNeed = "labels" | "shadow" | "noise" | "references" | "population" | "features" | "augmented";
+export type AttackNeed = "labels" | "shadow" | "noise" | "references" | "population" | "features" | "augmented" | "model";
 
 /** The newer attacks' own parameters (all optional; defaults below). */
 export interface AttackOptions {
@@ -26,6 +27,10 @@ export interface AttackOptions {
   readonly rmiaA?: number | "calibrated";
   /** What Shokri's attack models read (default "log-standardized"; "raw" as in reports before it). */
   readonly shokriInputs?: ShokriInputs;
+  /** The label-only boundary attack's label queries per record (default DEFAULT_MAX_QUERIES). */
+  readonly maxQueries?: number;
+  /** LiRA's queries per image record: the record, its flip and shifted copies (default 1: the record alone). */
+  readonly augmentations?: number;
 }
 
 /** AttackOptions checked, defaults filled in (for a report's config). */
@@ -42,6 +47,12 @@ export function resolveAttackOptions(options: AttackOptions = {}) {
   if (options.shokriInputs !== undefined && !SHOKRI_INPUTS.includes(options.shokriInputs)) {
     throw new RangeError(`shokriInputs: expected one of ${SHOKRI_INPUTS.join(", ")}, got '${String(options.shokriInputs)}'`);
   }
+  if (options.maxQueries !== undefined && !(Number.isInteger(options.maxQueries) && options.maxQueries >= 1)) {
+    throw new RangeError(`maxQueries: expected a positive integer (label queries per record), got ${options.maxQueries}`);
+  }
+  if (options.augmentations !== undefined && !(Number.isInteger(options.augmentations) && options.augmentations >= 1)) {
+    throw new RangeError(`augmentations: expected a positive integer (LiRA's queries per image record), got ${options.augmentations}`);
+  }
   return {
     alpha,
     rmiaGamma,
@@ -49,6 +60,8 @@ export function resolveAttackOptions(options: AttackOptions = {}) {
     ...(options.rmiaPopulation !== undefined ? { rmiaPopulation: options.rmiaPopulation } : {}),
     // In a report's config only when not the default, so reports with the default stay as they were.
     ...(options.shokriInputs === "raw" ? { shokriInputs: options.shokriInputs } : {}),
+    ...(options.maxQueries !== undefined ? { maxQueries: options.maxQueries } : {}),
+    ...(options.augmentations !== undefined ? { augmentations: options.augmentations } : {}),
   };
 }
 
@@ -168,6 +181,14 @@ export const ATTACKS: readonly AttackEntry[] = [
     context: (r) => (r.augmented ? { augmented: r.augmented } : undefined),
   },
   { name: "attack-r", selector: "attack-r", title: "Attack-R (Ye et al.)", needs: ["labels", "references"], create: (s) => attackR(s.alpha), context: withReferences },
+  {
+    name: "label-only-boundary",
+    selector: "label-only-boundary",
+    title: "Label-only decision boundary (Li and Zhang)",
+    needs: ["labels", "model"],
+    create: (s) => labelOnlyBoundaryAttack(s.topPercentile),
+    context: (r) => (r.boundary ? { boundary: r.boundary } : undefined),
+  },
 ];
 
 export function attackEntry(name: string): AttackEntry {
@@ -185,6 +206,7 @@ const NEED_WORDS: Readonly<Record<AttackNeed, string>> = {
   population: "population data",
   features: "the records' features (not only the target's answers)",
   augmented: "the target queried on perturbed copies of the records (a model, not only its answers)",
+  model: "the target as a model to query (mlleaks audit --model, auditModel())",
 };
 
 export interface PlannedAttack {

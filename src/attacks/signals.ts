@@ -20,7 +20,8 @@ export interface AuditSignals {
   readonly population?: { readonly target: Posteriors; readonly references: readonly Posteriors[]; readonly labels: Int32Array };
 }
 
-function concat(a: Posteriors, b: Posteriors): Posteriors {
+/** Two posteriors' rows, one after the other. */
+export function concat(a: Posteriors, b: Posteriors): Posteriors {
   const values = new Float32Array(a.values.length + b.values.length);
   values.set(a.values);
   values.set(b.values, a.values.length);

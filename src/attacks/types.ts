@@ -5,6 +5,7 @@ import type { Confusion } from "../kernels/roc.js";
 import type { SliceResult } from "../metrics/slices.js";
 import type { Posteriors } from "../types.js";
 import type { AugmentedAnswers } from "./label-only.js";
+import type { BoundaryQueries } from "./boundary.js";
 
 /** The target's posteriors on records known to be members and known to be non-members. */
 export interface AttackInputData {
@@ -34,6 +35,8 @@ export interface AttackContext {
   readonly candidateFeatures?: CandidateFeatures;
   /** The target's answers on perturbed copies of the audited records (the label-only attack). */
   readonly augmented?: AugmentedAnswers;
+  /** The target as a label oracle on the audited records (the label-only boundary attack's search). */
+  readonly boundary?: BoundaryQueries;
   /** Trains an attack classifier; supplied by the orchestration (it owns the model backend). */
   readonly trainAttackModel?: AttackModelTrainer;
   /** Confidence level, delta, bootstrap size and balancing of the figures (defaults: STATISTICS_DEFAULTS). */
@@ -60,6 +63,15 @@ export interface ReferenceModels {
   readonly onTarget: readonly Posteriors[];
   /** Per reference model, 1 where it trained on that record (same order as onTarget's rows). */
   readonly included: readonly Uint8Array[];
+  /** LiRA's augmented queries: the answers on N - 1 augmented copies of every record, copy-major (copy k of record r at row k * rows + r). */
+  readonly augmented?: {
+    /** N: queries per record, the record itself included. */
+    readonly queries: number;
+    /** The augmentations in order, in words, for reports. */
+    readonly what: string;
+    readonly target: Posteriors;
+    readonly references: readonly Posteriors[];
+  };
   /** RMIA's population: records no target saw, with their labels, as answered by the target and each reference. */
   readonly population?: {
     readonly target: Posteriors;

@@ -13,6 +13,8 @@ export const ATTACK_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   "rmia-population": { type: "integer", valueName: "N", description: "RMIA's population records z (a seeded sample; default all)" },
   "rmia-a": { type: "string", valueName: "A", description: "RMIA's offline a: a number from 0 to 1, or calibrated (default: tuned on a reference model, as the authors' code)" },
   "shokri-inputs": { type: "string", valueName: "KIND", description: "what Shokri's attack models read: log-standardized (default) or raw posteriors (as reports before it)" },
+  "boundary-queries": { type: "integer", valueName: "N", description: "label-only-boundary's label queries per record (default 500; an endpoint's --max-queries still bounds the total)" },
+  augmentations: { type: "integer", valueName: "N", description: "LiRA's queries per image record: the record, its horizontal flip, then seeded 1-4 pixel shifts (Carlini et al.'s multi-query LiRA; default 1; images only)" },
   "save-signals": { type: "string", valueName: "FILE.npz", description: "write the target's and reference models' posteriors on the audited records, the in/out matrix, labels and membership (see README)" },
 };
 
@@ -26,11 +28,13 @@ export function attackOptionsFrom(options: OptionValues): AttackOptions {
     ...(options["rmia-population"] !== undefined ? { rmiaPopulation: options["rmia-population"] as number } : {}),
     ...(rmiaA !== undefined ? { rmiaA } : {}),
     ...(options["shokri-inputs"] !== undefined ? { shokriInputs: options["shokri-inputs"] as ShokriInputs } : {}),
+    ...(options["boundary-queries"] !== undefined ? { maxQueries: options["boundary-queries"] as number } : {}),
+    ...(options.augmentations !== undefined ? { augmentations: options.augmentations as number } : {}),
   };
   try {
     resolveAttackOptions(attackOptions);
   } catch (error) {
-    const flags: Record<string, string> = { alpha: "--alpha", rmiaGamma: "--rmia-gamma", rmiaPopulation: "--rmia-population", rmiaA: "--rmia-a", shokriInputs: "--shokri-inputs" };
+    const flags: Record<string, string> = { alpha: "--alpha", rmiaGamma: "--rmia-gamma", rmiaPopulation: "--rmia-population", rmiaA: "--rmia-a", maxQueries: "--boundary-queries", augmentations: "--augmentations", shokriInputs: "--shokri-inputs" };
     const message = (error as Error).message.replace(/^(\w+):/, (_, name: string) => `${flags[name] ?? name}:`);
     throw new UsageError(`mlleaks audit: ${message}`);
   }

@@ -6,7 +6,7 @@
 // The other request form names a deployed model's URL (TF Serving/KServe v1 or Open Inference v2)
 // and sends the records themselves: the handler queries the model for their posteriors, then runs
 // the same audit. Servers opt in to it with allowModelUrl (it makes the handler fetch URLs).
-import { auditPosteriors, POSTERIOR_ATTACKS, validateAttackInput, type PosteriorAttackName } from "../audit-posteriors.js";
+import { auditPosteriors, normalizePosteriorsInput, POSTERIOR_ATTACKS, type PosteriorAttackName } from "../audit-posteriors.js";
 import { canonicalJson } from "../report/json.js";
 import { summarizeReport } from "../report/summary.js";
 import { EndpointError, EndpointInputError, openEndpointModel, type EndpointOptions, type EndpointProtocol } from "../targets/endpoint.js";
@@ -69,7 +69,9 @@ export const USAGE = {
     members: { posteriors: "number[][] (rows x classes, each row sums to about 1)", labels: "integer[] (optional; loss, modified-entropy and correctness need both sides' labels)" },
     nonMembers: { posteriors: "number[][]", labels: "integer[] (optional)" },
     noise: { posteriors: "number[][] (optional: the target's answers on random noise queries, for adversary 3's threshold)" },
+    population: { posteriors: "number[][] (optional: the target's answers on records it never trained on, for attack-p)", labels: "integer[] (required with population)" },
     attacks: `optional subset of ${POSTERIOR_ATTACKS.join(", ")}`,
+    alpha: "optional number in (0, 1): the FPR attack-p aims at (default 0.01)",
     topPercentile: "optional number in (0, 100): threshold at this top percentile (default 10)",
     roc: "optional boolean: include each attack's ROC points",
   },
@@ -77,7 +79,9 @@ export const USAGE = {
     model: { url: "string: .../v1/models/NAME:predict or .../v2/models/NAME/infer (the server must allow it)", protocol: "optional v1 | v2 (with a server-root url and modelName)", modelName: "optional string", output: "optional auto | probabilities | logits", inputShape: "optional integer[]: one record's shape", inputName: "optional string (v2)", outputName: "optional string", headers: "optional object of strings, e.g. Authorization", batchSize: "optional integer" },
     members: { features: "number[][] (rows x features, as the model takes them)", labels: "integer[] (optional)" },
     nonMembers: { features: "number[][]", labels: "integer[] (optional)" },
+    population: { features: "number[][] (optional, for attack-p)", labels: "integer[] (required with population)" },
     attacks: "as above",
+    alpha: "as above",
     topPercentile: "as above",
     roc: "as above",
   },
@@ -127,7 +131,7 @@ export function createLeakageHandler(options: LeakageHandlerOptions = {}): (requ
       try {
         // What the shape checks above let through but the audit's own checks refuse (rows that
         // do not sum to about 1, say) is still the caller's to fix.
-        validateAttackInput(input);
+        normalizePosteriorsInput(input);
       } catch (error) {
         throw new RequestError(422, (error as Error).message);
       }
@@ -206,17 +210,20 @@ export interface ModelLeakageRequest {
   endpoint: Pick<EndpointOptions, "protocol" | "modelName" | "output" | "inputShape" | "inputName" | "outputName" | "headers" | "batchSize">;
   members: { features: Float32Array; rows: number; labels?: Int32Array };
   nonMembers: { features: Float32Array; rows: number; labels?: Int32Array };
-  auditOptions: Pick<LeakageRequest, "attacks" | "topPercentile" | "roc">;
+  population?: { features: Float32Array; rows: number; labels?: Int32Array };
+  auditOptions: AuditRequestOptions;
 }
+
+type AuditRequestOptions = Pick<LeakageRequest, "attacks" | "topPercentile" | "alpha" | "roc">;
 
 const MODEL_FIELDS = new Set(["url", "protocol", "modelName", "output", "inputShape", "inputName", "outputName", "headers", "batchSize"]);
 
-/** The model-URL form: {model, members: {features, labels?}, nonMembers: {...}, attacks?, topPercentile?, roc?}. */
+const MODEL_FORM_FIELDS = ["model", "members", "nonMembers", "population", "attacks", "topPercentile", "alpha", "roc"];
+
+/** The model-URL form: {model, members: {features, labels?}, nonMembers: {...}, population?, attacks?, topPercentile?, alpha?, roc?}. */
 export function parseModelRequest(body: Record<string, unknown>, limits: Limits): ModelLeakageRequest {
   for (const key of Object.keys(body)) {
-    if (!["model", "members", "nonMembers", "attacks", "topPercentile", "roc"].includes(key)) {
-      throw new RequestError(422, `unknown field '${key}' in the model form: expected model, members, nonMembers, attacks, topPercentile, roc`);
-    }
+    if (!MODEL_FORM_FIELDS.includes(key)) throw new RequestError(422, `unknown field '${key}' in the model form: expected ${MODEL_FORM_FIELDS.join(", ")}`);
   }
   const spec = body.model;
   if (!isObject(spec)) throw new RequestError(422, `model must be an object {"url": string, ...}, got ${describe(spec)}`);
@@ -277,7 +284,12 @@ export function parseModelRequest(body: Record<string, unknown>, limits: Limits)
   if ((members.labels === undefined) !== (nonMembers.labels === undefined)) {
     throw new RequestError(422, `labels given for ${members.labels ? "members" : "nonMembers"} only: give both sides' labels or neither`);
   }
-  return { url, endpoint, members, nonMembers, auditOptions: parseAuditOptions(body) };
+  const population = body.population === undefined ? undefined : parseRecords(body.population, "population", limits);
+  if (population && !population.labels) throw new RequestError(422, "population.labels is missing: attack-p needs the population's true classes");
+  if (population && population.features.length / population.rows !== members.features.length / members.rows) {
+    throw new RequestError(422, `population has ${population.features.length / population.rows} features per record but members have ${members.features.length / members.rows}`);
+  }
+  return { url, endpoint, members, nonMembers, ...(population ? { population } : {}), auditOptions: parseAuditOptions(body) };
 }
 
 function parseRecords(value: unknown, side: string, limits: Limits): { features: Float32Array; rows: number; labels?: Int32Array } {
@@ -324,6 +336,7 @@ async function queryModel(request: ModelLeakageRequest, defaults: NonNullable<Le
     const input: LeakageRequest = { ...request.auditOptions, members, nonMembers };
     if (request.members.labels) input.membersLabels = request.members.labels;
     if (request.nonMembers.labels) input.nonMembersLabels = request.nonMembers.labels;
+    if (request.population) input.population = { posteriors: await model.predict(request.population.features, request.population.rows), labels: request.population.labels! };
     return { input, model: { url: model.location, protocol: model.protocol, outputKind: model.outputKind, queries: model.queries } };
   } catch (error) {
     if (error instanceof EndpointInputError) throw new RequestError(422, `model: ${error.message}`);
@@ -339,12 +352,14 @@ export interface LeakageRequest {
   membersLabels?: Int32Array;
   nonMembersLabels?: Int32Array;
   noise?: Posteriors;
+  population?: { posteriors: Posteriors; labels: Int32Array };
   attacks?: PosteriorAttackName[];
   topPercentile?: number;
+  alpha?: number;
   roc: boolean;
 }
 
-const KNOWN_FIELDS = new Set(["members", "nonMembers", "noise", "attacks", "topPercentile", "roc"]);
+const KNOWN_FIELDS = new Set(["members", "nonMembers", "noise", "population", "attacks", "topPercentile", "alpha", "roc"]);
 
 /** Checks the parsed body's shape field by field; errors (422) name the JSON path. */
 export function parseLeakageRequest(body: unknown, limits: Pick<Limits, "maxRows" | "maxClasses">): LeakageRequest {
@@ -370,13 +385,21 @@ export function parseLeakageRequest(body: unknown, limits: Pick<Limits, "maxRows
     }
     request.noise = noise;
   }
+  if (body.population !== undefined) {
+    const population = parseSide(body.population, "population", limits, true);
+    if (!population.labels) throw new RequestError(422, "population.labels is missing: attack-p needs the population's true classes");
+    if (population.posteriors.classes !== members.posteriors.classes) {
+      throw new RequestError(422, `population has ${population.posteriors.classes} classes but members have ${members.posteriors.classes}`);
+    }
+    request.population = { posteriors: population.posteriors, labels: population.labels };
+  }
   Object.assign(request, parseAuditOptions(body));
   return request;
 }
 
-/** The options both request forms share: attacks, topPercentile, roc. */
-function parseAuditOptions(body: Record<string, unknown>): Pick<LeakageRequest, "attacks" | "topPercentile" | "roc"> {
-  const request: Pick<LeakageRequest, "attacks" | "topPercentile" | "roc"> = { roc: false };
+/** The options both request forms share: attacks, topPercentile, alpha, roc. */
+function parseAuditOptions(body: Record<string, unknown>): AuditRequestOptions {
+  const request: AuditRequestOptions = { roc: false };
   if (body.attacks !== undefined) {
     if (!Array.isArray(body.attacks) || body.attacks.length === 0) {
       throw new RequestError(422, `attacks must be a non-empty array of names, got ${describe(body.attacks)}`);
@@ -392,6 +415,11 @@ function parseAuditOptions(body: Record<string, unknown>): Pick<LeakageRequest, 
     const t = body.topPercentile;
     if (typeof t !== "number" || !(t > 0 && t < 100)) throw new RequestError(422, `topPercentile must be a number strictly between 0 and 100, got ${describe(t)}`);
     request.topPercentile = t;
+  }
+  if (body.alpha !== undefined) {
+    const a = body.alpha;
+    if (typeof a !== "number" || !(a > 0 && a < 1)) throw new RequestError(422, `alpha must be a number strictly between 0 and 1, got ${describe(a)}`);
+    request.alpha = a;
   }
   if (body.roc !== undefined) {
     if (typeof body.roc !== "boolean") throw new RequestError(422, `roc must be true or false, got ${describe(body.roc)}`);

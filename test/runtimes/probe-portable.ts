@@ -2,6 +2,7 @@
 // edge runtimes can run it too: workerd and Edge Runtime bundle this with the kernels as a module
 // binding. probe.ts adds training and the short audit on top.
 import { auditPosteriors } from "../../src/audit-posteriors.js";
+import { boundaryDistances } from "../../src/attacks/boundary.js";
 import { memGuard } from "../../src/defences/memguard.js";
 import { rankPreserving } from "../../src/defences/hamp.js";
 import { auc, entropy, initKernels, maxPosterior, Pcg32, rocCurve, topK, type KernelsSource } from "../../src/kernels/index.js";
@@ -73,6 +74,27 @@ async function posteriorsReportFingerprint(): Promise<string> {
   return fingerprintReport(report);
 }
 
+/** The label-only boundary search against a seeded linear classifier (argmax of W x): its distances and query counts. */
+async function boundaryHash(): Promise<string> {
+  const rng = new Pcg32(23);
+  const [rows, width, classes] = [40, 16, 4];
+  const weights = rng.fillNormal(classes * width);
+  const features = Float32Array.from(rng.fillFloat64(rows * width));
+  const predictLabels = async (x: Float32Array, n: number) =>
+    Int32Array.from({ length: n }, (_, r) => {
+      const score = (c: number) => x.subarray(r * width, (r + 1) * width).reduce((s, v, j) => s + weights[c * width + j]! * v, 0);
+      let best = 0;
+      for (let c = 1; c < classes; c++) if (score(c) > score(best)) best = c;
+      return best;
+    });
+  const known = await predictLabels(features, rows);
+  // Every seventh record mislabelled: those score 0 without a query.
+  const labels = Int32Array.from(known, (y, r) => (r % 7 === 0 ? (y + 1) % classes : y));
+  const half = (rows / 2) * width;
+  const found = await boundaryDistances({ predictLabels, members: features.subarray(0, half), nonMembers: features.subarray(half), width, maxQueries: 60, batchSize: 64 }, known, labels, 9);
+  return sha256OfArrays([found.distances, found.queries]);
+}
+
 /** MemGuard's noise search (portable exp, log, expm1) and HAMP's re-ranking on seeded rows. */
 async function outputDefencesHash(): Promise<string> {
   const rng = new Pcg32(17);
@@ -90,7 +112,7 @@ async function outputDefencesHash(): Promise<string> {
 /** The hashes every runtime can compute, edge runtimes included; `source` as in initKernels(). */
 export async function portableHashes(source: KernelsSource = {}): Promise<Record<string, string>> {
   await initKernels(source);
-  return { pcg32: await pcg32Hash(), kernels: await kernelsHash(), posteriorsReport: await posteriorsReportFingerprint(), outputDefences: await outputDefencesHash() };
+  return { pcg32: await pcg32Hash(), kernels: await kernelsHash(), posteriorsReport: await posteriorsReportFingerprint(), outputDefences: await outputDefencesHash(), boundary: await boundaryHash() };
 }
 
 /** What an edge runtime's probe worker answers: its name, the portable hashes, and whether it compiles wasm from bytes. */

@@ -58,13 +58,23 @@ async function attackOnPosteriors(members: ModelOutputFile, nonMembers: ModelOut
     noise = file.posteriors;
     if (noise.classes !== m.classes) throw new Error(`${options.noise}: ${noise.classes} classes, but the members' file has ${m.classes}`);
   }
+  let population;
+  if (options.population !== undefined) {
+    const file = await load(options.population as string, options["population-labels"] as string | undefined, options);
+    if (!file.posteriors) throw new Error(`${options.population}: holds losses; attack-p needs the target's posteriors on the population records`);
+    if (!file.labels) throw new UsageError(`mlleaks attack: ${options.population} has no labels: attack-p needs the population's true classes (a label column, or --population-labels FILE)`);
+    if (file.posteriors.classes !== m.classes) throw new Error(`${options.population}: ${file.posteriors.classes} classes, but the members' file has ${m.classes}`);
+    population = { posteriors: file.posteriors, labels: file.labels };
+  }
   const both = members.labels !== undefined && nonMembers.labels !== undefined;
   return auditPosteriors({
     members: m,
     nonMembers: n,
     ...(both ? { membersLabels: members.labels!, nonMembersLabels: nonMembers.labels! } : {}),
     ...(noise ? { noise } : {}),
-    attacks: options.attacks as PosteriorAttackName[],
+    ...(population ? { population } : {}),
+    ...(options.alpha !== undefined ? { alpha: options.alpha as number } : {}),
+    ...(options.attacks !== undefined ? { attacks: options.attacks as PosteriorAttackName[] } : {}),
     topPercentile: options["top-percentile"] as number,
     statistics: statisticsFrom("attack", options),
   });
@@ -73,7 +83,7 @@ async function attackOnPosteriors(members: ModelOutputFile, nonMembers: ModelOut
 export const attackCommand: CommandSpec = {
   name: "attack",
   summary: "posteriors-only audit: threshold and metric attacks on a model trained anywhere",
-  usage: "mlleaks attack --members FILE --nonmembers FILE [--label-column NAME | --members-labels FILE --nonmembers-labels FILE] [--output auto|probabilities|logits|losses] [--noise FILE] [--json] [--out DIR]",
+  usage: "mlleaks attack --members FILE --nonmembers FILE [--label-column NAME | --members-labels FILE --nonmembers-labels FILE] [--output auto|probabilities|logits|losses] [--noise FILE] [--population FILE [--population-labels FILE]] [--json] [--out DIR]",
   options: {
     members: { type: "string", valueName: "FILE", required: true, description: `the target's outputs on known members (training records): posteriors, logits or one loss per record, as ${RECORD_FILE_TYPES} (.csv with header p0..p{C-1}[,label] and .json {posteriors|logits|losses, labels?} as before)` },
     nonmembers: { type: "string", valueName: "FILE", required: true, description: "the target's outputs on known non-members, same format" },
@@ -83,7 +93,10 @@ export const attackCommand: CommandSpec = {
     output: { type: "string", valueName: "KIND", choices: OUTPUT_CHOICES, default: "auto", description: "what the values are: probabilities, logits (softmaxed in float64) or losses; auto: one value per record is a loss, rows summing to 1 are probabilities, anything else logits" },
     header: { type: "string", valueName: "WHEN", choices: ["auto", "present", "absent"], default: "auto", description: "CSV: whether line 1 is a header (auto: an all-numeric line 1 is data, except pandas' 0,1,...)" },
     noise: { type: "string", valueName: "FILE", description: "the target's posteriors on random noise queries, for adversary 3's threshold (without it, the top percentile of the non-members)" },
-    attacks: { type: "list", valueName: "LIST", choices: POSTERIOR_ATTACKS, default: [...POSTERIOR_ATTACKS], description: "attacks to run (label-aware ones are skipped without labels)" },
+    population: { type: "string", valueName: "FILE", description: "the target's posteriors on population records (records it never trained on) with their labels, same format: attack-p's calibration" },
+    "population-labels": { type: "string", valueName: "FILE", description: "the population's true classes in a separate file" },
+    alpha: { type: "number", valueName: "A", description: "the FPR attack-p aims at (default 0.01)" },
+    attacks: { type: "list", valueName: "LIST", choices: POSTERIOR_ATTACKS, description: "attacks to run (default all; label-aware ones are skipped without labels, attack-p without --population)" },
     "top-percentile": { type: "number", valueName: "T", default: 10, description: "threshold at the top-T percentile of the reference scores" },
     out: { type: "string", valueName: "DIR", description: "also write report.json and report.html into DIR" },
     json: { type: "boolean", description: "print one JSON object on stdout instead of the table" },
@@ -95,6 +108,8 @@ export const attackCommand: CommandSpec = {
     if ((options["members-labels"] === undefined) !== (options["nonmembers-labels"] === undefined)) {
       throw new UsageError("mlleaks attack: give --members-labels and --nonmembers-labels together");
     }
+    if (options["population-labels"] !== undefined && options.population === undefined) throw new UsageError("mlleaks attack: --population-labels needs --population FILE");
+    if (options.alpha !== undefined && !((options.alpha as number) > 0 && (options.alpha as number) < 1)) throw new UsageError(`mlleaks attack: --alpha expects an FPR between 0 and 1 (exclusive), got ${options.alpha}`);
     if (options["label-column"] !== undefined && options["members-labels"] !== undefined) {
       throw new UsageError("mlleaks attack: give either --label-column or labels files, not both");
     }

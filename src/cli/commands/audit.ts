@@ -7,7 +7,7 @@ import { loadNamedDataset } from "../../adapters/node/datasets.js";
 import { createQueueRunner, type QueueRunner } from "../../adapters/node/queue.js";
 import { checkRedisUrl, readQueueCa, redactRedisUrl } from "../../adapters/node/redis.js";
 import { nodeWorkers } from "../../adapters/node/workers.js";
-import { audit, AUDIT_DEFAULTS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
+import { audit, AUDIT_DEFAULTS, DEFAULT_MODEL_ATTACKS, DEFENCES, EXTRA_ATTACKS, type Adversary, type Defence, type EngineChoice, type ExtraAttack, type JobRunner } from "../../audit.js";
 import type { NoiseRule } from "../../attacks/noise.js";
 import type { Dataset } from "../../datasets/index.js";
 import { DP_SGD_DEFAULTS } from "../../defences/dp-sgd.js";
@@ -87,7 +87,7 @@ export const auditCommand: CommandSpec = {
       type: "list",
       valueName: "LIST",
       choices: [...EXTRA_ATTACKS, "none"],
-      description: `further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, lira-global, rmia, attack-r (reference models), quantile, attack-p (population, no shadows); none for none (default: ${AUDIT_DEFAULTS.attacks.join(",")} with --dataset, all of them with --model)`,
+      description: `further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, lira-global, rmia, attack-r (reference models), quantile, attack-p (population, no shadows), label-only-augmentation, label-only-boundary (--model only: label queries, see --boundary-queries); none for none (default: ${AUDIT_DEFAULTS.attacks.join(",")} with --dataset, all but label-only-boundary with --model)`,
     },
     defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: `targets to train and attack, one per defence: ${DEFENCE_REGISTRY.map((d) => `${d.name} (${d.summary})`).join("; ")}` },
     target: { type: "string", valueName: "KIND", choices: TARGET_KINDS, description: "target architecture (default cnn for images of 16x16 or more, mlp otherwise)" },
@@ -169,7 +169,7 @@ export const auditCommand: CommandSpec = {
       // The user's model: every attack by default; the ones the inputs cannot support are noted.
       const { report, usesTfjs } = await runModelAudit(
         options,
-        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...EXTRA_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options), ...(onPerRecord ? { onPerRecord } : {}), attackOptions, ...(signals.onSignals ? { onSignals: signals.onSignals } : {}) },
+        { ...(options.adversary ? { adversaries } : {}), attacks: attacks ?? [...DEFAULT_MODEL_ATTACKS], ...(shadowDataset ? { shadowDataset } : {}), runJobs, statistics: statisticsFrom("audit", options), ...(onPerRecord ? { onPerRecord } : {}), attackOptions, ...(signals.onSignals ? { onSignals: signals.onSignals } : {}) },
         stderr,
       ).finally(() => queue?.close());
       await signals.save(stderr);

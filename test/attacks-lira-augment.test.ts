@@ -1,0 +1,125 @@
+// LiRA's augmented queries (Carlini et al.'s multi-query LiRA): the augmentations (identity, flip,
+// seeded shifts with reflected borders) on a hand-checked image; the scores against a plain
+// transcription of the reference code's formula (per augmentation: scaled logit, per-example IN/OUT
+// Gaussians; the mean of the per-augmentation log-likelihood ratios); N = 1 equal to plain LiRA bit
+// for bit; audit() on bundled digits images with N = 4; tabular records refused.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { liraAttack } from "../src/attacks/lira.js";
+import { augmentImages, liraAugmentations, MAX_LIRA_SHIFT } from "../src/attacks/lira-augment.js";
+import type { AttackInputData, ReferenceModels } from "../src/attacks/types.js";
+import { bundledDataSource } from "../src/adapters/node/dataset-source.js";
+import { audit } from "../src/audit.js";
+import { loadDataset } from "../src/datasets/index.js";
+import { initKernels, Pcg32 } from "../src/kernels/index.js";
+import type { Posteriors } from "../src/types.js";
+import * as portable from "../src/util/portable-math.js";
+
+const test = suite("LiRA with augmented queries");
+test.before(async () => {
+  await initKernels();
+});
+
+test("augmentations: identity, flip, then seeded shifts of 1-4 pixels; reflected borders", () => {
+  const augs = liraAugmentations(10, 5);
+  assert.equal(augs.slice(0, 2), [{ flip: false, dx: 0, dy: 0 }, { flip: true, dx: 0, dy: 0 }]);
+  for (const [k, a] of augs.slice(2).entries()) {
+    assert.is(a.flip, k % 2 === 1);
+    assert.ok(Math.max(Math.abs(a.dx), Math.abs(a.dy)) >= 1 && Math.max(Math.abs(a.dx), Math.abs(a.dy)) <= MAX_LIRA_SHIFT, JSON.stringify(a));
+  }
+  assert.equal(liraAugmentations(10, 5), augs);
+  // A 3x3 one-channel image 1..9: its flip, and a shift right by one (numpy's reflect: column -1 is column 1).
+  const image = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const out = augmentImages(image, [3, 3, 1], [{ flip: false, dx: 0, dy: 0 }, { flip: true, dx: 0, dy: 0 }, { flip: false, dx: 1, dy: 0 }, { flip: false, dx: 0, dy: -1 }]);
+  assert.equal([...out], [3, 2, 1, 6, 5, 4, 9, 8, 7, 2, 1, 2, 5, 4, 5, 8, 7, 8, 4, 5, 6, 7, 8, 9, 4, 5, 6]);
+});
+
+/** Seeded posteriors for `rows` records, `classes` classes. */
+function posteriors(rng: Pcg32, rows: number, classes: number): Posteriors {
+  const u = rng.fillFloat64(rows * classes);
+  const values = new Float32Array(rows * classes);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let c = 0; c < classes; c++) s += u[r * classes + c]! + 0.05;
+    for (let c = 0; c < classes; c++) values[r * classes + c] = (u[r * classes + c]! + 0.05) / s;
+  }
+  return { values, rows, classes };
+}
+
+test("multi-query online LiRA equals a plain transcription of the reference code; N = 1 is plain LiRA", async () => {
+  const rng = new Pcg32(11);
+  const [rows, classes, models, queries] = [6, 3, 10, 3];
+  const labels = Int32Array.from([0, 1, 2, 0, 1, 2]);
+  const target = posteriors(rng, rows, classes);
+  const onTarget = Array.from({ length: models }, () => posteriors(rng, rows, classes));
+  // Models 0-4 trained on records 0-2, models 5-9 on records 3-5: five IN and five OUT models per record.
+  const included = Array.from({ length: models }, (_, m) => Uint8Array.from({ length: rows }, (_, r) => Number((m < 5) === (r < 3))));
+  const augmentedTarget = posteriors(rng, (queries - 1) * rows, classes);
+  const augmentedRefs = Array.from({ length: models }, () => posteriors(rng, (queries - 1) * rows, classes));
+  const input: AttackInputData = {
+    members: { values: target.values.slice(0, 3 * classes), rows: 3, classes },
+    nonMembers: { values: target.values.slice(3 * classes), rows: 3, classes },
+    membersLabels: labels.slice(0, 3),
+    nonMembersLabels: labels.slice(3),
+  };
+  const refs: ReferenceModels = { onTarget, included, augmented: { queries, what: "test", target: augmentedTarget, references: augmentedRefs } };
+  const scores = await liraAttack("online", 10, "per-example").score(input, { seed: 0, references: refs });
+
+  // The transcription: query q of record r is row r of the plain answers (q = 0) or row (q - 1) * rows + r.
+  const at = (p: Posteriors, q: number, r: number) => (q === 0 ? r : (q - 1) * rows + r);
+  const phi = (p: Posteriors, row: number, y: number) => {
+    let rest = 0;
+    for (let c = 0; c < classes; c++) if (c !== y) rest += p.values[row * classes + c]!;
+    return portable.log(p.values[row * classes + y]!) - portable.log(rest);
+  };
+  const logPdf = (x: number, mu: number, v: number) => -0.5 * portable.log(2 * Math.PI * v) - ((x - mu) * (x - mu)) / (2 * v);
+  const meanVar = (xs: number[]) => {
+    const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return [mu, xs.reduce((a, b) => a + (b - mu) * (b - mu), 0) / (xs.length - 1)] as const;
+  };
+  const expected = Array.from({ length: rows }, (_, r) => {
+    let sum = 0;
+    for (let q = 0; q < queries; q++) {
+      const own = q === 0 ? target : augmentedTarget;
+      const theirs = (m: number) => (q === 0 ? onTarget[m]! : augmentedRefs[m]!);
+      const ins = [...Array(models).keys()].filter((m) => included[m]![r]).map((m) => phi(theirs(m), at(theirs(m), q, r), labels[r]!));
+      const outs = [...Array(models).keys()].filter((m) => !included[m]![r]).map((m) => phi(theirs(m), at(theirs(m), q, r), labels[r]!));
+      const [muIn, vIn] = meanVar(ins);
+      const [muOut, vOut] = meanVar(outs);
+      const x = phi(own, at(own, q, r), labels[r]!);
+      sum += logPdf(x, muIn, vIn) - logPdf(x, muOut, vOut);
+    }
+    return sum / queries;
+  });
+  const got = [...scores.members, ...scores.nonMembers];
+  for (let r = 0; r < rows; r++) assert.ok(Math.abs(got[r]! - expected[r]!) < 1e-9 * Math.max(1, Math.abs(expected[r]!)), `record ${r}: ${got[r]} vs ${expected[r]}`);
+  assert.match(scores.thresholdRule, /3 queries per record \(test\), the mean of the per-augmentation scores/);
+
+  // N = 1: no copies; the scores are plain LiRA's, bit for bit.
+  const one: ReferenceModels = { onTarget, included, augmented: { queries: 1, what: "identity", target: { values: new Float32Array(0), rows: 0, classes }, references: onTarget.map(() => ({ values: new Float32Array(0), rows: 0, classes })) } };
+  for (const mode of ["offline", "online"] as const) {
+    const plain = await liraAttack(mode).score(input, { seed: 0, references: { onTarget, included } });
+    const single = await liraAttack(mode).score(input, { seed: 0, references: one });
+    assert.equal([single.members, single.nonMembers], [plain.members, plain.nonMembers]);
+  }
+});
+
+test("audit() on digits images: N = 1 gives plain LiRA's figures; N = 4 runs and says so; tabular records refused", async () => {
+  const digits = await loadDataset("digits", { source: bundledDataSource() });
+  const run = (augmentations?: number) => audit({ dataset: digits, seed: 2, partSize: 200, epochs: 20, shadows: 4, target: "mlp", engine: "fused", adversaries: [], attacks: ["lira"], attackOptions: augmentations ? { augmentations } : {} });
+  const [plain, one, four] = [await run(), await run(1), await run(4)];
+  const metrics = (r: typeof plain) => r.runs[0]!.attacks.map((a) => a.metrics);
+  assert.equal(metrics(one), metrics(plain));
+  assert.equal(four.runs[0]!.attacks.map((a) => a.name), ["lira-offline", "lira-online"]);
+  for (const a of four.runs[0]!.attacks) assert.match(a.metrics.thresholdRule, /4 queries per record \(identity, flip, shift\(-?\d,-?\d\), flip\+shift\(-?\d,-?\d\)\)/);
+  assert.not.equal(metrics(four), metrics(plain));
+  const purchase = await loadDataset("purchase", { source: bundledDataSource() });
+  try {
+    await audit({ dataset: purchase, seed: 0, partSize: 50, epochs: 1, shadows: 2, engine: "fused", adversaries: [], attacks: ["lira"], attackOptions: { augmentations: 2 } });
+    assert.unreachable("tabular records accepted");
+  } catch (error) {
+    assert.match((error as Error).message, /augmentations: LiRA's augmented queries \(flips and shifts\) apply to images, records of shape \[height, width, channels\]; these records have shape \[216\]/);
+  }
+});
+
+test.run();
