@@ -93,44 +93,46 @@ const THRESHOLD_MAX_K: i32 = 32;
  */
 @inline
 function topKNetwork(row: usize, classes: i32, k: i32, top: usize, tolerance: f32): bool {
-  const floor = f32x4.splat(-1);
+  const floor = i32x4.splat(0x80000000);
   let a1 = floor, a2 = floor, a3 = floor, a4 = floor;
   let b1 = floor, b2 = floor, b3 = floor, b4 = floor;
   let sumA = f32x4.splat(0);
   let sumB = f32x4.splat(0);
-  let low = f32x4.splat(0);
+  let signs = i32x4.splat(0);
   let c = 0;
   for (; c + 8 <= classes; c += 8) {
     let a = v128.load(row + (<usize>c << 2));
     let b = v128.load(row + (<usize>c << 2), 16);
     sumA = f32x4.add(sumA, a);
     sumB = f32x4.add(sumB, b);
-    low = f32x4.pmin(low, f32x4.pmin(a, b));
+    signs = v128.or(signs, v128.or(a, b));
     if (k == 1) {
-      a1 = f32x4.pmax(a1, a);
-      b1 = f32x4.pmax(b1, b);
+      a1 = i32x4.max_s(a1, a);
+      b1 = i32x4.max_s(b1, b);
     } else {
-      let t = f32x4.pmax(a1, a); a = f32x4.pmin(a1, a); a1 = t;
-      t = f32x4.pmax(b1, b); b = f32x4.pmin(b1, b); b1 = t;
+      let t = i32x4.max_s(a1, a); a = i32x4.min_s(a1, a); a1 = t;
+      t = i32x4.max_s(b1, b); b = i32x4.min_s(b1, b); b1 = t;
       if (k == 2) {
-        a2 = f32x4.pmax(a2, a);
-        b2 = f32x4.pmax(b2, b);
+        a2 = i32x4.max_s(a2, a);
+        b2 = i32x4.max_s(b2, b);
       } else {
-        t = f32x4.pmax(a2, a); a = f32x4.pmin(a2, a); a2 = t;
-        t = f32x4.pmax(b2, b); b = f32x4.pmin(b2, b); b2 = t;
+        t = i32x4.max_s(a2, a); a = i32x4.min_s(a2, a); a2 = t;
+        t = i32x4.max_s(b2, b); b = i32x4.min_s(b2, b); b2 = t;
         if (k == 3) {
-          a3 = f32x4.pmax(a3, a);
-          b3 = f32x4.pmax(b3, b);
+          a3 = i32x4.max_s(a3, a);
+          b3 = i32x4.max_s(b3, b);
         } else {
-          t = f32x4.pmax(a3, a); a = f32x4.pmin(a3, a); a3 = t;
-          t = f32x4.pmax(b3, b); b = f32x4.pmin(b3, b); b3 = t;
-          a4 = f32x4.pmax(a4, a);
-          b4 = f32x4.pmax(b4, b);
+          t = i32x4.max_s(a3, a); a = i32x4.min_s(a3, a); a3 = t;
+          t = i32x4.max_s(b3, b); b = i32x4.min_s(b3, b); b3 = t;
+          a4 = i32x4.max_s(a4, a);
+          b4 = i32x4.max_s(b4, b);
         }
       }
     }
   }
-  if (rowFinish(row, classes, c, sumA, sumB, low, tolerance)) return true;
+  // No sign bit set: no negative value (nor -0) among the full blocks. A sign bit (a negative value,
+  // or -0, which is a valid zero) sends the row to the exact check.
+  if (i32x4.bitmask(signs) != 0 ? rowInvalid(row, classes, tolerance) : rowFinish(row, classes, c, sumA, sumB, f32x4.splat(0), tolerance)) return true;
   let m1: v128, m2: v128, m3: v128, m4: v128;
   if (k == 1) {
     a1 = f32x4.pmax(a1, b1);
@@ -192,6 +194,13 @@ function topKNetwork(row: usize, classes: i32, k: i32, top: usize, tolerance: f3
   if (k > 1) store<f32>(top, f32x4.extract_lane(a2, 0), 4);
   if (k > 2) store<f32>(top, f32x4.extract_lane(a3, 0), 8);
   if (k > 3) store<f32>(top, f32x4.extract_lane(a4, 0), 12);
+  insertTail(row, classes, c, k, top);
+  return false;
+}
+
+/** Inserts columns c.. of the row into the descending top[0..k-1]. */
+@inline
+function insertTail(row: usize, classes: i32, c: i32, k: i32, top: usize): void {
   if (c < classes) {
     let kth = load<f32>(top + (<usize>(k - 1) << 2));
     for (; c < classes; c++) {
@@ -202,6 +211,69 @@ function topKNetwork(row: usize, classes: i32, k: i32, top: usize, tolerance: f3
       }
     }
   }
+}
+
+/**
+ * Top-3 of one row, checking it on the way, with one set of four lanes t1 >= t2 >= t3 (integer
+ * order of the bits, as topKNetwork): each 16 columns are sorted per lane by the 5-comparator
+ * network for four, and their top three merged in (the top 3 of two sorted threes are
+ * max(t1, n3), max(t2, n2), max(t3, n1), then sorted by three compare-exchanges): 9 + 9 steps per
+ * 16 values, where inserting four vectors one by one takes 20. Then 4 columns at a time by
+ * insertion, the lanes merged the same way, and the last columns inserted. Returns true for a bad row.
+ */
+@inline
+function topKNetwork3(row: usize, classes: i32, top: usize, tolerance: f32): bool {
+  let t1 = i32x4.splat(0x80000000), t2 = t1, t3 = t1;
+  let sumA = f32x4.splat(0);
+  let sumB = f32x4.splat(0);
+  let signs = i32x4.splat(0);
+  let c = 0;
+  for (; c + 16 <= classes; c += 16) {
+    const p = row + (<usize>c << 2);
+    const a = v128.load(p);
+    const b = v128.load(p, 16);
+    const x = v128.load(p, 32);
+    const y = v128.load(p, 48);
+    sumA = f32x4.add(f32x4.add(sumA, a), x);
+    sumB = f32x4.add(f32x4.add(sumB, b), y);
+    signs = v128.or(signs, v128.or(v128.or(a, b), v128.or(x, y)));
+    const h1 = i32x4.max_s(a, b), l1 = i32x4.min_s(a, b);
+    const h2 = i32x4.max_s(x, y), l2 = i32x4.min_s(x, y);
+    const n1 = i32x4.max_s(h1, h2), m = i32x4.min_s(h1, h2);
+    const lm = i32x4.max_s(l1, l2);
+    const n2 = i32x4.max_s(m, lm), n3 = i32x4.min_s(m, lm);
+    const u1 = i32x4.max_s(t1, n3), u2 = i32x4.max_s(t2, n2), u3 = i32x4.max_s(t3, n1);
+    const hi = i32x4.max_s(u1, u2), lo = i32x4.min_s(u1, u2);
+    const mid = i32x4.max_s(lo, u3);
+    t3 = i32x4.min_s(lo, u3);
+    t1 = i32x4.max_s(hi, mid);
+    t2 = i32x4.min_s(hi, mid);
+  }
+  for (; c + 4 <= classes; c += 4) {
+    let x = v128.load(row + (<usize>c << 2));
+    sumA = f32x4.add(sumA, x);
+    signs = v128.or(signs, x);
+    let t = i32x4.max_s(t1, x); x = i32x4.min_s(t1, x); t1 = t;
+    t = i32x4.max_s(t2, x); x = i32x4.min_s(t2, x); t2 = t;
+    t3 = i32x4.max_s(t3, x);
+  }
+  if (i32x4.bitmask(signs) != 0 ? rowInvalid(row, classes, tolerance) : rowFinish(row, classes, c, sumA, sumB, f32x4.splat(0), tolerance)) return true;
+  // Lanes 2-3 into 0-1, then lane 1 into 0.
+  for (let half = 0; half < 2; half++) {
+    const n1 = half == 0 ? i32x4.shuffle(t1, t1, 2, 3, 0, 1) : i32x4.shuffle(t1, t1, 1, 0, 3, 2);
+    const n2 = half == 0 ? i32x4.shuffle(t2, t2, 2, 3, 0, 1) : i32x4.shuffle(t2, t2, 1, 0, 3, 2);
+    const n3 = half == 0 ? i32x4.shuffle(t3, t3, 2, 3, 0, 1) : i32x4.shuffle(t3, t3, 1, 0, 3, 2);
+    const u1 = i32x4.max_s(t1, n3), u2 = i32x4.max_s(t2, n2), u3 = i32x4.max_s(t3, n1);
+    const hi = i32x4.max_s(u1, u2), lo = i32x4.min_s(u1, u2);
+    const mid = i32x4.max_s(lo, u3);
+    t3 = i32x4.min_s(lo, u3);
+    t1 = i32x4.max_s(hi, mid);
+    t2 = i32x4.min_s(hi, mid);
+  }
+  store<f32>(top, f32x4.extract_lane(t1, 0));
+  store<f32>(top, f32x4.extract_lane(t2, 0), 4);
+  store<f32>(top, f32x4.extract_lane(t3, 0), 8);
+  insertTail(row, classes, c, 3, top);
   return false;
 }
 
@@ -313,16 +385,7 @@ function topKNetwork8(row: usize, classes: i32, k: i32, top: usize, tolerance: f
   if (k >= 6) store<f32>(top, f32x4.extract_lane(l6, 0), 20);
   if (k >= 7) store<f32>(top, f32x4.extract_lane(l7, 0), 24);
   if (k >= 8) store<f32>(top, f32x4.extract_lane(l8, 0), 28);
-  if (c < classes) {
-    let kth = load<f32>(top + (<usize>(k - 1) << 2));
-    for (; c < classes; c++) {
-      const x = load<f32>(row + (<usize>c << 2));
-      if (x > kth) {
-        insertDescending(top, k, x);
-        kth = load<f32>(top + (<usize>(k - 1) << 2));
-      }
-    }
-  }
+  insertTail(row, classes, c, k, top);
   return false;
 }
 
@@ -528,16 +591,7 @@ function topKNetwork16(row: usize, classes: i32, k: i32, top: usize, tolerance: 
   if (k >= 14) store<f32>(top, f32x4.extract_lane(l14, 0), 52);
   if (k >= 15) store<f32>(top, f32x4.extract_lane(l15, 0), 56);
   if (k >= 16) store<f32>(top, f32x4.extract_lane(l16, 0), 60);
-  if (c < classes) {
-    let kth = load<f32>(top + (<usize>(k - 1) << 2));
-    for (; c < classes; c++) {
-      const x = load<f32>(row + (<usize>c << 2));
-      if (x > kth) {
-        insertDescending(top, k, x);
-        kth = load<f32>(top + (<usize>(k - 1) << 2));
-      }
-    }
-  }
+  insertTail(row, classes, c, k, top);
   return false;
 }
 
@@ -624,7 +678,7 @@ export function topK(values: usize, rows: i32, classes: i32, k: i32, out: usize,
     // Constant k in each branch, so each inlined network keeps only its own levels.
     if (k == 1) bad = topKNetwork(row, classes, 1, top, tolerance);
     else if (k == 2) bad = topKNetwork(row, classes, 2, top, tolerance);
-    else if (k == 3) bad = topKNetwork(row, classes, 3, top, tolerance);
+    else if (k == 3) bad = topKNetwork3(row, classes, top, tolerance);
     else if (k == 4) bad = topKNetwork(row, classes, 4, top, tolerance);
     else if (k == 5) bad = topKNetwork8(row, classes, 5, top, tolerance);
     else if (k == 6) bad = topKNetwork8(row, classes, 6, top, tolerance);
@@ -800,4 +854,36 @@ export function correctness(values: usize, labels: usize, rows: i32, classes: i3
     store<f32>(slot, c == load<i32>(labels + (<usize>r << 2)) ? 1 : 0);
   }
   return -1;
+}
+
+/**
+ * The sum of n values: the kernel benchmark's memory-read baseline (a SIMD pass doing as little as
+ * possible per value). Sixteen f32 lanes (four vectors) accumulate the blocks of 16 in order; then
+ * the lanes 0..15 and the values past the last full block are added in f64, in index order.
+ */
+export function sumValues(values: usize, n: i32): f64 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = values + (<usize>i << 2);
+    s0 = f32x4.add(s0, v128.load(p));
+    s1 = f32x4.add(s1, v128.load(p, 16));
+    s2 = f32x4.add(s2, v128.load(p, 32));
+    s3 = f32x4.add(s3, v128.load(p, 48));
+  }
+  let total: f64 = 0;
+  total = addLanes(total, s0);
+  total = addLanes(total, s1);
+  total = addLanes(total, s2);
+  total = addLanes(total, s3);
+  for (; i < n; i++) total += <f64>load<f32>(values + (<usize>i << 2));
+  return total;
+}
+
+@inline
+function addLanes(total: f64, v: v128): f64 {
+  total += <f64>f32x4.extract_lane(v, 0);
+  total += <f64>f32x4.extract_lane(v, 1);
+  total += <f64>f32x4.extract_lane(v, 2);
+  return total + <f64>f32x4.extract_lane(v, 3);
 }

@@ -74,8 +74,9 @@ export function pcg32FillNormal(gen: usize, out: usize, n: i32): void {
     const u1 = (a1 * 67108864.0 + b1) * (1.0 / 9007199254740992.0);
     const u2 = (a2 * 67108864.0 + b2) * (1.0 / 9007199254740992.0);
     const r = Math.sqrt(-2.0 * Math.log(1.0 - u1));
-    const theta = TWO_PI * u2;
-    store<f64>(out + (<usize>i << 3), r * Math.cos(theta));
-    if (i + 1 < n) store<f64>(out + (<usize>(i + 1) << 3), r * Math.sin(theta));
+    // One argument reduction for both: the same bits as Math.cos and Math.sin on [0, 2 pi).
+    NativeMath.sincos(TWO_PI * u2);
+    store<f64>(out + (<usize>i << 3), r * NativeMath.sincos_cos);
+    if (i + 1 < n) store<f64>(out + (<usize>(i + 1) << 3), r * NativeMath.sincos_sin);
   }
 }

@@ -98,29 +98,37 @@ dense("the kernel's tanh equals the reference's bit for bit and Math.tanh within
   assert.ok(out[11]! > 0.9999997 && out[12]! === -out[11]!, "saturates symmetrically at +-Infinity");
 });
 
-dense("the sparse first-layer GEMM gives the dense GEMM's bits (plain and transposed A)", async () => {
+dense("the sparse first-layer GEMM gives the dense GEMM's bits (A listed by row, and A^T by column; binary or not)", async () => {
   type K = {
     memory: WebAssembly.Memory;
     heapBase(): number;
     denseGemm(a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
-    denseSparseGemm(a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, nz: number): void;
+    denseSparseListBytes(rows: number, cols: number): number;
+    denseSparseList(a: number, rows: number, cols: number, lda: number, lists: number): void;
+    denseSparseTranspose(lists: number, cols: number, out: number): void;
+    denseSparseGemm(lists: number, b: number, ldb: number, c: number, ldc: number, n: number): void;
   };
   const k = (await instantiateKernels()).exports as unknown as K;
   k.memory.grow(64);
   const rng = new ReferencePcg32(21n, 1n);
-  for (const [m, kk, n, density] of [[100, 600, 128, 0.3], [7, 33, 100, 0.1], [13, 5, 37, 0.6], [4, 9, 2, 0], [100, 128, 100, 1]] as const) {
+  // Binary A takes the add-only path, A with other values the multiply path.
+  const shapes = [[100, 600, 128, 0.3], [7, 33, 100, 0.1], [13, 5, 37, 0.6], [4, 9, 2, 0], [100, 128, 100, 1], [3, 70, 21, 0.02]] as const;
+  for (const [[m, kk, n, density], binary] of [...shapes.map((s) => [s, false] as const), ...shapes.map((s) => [s, true] as const)]) {
     const base = Math.ceil(k.heapBase() / 16) * 16;
-    const [a, b, c1, c2, nz] = [base, base + 400_000, base + 800_000, base + 1_200_000, base + 1_600_000];
+    const [a, b, c1, c2, rows, columns] = [base, base + 400_000, base + 800_000, base + 1_200_000, base + 1_600_000, base + 2_200_000];
+    assert.ok(k.denseSparseListBytes(m, kk) <= 600_000 && k.denseSparseListBytes(kk, m) <= 600_000);
     const view = new Float32Array(k.memory.buffer);
-    for (let i = 0; i < m * kk; i++) view[a / 4 + i] = rng.nextFloat64() < density ? (rng.nextUint32() % 3 === 0 ? -0.5 : 1) : 0;
+    for (let i = 0; i < m * kk; i++) view[a / 4 + i] = rng.nextFloat64() < density ? (!binary && rng.nextUint32() % 3 === 0 ? -0.5 : 1) : 0;
     for (let i = 0; i < kk * n; i++) view[b / 4 + i] = rng.nextFloat64() - 0.5;
     k.denseGemm(a, kk, 1, b, n, c1, n, m, n, kk, 0);
-    k.denseSparseGemm(a, kk, 1, b, n, c2, n, m, n, kk, nz);
-    assert.equal(view.slice(c2 / 4, c2 / 4 + m * n), view.slice(c1 / 4, c1 / 4 + m * n), `A B, ${m}x${kk}x${n}`);
+    k.denseSparseList(a, m, kk, kk, rows);
+    k.denseSparseGemm(rows, b, n, c2, n, n);
+    assert.equal(view.slice(c2 / 4, c2 / 4 + m * n), view.slice(c1 / 4, c1 / 4 + m * n), `A B, ${m}x${kk}x${n}, binary ${binary}`);
     // A^T B with B of m rows (n columns): C is kk x n.
     k.denseGemm(a, 1, kk, b, n, c1, n, kk, n, m, 0);
-    k.denseSparseGemm(a, 1, kk, b, n, c2, n, kk, n, m, nz);
-    assert.equal(view.slice(c2 / 4, c2 / 4 + kk * n), view.slice(c1 / 4, c1 / 4 + kk * n), `A^T B, ${m}x${kk}x${n}`);
+    k.denseSparseTranspose(rows, kk, columns);
+    k.denseSparseGemm(columns, b, n, c2, n, n);
+    assert.equal(view.slice(c2 / 4, c2 / 4 + kk * n), view.slice(c1 / 4, c1 / 4 + kk * n), `A^T B, ${m}x${kk}x${n}, binary ${binary}`);
   }
 });
 

@@ -11,12 +11,14 @@ import {
   Pcg32,
   topK,
 } from "../src/kernels/index.js";
+import { posteriorSum } from "../src/kernels/posteriors.js";
 import {
   referenceCorrectness,
   referenceCrossEntropyLoss,
   referenceEntropy,
   referenceMaxPosterior,
   referenceModifiedEntropy,
+  referenceSumValues,
   referenceTopK,
 } from "../src/kernels/reference/posteriors.js";
 import { sha256Hex } from "../src/util/sha256.js";
@@ -62,6 +64,22 @@ test("kernels equal their references on tie-heavy rows (repeated values, zeros, 
   assert.equal(Array.from(correctness(uniform, new Int32Array([0, 1, 2, 3, 7, 0]))), [1, 0, 0, 0, 0, 1]);
   const single: Posteriors = { values: new Float32Array([1, 1, 1]), rows: 3, classes: 1 };
   checkAll(single, new Int32Array(3), "single class");
+});
+
+test("top-k's integer-ordered network: -0 is a valid zero, a negative value that keeps the sum at 1 is caught (full 8-column blocks)", () => {
+  const classes = 20;
+  const zeros = new Float32Array(3 * classes).fill(-0);
+  zeros.set([0.5, -0, 0.25, 0, 0.25], 0); // -0 and +0 side by side
+  zeros[classes + 17] = 1; // one-hot: its top 3 are 1 and two zeros, all others -0
+  zeros.fill(0.05, 2 * classes, 3 * classes);
+  zeros[2 * classes + 9] = -0;
+  zeros[2 * classes + 10] = 0.1;
+  const p: Posteriors = { values: zeros, rows: 3, classes };
+  checkAll(p, new Int32Array([0, 17, 10]), "signed zeros");
+  const negative = new Float32Array(classes);
+  negative.set([1.25, 0, 0, 0, 0, -0.25]);
+  for (const k of [1, 2, 3, 4]) assert.throws(() => topK({ values: negative, rows: 1, classes }, k), /posteriors row 0, class 5 is -0.25/);
+  assert.throws(() => maxPosterior({ values: negative, rows: 1, classes }), /class 5 is -0.25/);
 });
 
 test("hand-computed values", () => {
@@ -117,6 +135,21 @@ test("posteriors allocated in wasm memory are read in place and survive memory g
   held.release();
   assert.throws(() => held.values, /released/);
   assert.throws(() => allocatePosteriors(0, 3), /allocatePosteriors: rows must be a positive integer, got 0/);
+});
+
+test("the memory-read baseline's SIMD sum equals its reference bit for bit (copied and in place, with tails)", () => {
+  const rng = new Pcg32(8);
+  for (const [rows, classes] of [[1, 1], [1, 15], [3, 16], [7, 10], [1000, 100], [33, 37]] as const) {
+    const values = Float32Array.from(rng.fillFloat64(rows * classes), (u) => (u < 0.1 ? 0 : u * 1e-3 + (u > 0.99 ? 1e3 : 0)));
+    const p: Posteriors = { values, rows, classes };
+    const expected = referenceSumValues(p);
+    assert.is(posteriorSum(p), expected, `${rows} x ${classes}`);
+    const held = allocatePosteriors(rows, classes);
+    held.values.set(values);
+    assert.is(posteriorSum(held), expected, `${rows} x ${classes} in place`);
+    held.release();
+  }
+  assert.throws(() => posteriorSum({ values: new Float32Array(5), rows: 2, classes: 2 }), /posteriors.values has 5 numbers/);
 });
 
 test("bad input gets an error naming the argument and the problem", () => {

@@ -93,6 +93,19 @@ export function correctness(p: Posteriors, labels: Int32Array): Float32Array {
   return runRowKernel(p, 1, labels, (w, values, at, out) => w.correctness(values, at, p.rows, p.classes, out, ROW_SUM_TOLERANCE));
 }
 
+/**
+ * The sum of all values (16 f32 lanes, then f64; reference/posteriors.ts has its exact order): the
+ * kernel benchmark's memory-read baseline, one SIMD pass over the same memory the kernels read.
+ */
+export function posteriorSum(p: Posteriors): number {
+  checkPosteriors(p);
+  const w = kernels();
+  const inPlace = reservedAddress(p.values);
+  const [copyAt] = scratch(inPlace === undefined ? p.values.byteLength : 0) as [number];
+  if (inPlace === undefined) new Float32Array(w.memory.buffer, copyAt, p.values.length).set(p.values);
+  return w.sumValues(inPlace ?? copyAt, p.values.length);
+}
+
 function checkPosteriors(p: Posteriors): void {
   if (p === null || typeof p !== "object") throw new TypeError(`posteriors must be an object {values, rows, classes}, got ${String(p)}`);
   const { values, rows, classes } = p;

@@ -2,7 +2,7 @@
 // scripts/build.mjs), so this touches no runtime API beyond WebAssembly and atob. Runtimes that
 // forbid compiling wasm from bytes (Cloudflare workerd, Vercel's edge) pass the module they were
 // given as a binding instead: initKernels({ module }).
-import { kernelsWasmBase64 } from "./wasm-bytes.generated.js";
+import { cnnHeapSharedWasmBase64, cnnHeapWasmBase64, kernelsWasmBase64 } from "./wasm-bytes.generated.js";
 
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
@@ -19,6 +19,7 @@ export interface KernelExports {
   modifiedEntropy(values: number, labels: number, rows: number, classes: number, out: number, tolerance: number): number;
   crossEntropyLoss(values: number, labels: number, rows: number, classes: number, out: number, tolerance: number): number;
   correctness(values: number, labels: number, rows: number, classes: number, out: number, tolerance: number): number;
+  sumValues(values: number, n: number): number;
   sortWorkBytes(n: number): number;
   rocSweep(
     scores: number,
@@ -73,6 +74,16 @@ export interface KernelsSource {
  */
 export async function instantiateKernels(): Promise<WebAssembly.Instance> {
   return WebAssembly.instantiate(await compileKernels(), {});
+}
+
+/**
+ * The CNN training kernels (assembly/cnn.ts), a separate module with no memory of its own,
+ * instantiated on `memory`: tfjs-backend-wasm's heap, so they read and write its tensors in place.
+ * `shared`: the memory is a shared one (the backend's threaded build), imported as such.
+ */
+export async function instantiateCnnHeapKernels(memory: WebAssembly.Memory, shared: boolean): Promise<WebAssembly.Instance> {
+  const bytes = decodeBase64(shared ? cnnHeapSharedWasmBase64 : cnnHeapWasmBase64);
+  return WebAssembly.instantiate(await WebAssembly.compile(bytes), { env: { memory } });
 }
 
 /**

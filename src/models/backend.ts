@@ -5,6 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmBatchMatMul } from "./tfjs/kernels/batch_matmul.js";
 import { registerWasmGradientKernels } from "./tfjs/kernels/conv2d_gradients.js";
+import { attachCnnHeapKernels, type WasmHeapBackend } from "./tfjs/kernels/heap.js";
 import { registerWasmReductionKernels } from "./tfjs/kernels/reductions.js";
 
 export interface ModelBackendOptions {
@@ -53,6 +54,7 @@ async function start(options: ModelBackendOptions): Promise<ModelBackendInfo> {
         (options.wasmPaths === undefined ? "; in a browser, pass wasmPaths: the URLs of the tfjs-backend-wasm .wasm files" : `; check wasmPaths ${JSON.stringify(options.wasmPaths)}`),
     );
   }
+  await attachCnnHeapKernels(tf.backend() as unknown as WasmHeapBackend);
   registerWasmGradientKernels();
   registerWasmBatchMatMul();
   registerWasmReductionKernels();

@@ -84,3 +84,15 @@ export function referenceCorrectness(p: Posteriors, labels: Int32Array): Float32
   }
   return out;
 }
+
+/** The sum of all values in the kernel's order: 16 f32 lanes over the blocks of 16, then the lanes and the rest in f64. */
+export function referenceSumValues(p: Posteriors): number {
+  const { values } = p;
+  const lanes = new Float32Array(16);
+  const full = values.length - (values.length % 16);
+  for (let i = 0; i < full; i += 16) for (let l = 0; l < 16; l++) lanes[l] = Math.fround(lanes[l]! + values[i + l]!);
+  let total = 0;
+  for (let l = 0; l < 16; l++) total += lanes[l]!;
+  for (let i = full; i < values.length; i++) total += values[i]!;
+  return total;
+}

@@ -22,7 +22,10 @@ interface DenseKernels {
   denseActivationBackward(d: number, y: number, mask: number, n: number, act: number): void;
   denseAdam(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
   denseGlorotUniform(gen: number, w: number, n: number, limit: number, slot: number): void;
-  denseSparseGemm(a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, nz: number): void;
+  denseSparseListBytes(rows: number, cols: number): number;
+  denseSparseList(a: number, rows: number, cols: number, lda: number, lists: number): void;
+  denseSparseTranspose(lists: number, cols: number, out: number): void;
+  denseSparseGemm(lists: number, b: number, ldb: number, c: number, ldc: number, n: number): void;
   denseCountNonzero(x: number, n: number): number;
   densePerExampleNormSquares(a: number, aCols: number, d: number, dCols: number, rows: number, out: number, accumulate: number): void;
   denseClipFactors(normSquares: number, rows: number, clip: number, gradScale: number, outScale: number, factors: number): void;
@@ -56,8 +59,9 @@ interface Workspace {
   readonly dropped: number[];
   readonly mask: number[];
   readonly delta: number[];
-  /** Scratch for denseSparseGemm's non-zero indices. */
+  /** The batch's non-zero features listed by row (the forward pass) and by column (the backward pass). */
   readonly nonzeros: number;
+  readonly nonzerosByColumn: number;
   /** DP-SGD: per-example squared gradient norms (f64) and clip factors (f32), one per row. */
   readonly normSquares: number;
   readonly clipFactors: number;
@@ -194,11 +198,13 @@ export class FusedDenseTrainer implements DenseTrainer {
       mask.push(dropping ? take(bytes) : 0);
       delta.push(training ? take(bytes) : 0);
     });
-    const nonzeros = take(Math.max(rows, this.layers[0]!.inputs) * 4);
+    const inputs = this.layers[0]!.inputs;
+    const nonzeros = take(this.k.denseSparseListBytes(rows, inputs));
+    const nonzerosByColumn = training ? take(this.k.denseSparseListBytes(inputs, rows)) : 0;
     const normSquares = training ? take(rows * 8) : 0;
     const clipFactors = training ? take(rows * 4) : 0;
     this.ensure(next);
-    return { work: { rows, batchFeatures, batchLabels, out, dropped, mask, delta, nonzeros, normSquares, clipFactors }, end: next };
+    return { work: { rows, batchFeatures, batchLabels, out, dropped, mask, delta, nonzeros, nonzerosByColumn, normSquares, clipFactors }, end: next };
   }
 
   setData(features: Float32Array, labels: Int32Array, rows: number, maxBatch: number): void {
@@ -251,7 +257,8 @@ export class FusedDenseTrainer implements DenseTrainer {
       inputsOf.push(input);
       const slots = this.slots[l]!;
       if (l === 0 && this.sparseInput) {
-        k.denseSparseGemm(input, inputs, 1, this.params + slots.kernel, units, work.out[l]!, units, count, units, inputs, work.nonzeros);
+        k.denseSparseList(input, count, inputs, inputs, work.nonzeros);
+        k.denseSparseGemm(work.nonzeros, this.params + slots.kernel, units, work.out[l]!, units, units);
       } else {
         k.denseGemm(input, inputs, 1, this.params + slots.kernel, units, work.out[l]!, units, count, units, inputs, 0);
       }
@@ -298,8 +305,11 @@ export class FusedDenseTrainer implements DenseTrainer {
       const slots = this.slots[l]!;
       const delta = work.delta[l]!;
       const gKernel = this.grads + slots.kernel;
-      if (l === 0 && this.sparseInput) k.denseSparseGemm(inputsOf[l]!, 1, inputs, delta, units, gKernel, units, inputs, units, count, work.nonzeros);
-      else k.denseGemm(inputsOf[l]!, 1, inputs, delta, units, gKernel, units, inputs, units, count, 0);
+      if (l === 0 && this.sparseInput) {
+        // The forward pass left the batch's non-zeros listed by row in work.nonzeros.
+        k.denseSparseTranspose(work.nonzeros, inputs, work.nonzerosByColumn);
+        k.denseSparseGemm(work.nonzerosByColumn, delta, units, gKernel, units, units);
+      } else k.denseGemm(inputsOf[l]!, 1, inputs, delta, units, gKernel, units, inputs, units, count, 0);
       k.denseColumnSums(delta, count, units, this.grads + slots.bias);
       if (dp && dp.noiseMultiplier > 0) {
         const std = (dp.noiseMultiplier * dp.clipNorm) / (dp.expectedBatch ?? count);

@@ -5,6 +5,12 @@
 //   gradient, batch moved to the channel axis.
 // - Conv2DBackpropInput, whose wasm version is a slow direct loop: for stride 1, dx is a "full"
 //   convolution of dy by the filter flipped in space with its channel axes swapped.
+// - For stride 1 without padding and few input channels (the first layer), dW is a direct SIMD
+//   kernel (assembly/cnn.ts, on the backend's heap): the composition's convolution has one
+//   output channel's worth of work per input channel, a shape XNNPACK runs badly.
+// - For stride 1 without padding (the paper CNN's layers), dx is one GEMM on the backend's
+//   BatchMatMul (XNNPACK), dy * W^T, scattered back by col2im (assembly/cnn.ts, on the backend's
+//   heap): the "full" convolution above spends over half its work on the zeros of its padding.
 // Other strides or NCHW fall back to a plain loop (filter) or the backend's own kernel (input).
 import {
   backend_util,
@@ -16,9 +22,10 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from "@tensorflow/tfjs";
+import { cnnHeapKernelsAttached, heapCol2im, heapConvFilterGrad, type WasmHeapBackend } from "./heap.js";
 
 /** The slice of BackendWasm these kernels use. */
-interface WasmBackendLike {
+interface WasmBackendLike extends WasmHeapBackend {
   makeOutput(shape: number[], dtype: "float32"): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
   readSync(dataId: object): unknown;
@@ -53,12 +60,45 @@ function composable(info: backend_util.Conv2DInfo): boolean {
   return info.dataFormat === "channelsLast" && info.strideHeight === 1 && info.strideWidth === 1;
 }
 
+/** Stride 1, NHWC, no padding: the shapes the heap kernels cover (the paper CNN's layers). */
+function unpadded(info: backend_util.Conv2DInfo): boolean {
+  const { top, bottom, left, right } = info.padInfo;
+  return composable(info) && top === 0 && bottom === 0 && left === 0 && right === 0 && info.dilationHeight === 1 && info.dilationWidth === 1;
+}
+
+/** Up to this many input channels (a first layer), dW runs the direct kernel; with more, the
+ *  composed convolution (XNNPACK's GEMM) is faster. Measured in one run (batch 100, 5x5, 32
+ *  filters): direct 2.0x the composition on 28x28x1, 1.5x on 32x32x3, 0.83x on 12x12x32. */
+const DIRECT_FILTER_MAX_CHANNELS = 4;
+
+/** A tensor's data viewed with another shape of the same size (no copy, no reference taken). */
+function viewAs(t: TensorInfo, shape: number[]): TensorInfo {
+  return { dataId: t.dataId, shape, dtype: t.dtype };
+}
+
+/** col [M, KH*KW*CI] = dy [M, CO] * W^T [CO, KH*KW*CI] (M = B*OH*OW), scattered into dx by col2im. */
+function backpropInputGemm(wasm: WasmBackendLike, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo, inputShape: Shape4): TensorInfo {
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const taps = info.filterHeight * info.filterWidth * info.inChannels;
+  const filterT = run("Transpose", wasm, { x: viewAs(filter, [taps, info.outChannels]) }, { perm: [1, 0] });
+  const col = run("BatchMatMul", wasm, { a: viewAs(dy, [1, rows, info.outChannels]), b: viewAs(filterT, [1, info.outChannels, taps]) }, { transposeA: false, transposeB: false });
+  const out = wasm.makeOutput(inputShape, "float32");
+  heapCol2im(wasm, col, out, { ...info, batch: info.batchSize, channels: info.inChannels });
+  for (const t of [filterT, col]) wasm.disposeData(t.dataId, true);
+  return out;
+}
+
 /** dW[kh,kw,ci,co] = sum over b,oh,ow of x[b, oh+kh-top, ow+kw-left, ci] * dy[b, oh, ow, co]. */
 const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const wasm = backend as unknown as WasmBackendLike;
   const filterShape = (attrs as { filterShape: Shape4 }).filterShape;
   const info = convInfo(x.shape as Shape4, filterShape, attrs!);
+  if (unpadded(info) && info.inChannels <= DIRECT_FILTER_MAX_CHANNELS && info.outChannels % 4 === 0 && cnnHeapKernelsAttached()) {
+    const out = wasm.makeOutput(filterShape, "float32");
+    heapConvFilterGrad(wasm, x, dy, out, { ...info, batch: info.batchSize, channels: info.inChannels });
+    return out;
+  }
   if (!composable(info)) return backpropFilterLoop(wasm, x, dy, info);
   const { top, bottom, left, right } = info.padInfo;
   const xT = run("Transpose", wasm, { x }, { perm: [3, 1, 2, 0] }); // [ci, H, W, B]
@@ -120,6 +160,7 @@ const conv2DBackpropInput: KernelFunc = (args) => {
   const wasm = backend as unknown as WasmBackendLike;
   const inputShape = (attrs as { inputShape: Shape4 }).inputShape;
   const info = convInfo(inputShape, filter.shape as Shape4, attrs!);
+  if (unpadded(info) && cnnHeapKernelsAttached()) return backpropInputGemm(wasm, dy, filter, info, inputShape);
   const { top, bottom, left, right } = info.padInfo;
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const pads = [kh - 1 - top, kh - 1 - bottom, kw - 1 - left, kw - 1 - right];

@@ -1,0 +1,181 @@
+// CNN training kernels that run on tfjs-backend-wasm's own heap: this file is compiled into a
+// second module (build/cnn-heap.wasm) that imports the backend's memory instead of owning one,
+// so tensors are read and written in place, with no copies (src/models/tfjs/kernels/heap.ts).
+// The module must have no data segments or globals in memory: everything is a pointer argument.
+// Addresses are byte pointers to f32 NHWC tensors; sizes are counted in elements.
+
+// MaxPoolGrad for 2x2 windows with stride 2, no padding: each output gradient goes to the first
+// maximum of its window in row-major order (strict >, as tfjs-backend-cpu; NaN never wins), the
+// three other cells get +0. Cells in no window (an odd last row or column) are zeroed.
+export function cnnMaxPoolGrad2x2(
+  x: usize, dy: usize, dx: usize,
+  batch: i32, inHeight: i32, inWidth: i32, channels: i32, outHeight: i32, outWidth: i32,
+): void {
+  if (outHeight * 2 < inHeight || outWidth * 2 < inWidth) memory.fill(dx, 0, <usize>batch * inHeight * inWidth * channels << 2);
+  const c4 = channels & ~3;
+  const cell = <usize>channels << 2;
+  const rowStride = <usize>inWidth * cell;
+  let g = dy;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      let p00 = (<usize>(b * inHeight + oh * 2)) * rowStride;
+      for (let ow = 0; ow < outWidth; ow++, p00 += cell << 1) {
+        const p01 = p00 + cell;
+        const p10 = p00 + rowStride;
+        const p11 = p10 + cell;
+        let c = 0;
+        for (; c < c4; c += 4, g += 16) {
+          const o = <usize>c << 2;
+          const v00 = v128.load(x + p00 + o), v01 = v128.load(x + p01 + o);
+          const v10 = v128.load(x + p10 + o), v11 = v128.load(x + p11 + o);
+          const gt01 = f32x4.gt(v01, v00);
+          let m = v128.bitselect(v01, v00, gt01);
+          const gt10 = f32x4.gt(v10, m);
+          m = v128.bitselect(v10, m, gt10);
+          const gt11 = f32x4.gt(v11, m);
+          const pick11 = gt11;
+          const pick10 = v128.andnot(gt10, gt11);
+          const pick01 = v128.andnot(v128.andnot(gt01, gt10), gt11);
+          const pick00 = v128.not(v128.or(v128.or(gt01, gt10), gt11));
+          const grad = v128.load(g);
+          v128.store(dx + p00 + o, v128.and(grad, pick00));
+          v128.store(dx + p01 + o, v128.and(grad, pick01));
+          v128.store(dx + p10 + o, v128.and(grad, pick10));
+          v128.store(dx + p11 + o, v128.and(grad, pick11));
+        }
+        for (; c < channels; c++, g += 4) {
+          const o = <usize>c << 2;
+          let best = p00 + o;
+          let max = load<f32>(x + best);
+          if (load<f32>(x + p01 + o) > max) { best = p01 + o; max = load<f32>(x + best); }
+          if (load<f32>(x + p10 + o) > max) { best = p10 + o; max = load<f32>(x + best); }
+          if (load<f32>(x + p11 + o) > max) best = p11 + o;
+          store<f32>(dx + p00 + o, 0);
+          store<f32>(dx + p01 + o, 0);
+          store<f32>(dx + p10 + o, 0);
+          store<f32>(dx + p11 + o, 0);
+          store<f32>(dx + best, load<f32>(g));
+        }
+      }
+    }
+  }
+}
+
+// col2im for a stride-1 convolution without padding: dx[b, oh+kh, ow+kw, ci] += col row
+// (b, oh, ow) holding (kh, kw, ci) in that order; dx is zeroed first and the rows are added in
+// order, one f32 add per element (so the order, and the bits, are the reference's).
+export function cnnCol2im(
+  col: usize, dx: usize,
+  batch: i32, inHeight: i32, inWidth: i32, channels: i32, outHeight: i32, outWidth: i32, filterHeight: i32, filterWidth: i32,
+): void {
+  memory.fill(dx, 0, <usize>batch * inHeight * inWidth * channels << 2);
+  const run = filterWidth * channels;
+  const run4 = run & ~3;
+  const rowStride = <usize>inWidth * channels << 2;
+  let o = col;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        let i = dx + ((<usize>(b * inHeight + oh) * inWidth + ow) * channels << 2);
+        for (let kh = 0; kh < filterHeight; kh++, i += rowStride) {
+          let k = 0;
+          for (; k < run4; k += 4, o += 16) {
+            const at = i + (<usize>k << 2);
+            v128.store(at, f32x4.add(v128.load(at), v128.load(o)));
+          }
+          for (; k < run; k++, o += 4) {
+            const at = i + (<usize>k << 2);
+            store<f32>(at, load<f32>(at) + load<f32>(o));
+          }
+        }
+      }
+    }
+  }
+}
+
+// The filter gradient of a stride-1 convolution without padding, for few input channels (the
+// first layer): dW[kh, kw, ci, co] = sum over b, oh, ow of x[b, oh+kh, ow+kw, ci] * dy[b, oh, ow, co].
+// Per output row (b, oh) and tap (kh, kw, ci), a partial sum over ow runs in f32 lanes (one lane
+// per co, mul then add, both rounded: no FMA), then joins dW; rows in order. Taps go in pairs
+// (kw, kw+1) sharing each dy load; pairing changes no tap's order of additions, so no bits.
+// outChannels must be a multiple of 4.
+export function cnnConvFilterGrad(
+  x: usize, dy: usize, dw: usize,
+  batch: i32, inHeight: i32, inWidth: i32, channels: i32, outHeight: i32, outWidth: i32,
+  filterHeight: i32, filterWidth: i32, outChannels: i32,
+): void {
+  const taps = filterHeight * filterWidth * channels;
+  memory.fill(dw, 0, <usize>taps * outChannels << 2);
+  const xStep = <usize>channels << 2;
+  const dyStep = <usize>outChannels << 2;
+  const tapStride = <usize>outChannels << 2;
+  const co16 = outChannels & ~15;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const dyRow = dy + ((<usize>(b * outHeight + oh) * outWidth * outChannels) << 2);
+      for (let kh = 0; kh < filterHeight; kh++) {
+        const xRow = x + ((<usize>(b * inHeight + oh + kh) * inWidth * channels) << 2);
+        for (let ci = 0; ci < channels; ci++) {
+          let kw = 0;
+          for (; kw + 1 < filterWidth; kw += 2) {
+            const x0 = xRow + ((<usize>(kw * channels + ci)) << 2);
+            const out0 = dw + ((<usize>((kh * filterWidth + kw) * channels + ci) * outChannels) << 2);
+            const out1 = out0 + <usize>channels * tapStride;
+            for (let co = 0; co < co16; co += 16) {
+              const at = <usize>co << 2;
+              filterPair16(x0, x0 + xStep, xStep, dyRow + at, dyStep, out0 + at, out1 + at, outWidth);
+            }
+            filterTap(x0, xStep, dyRow, dyStep, out0, outWidth, co16, outChannels);
+            filterTap(x0 + xStep, xStep, dyRow, dyStep, out1, outWidth, co16, outChannels);
+          }
+          if (kw < filterWidth) {
+            const x0 = xRow + ((<usize>(kw * channels + ci)) << 2);
+            const out0 = dw + ((<usize>((kh * filterWidth + kw) * channels + ci) * outChannels) << 2);
+            filterTap(x0, xStep, dyRow, dyStep, out0, outWidth, 0, outChannels);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** One tap, output channels from..to in blocks of 4. */
+@inline
+function filterTap(x0: usize, xStep: usize, dyRow: usize, dyStep: usize, out: usize, outWidth: i32, from: i32, to: i32): void {
+  for (let co = from; co < to; co += 4) {
+    let acc = f32x4.splat(0);
+    let xi = x0;
+    let g = dyRow + (<usize>co << 2);
+    for (let ow = 0; ow < outWidth; ow++, xi += xStep, g += dyStep) acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(xi)), v128.load(g)));
+    const at = out + (<usize>co << 2);
+    v128.store(at, f32x4.add(v128.load(at), acc));
+  }
+}
+
+/** Two taps (x0 and x1 one step apart), 16 output channels: 8 accumulators, 4 dy loads per ow. */
+@inline
+function filterPair16(x0: usize, x1: usize, xStep: usize, g: usize, dyStep: usize, out0: usize, out1: usize, outWidth: i32): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  for (let ow = 0; ow < outWidth; ow++, x0 += xStep, x1 += xStep, g += dyStep) {
+    const u = f32x4.splat(load<f32>(x0));
+    const v = f32x4.splat(load<f32>(x1));
+    const d0 = v128.load(g), d1 = v128.load(g, 16), d2 = v128.load(g, 32), d3 = v128.load(g, 48);
+    a0 = f32x4.add(a0, f32x4.mul(u, d0));
+    b0 = f32x4.add(b0, f32x4.mul(v, d0));
+    a1 = f32x4.add(a1, f32x4.mul(u, d1));
+    b1 = f32x4.add(b1, f32x4.mul(v, d1));
+    a2 = f32x4.add(a2, f32x4.mul(u, d2));
+    b2 = f32x4.add(b2, f32x4.mul(v, d2));
+    a3 = f32x4.add(a3, f32x4.mul(u, d3));
+    b3 = f32x4.add(b3, f32x4.mul(v, d3));
+  }
+  v128.store(out0, f32x4.add(v128.load(out0), a0));
+  v128.store(out0, f32x4.add(v128.load(out0, 16), a1), 16);
+  v128.store(out0, f32x4.add(v128.load(out0, 32), a2), 32);
+  v128.store(out0, f32x4.add(v128.load(out0, 48), a3), 48);
+  v128.store(out1, f32x4.add(v128.load(out1), b0));
+  v128.store(out1, f32x4.add(v128.load(out1, 16), b1), 16);
+  v128.store(out1, f32x4.add(v128.load(out1, 32), b2), 32);
+  v128.store(out1, f32x4.add(v128.load(out1, 48), b3), 48);
+}
