@@ -2,7 +2,9 @@
 // paper's headline beside each figure where the paper gives one) and results/paper/<dataset>/report.*.
 //   node dist/bench/paper.js [--datasets a,b] [--epochs 50] [--shadows 10] [--cnn-part-size 500]
 //                            [--cnn-shadows 3] [--workers N] [--seed 0] [--out results]
-//                            [--defence-datasets purchase] [--only defences]
+//                            [--defence-datasets purchase] [--only defences|attacks]
+//                            [--attack-tables yes|no] [--attack-datasets purchase,dna] [--attack-budgets 1,4,16]
+//                            [--scaling-dataset purchase] [--scaling-budgets 1,2,4,8,16,32,64] (bench/paper-attacks.ts)
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,6 +23,7 @@ import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import { initModelBackend } from "../src/models/backend.js";
 import "../src/models/engines.js";
 import { trainInParallel, type TrainingJob } from "../src/models/parallel.js";
+import { ATTACK_TABLE_FLAGS, attackTablesFromFlags, attackTablesWanted } from "./paper-attacks.js";
 import { fingerprintReport } from "../src/report/json.js";
 import type { AuditReport } from "../src/report/types.js";
 import type { Posteriors } from "../src/types.js";
@@ -38,6 +41,7 @@ const { values: args } = parseArgs({
     out: { type: "string", default: "results" },
     "defence-datasets": { type: "string", default: "purchase" },
     only: { type: "string" },
+    ...ATTACK_TABLE_FLAGS,
   },
 });
 const integer = (name: keyof typeof args): number => {
@@ -60,6 +64,13 @@ const started = performance.now();
 
 await initKernels();
 const backend = await initModelBackend();
+// The attack tables (bench/paper-attacks.ts): after the grid, or alone with --only attacks.
+const attackTables = () => attackTablesFromFlags(args, { shadows, seed, epochs, runJobs, out, log });
+const withAttackTables = attackTablesWanted(args);
+if (args.only === "attacks") {
+  await attackTables();
+  process.exit(0);
+}
 const datasets: Dataset[] = [];
 for (const name of names) datasets.push(await loadDataset(name, { source: bundledDataSource() }));
 const usesCnn = (d: Dataset) => defaultModel(d) === "cnn";
@@ -70,7 +81,7 @@ const defenceGrid = async () => {
   for (const name of args["defence-datasets"]!.split(",").map((s) => s.trim()).filter(Boolean)) sets.push(await loadDataset(name, { source: bundledDataSource() }));
   return writeDefenceGrid({ datasets: sets, seed, epochs, shadows, partSizeOf, runJobs, out, tfjsVersion: backend.tfjsVersion, log });
 };
-if (args.only !== undefined && args.only !== "defences") throw new Error(`paper: --only expects 'defences', got '${args.only}'`);
+if (args.only !== undefined && args.only !== "defences" && args.only !== "attacks") throw new Error(`paper: --only expects 'defences' or 'attacks', got '${args.only}'`);
 if (args.only === "defences") {
   await defenceGrid();
   process.exit(0);
@@ -291,3 +302,4 @@ lines.push("", `Total runtime: ${(seconds / 60).toFixed(1)} minutes.`, "");
 await mkdir(out, { recursive: true });
 await writeFileAtomic(join(out, "paper.md"), lines.join("\n"));
 log(`wrote ${join(out, "paper.md")} in ${(seconds / 60).toFixed(1)} minutes`);
+if (withAttackTables) await attackTables();

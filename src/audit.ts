@@ -123,7 +123,7 @@ export interface AuditOptions {
   readonly advRegSteps?: number;
   /** The memguard defence's expected L1 distortion budget (default MEMGUARD_DEFAULTS). */
   readonly memguard?: Partial<MemGuardSettings>;
-  /** The hamp defence's entropy threshold (default HAMP_DEFAULTS). */
+  /** The hamp defence's entropy threshold and output-entropy weight (default HAMP_DEFAULTS). */
   readonly hamp?: Partial<HampSettings>;
   /** The early-stopping defence's patience and validation share (default EARLY_STOPPING_DEFAULTS). */
   readonly earlyStopping?: Partial<EarlyStoppingDefenceSettings>;
@@ -222,6 +222,7 @@ export function resolveAuditConfig(options: AuditOptions) {
   check(memguard.budget >= 0 && memguard.budget <= 2, `memguard.budget: expected an expected L1 distortion from 0 to 2, got ${memguard.budget}`);
   const hamp = { ...HAMP_DEFAULTS, ...options.hamp };
   check(hamp.gamma > 0 && hamp.gamma < 1, `hamp.gamma: expected an entropy threshold between 0 and 1 (exclusive), got ${hamp.gamma}`);
+  check(hamp.alpha >= 0 && Number.isFinite(hamp.alpha), `hamp.alpha: expected a finite number >= 0 (the weight of the output entropy), got ${hamp.alpha}`);
   const earlyStopping = { ...EARLY_STOPPING_DEFAULTS, ...options.earlyStopping };
   check(Number.isInteger(earlyStopping.patience) && earlyStopping.patience >= 1, `earlyStopping.patience: expected a positive integer, got ${earlyStopping.patience}`);
   check(earlyStopping.validationFraction > 0 && earlyStopping.validationFraction < 1, `earlyStopping.validationFraction: expected a number between 0 and 1 (exclusive), got ${earlyStopping.validationFraction}`);

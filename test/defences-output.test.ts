@@ -98,7 +98,7 @@ test("hamp: soft labels at the entropy threshold; answers keep each class's rank
   assert.throws(() => hampLabelSmoothing(1, 10), /gamma between 0 and 1/);
   const data = synthetic(300, 40, 5, 5);
   const queries = [{ features: data.features, rows: data.labels.length }];
-  const { results, target } = await defended(hampDefence, { ...SETTINGS, hamp: { gamma: 0.8 } }, data, queries);
+  const { results, target } = await defended(hampDefence, { ...SETTINGS, hamp: { gamma: 0.8, alpha: 0.01 } }, data, queries);
   const real = results[0]!.posteriors[0]!;
   const answers = target.answers[0]!;
   assert.equal(argmaxes(answers), argmaxes(real), "labels kept");

@@ -1,6 +1,6 @@
 // The training-time defences of the tfjs engine: DP-SGD by microbatches of one (plain training's
-// bits with no clipping and no noise, every clipped example within the clip norm), RelaxLoss and
-// adversarial regularisation (their pieces against their definitions), each seeded: the same
+// bits with no clipping and no noise, every clipped example within the clip norm), RelaxLoss,
+// adversarial regularisation and HAMP's entropy regulariser (their pieces against their definitions), each seeded: the same
 // pinned hash in every runtime (this file runs under Node and Deno).
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -8,7 +8,7 @@ import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import { createClassifier, initModelBackend, type ModelKind } from "../src/models/index.js";
 import { encodeTrainingJob } from "../src/models/job-codec.js";
 import type { TfjsClassifier } from "../src/models/tfjs/classifier.js";
-import { flattenedTargets, InferenceModel } from "../src/models/tfjs/objectives.js";
+import { flattenedTargets, InferenceModel, negativeEntropyGradient } from "../src/models/tfjs/objectives.js";
 import type { TrainOptions } from "../src/models/types.js";
 import "../src/models/engines.js";
 import type { LabeledData } from "../src/types.js";
@@ -98,6 +98,8 @@ const pinned: Array<[typeof MLP, number, string, () => Omit<TrainOptions, "seed"
     "501f98343b44e89db48633dfc5fd5a75def101b2289784b11069a97f31d19c49"],
   [CNN, 0, "adversarial regularisation lambda 1, 1 step", () => ({ adversarialRegularization: { lambda: 1, steps: 1, reference: synthetic(10, CNN.shape, CNN.classes, 9) } }),
     "80dc895409356e279e911f934a7eb49834152794e780281e16f1c21fe2408034"],
+  [MLP, 0, "HAMP soft labels (smoothing 0.75) with entropy regulariser alpha 0.5", () => ({ labelSmoothing: 0.75, entropyRegularizer: { alpha: 0.5 } }),
+    "92a654bf1e35c3d283015b2c1e989c02c0af7674859fe1764e1747f00e54228d"],
 ];
 for (const [model, dropout, name, optionsOf, sha] of pinned) {
   test(`${name} (${model.kind}): same seed, same weights hash; pinned`, async () => {
@@ -114,6 +116,44 @@ test("RelaxLoss's flattened targets: the true class keeps its probability, the r
   const p = Float32Array.from([0.7, 0.2, 0.1, 0.25, 0.5, 0.25]);
   const targets = flattenedTargets(p, p, Int32Array.from([0, 0]), 3);
   assert.equal(Array.from(targets), [p[0]!, (1 - p[0]!) / 2, (1 - p[0]!) / 2, 1, 0, 0].map(Math.fround));
+});
+
+test("HAMP's entropy regulariser: its logit gradient matches finite differences of -alpha * mean H(softmax(z))", () => {
+  const classes = 4;
+  const rows = 3;
+  const alpha = 0.3;
+  const z = [2, -1, 0.5, 0, 0.1, 0.2, -0.3, 0.05, 6, -4, 1, -2];
+  const softmaxRow = (logits: number[], r: number) => {
+    const e = logits.slice(r * classes, (r + 1) * classes).map(Math.exp);
+    const sum = e.reduce((a, b) => a + b, 0);
+    return e.map((x) => x / sum);
+  };
+  const objective = (logits: number[]) => {
+    let total = 0;
+    for (let r = 0; r < rows; r++) total += softmaxRow(logits, r).reduce((h, p) => h + p * Math.log(p), 0);
+    return (alpha * total) / rows;
+  };
+  const p = Float32Array.from({ length: rows * classes }, (_, i) => softmaxRow(z, Math.floor(i / classes))[i % classes]!);
+  const g = negativeEntropyGradient(p, rows, classes, alpha);
+  const h = 1e-5;
+  for (let i = 0; i < z.length; i++) {
+    const up = z.slice();
+    const down = z.slice();
+    up[i] = up[i]! + h;
+    down[i] = down[i]! - h;
+    const numeric = (objective(up) - objective(down)) / (2 * h);
+    assert.ok(Math.abs(numeric - g[i]!) <= 1e-6 + 1e-4 * Math.abs(numeric), `d(-alpha H)/dz[${i}]: ${g[i]} vs finite differences ${numeric}`);
+  }
+  // A uniform row is the entropy's maximum: no push; a zero probability adds nothing.
+  assert.equal(Array.from(negativeEntropyGradient(Float32Array.of(0.25, 0.25, 0.25, 0.25), 1, classes, alpha)).map((x) => Math.abs(x) < 1e-9), [true, true, true, true]);
+  assert.is(negativeEntropyGradient(Float32Array.of(1, 0, 0, 0), 1, classes, alpha).every((x) => x === 0), true);
+});
+
+test("HAMP's entropy regulariser at alpha 0 trains exactly the label-smoothing model on tfjs", async () => {
+  const smoothed = await trained(MLP, 0.3, { labelSmoothing: 0.75 });
+  const regularised = await trained(MLP, 0.3, { labelSmoothing: 0.75, entropyRegularizer: { alpha: 0 } });
+  assert.is(regularised.sha, smoothed.sha);
+  assert.is.not((await trained(MLP, 0.3, { labelSmoothing: 0.75, entropyRegularizer: { alpha: 0.5 } })).sha, smoothed.sha, "alpha > 0 changes training");
 });
 
 test("adversarial regularisation's inference model: the gain's gradient matches finite differences, and training separates members", () => {
@@ -162,10 +202,12 @@ test("bad settings are refused with the setting's name", async () => {
   await rejects(() => tfjs.fit(data, { seed: 1, adversarialRegularization: { lambda: 1, steps: 0, reference: data } }), /adversarialRegularization.steps/);
   await rejects(() => tfjs.fit(data, { seed: 1, adversarialRegularization: { lambda: 1, steps: 1, reference: synthetic(5, [7], 5, 1) } }), /adversarialRegularization.reference: expected 5 records of 60 values/);
   await rejects(() => tfjs.fit(data, { seed: 1, relaxLoss: { alpha: 1 }, dpSgd: { clipNorm: 1, noiseMultiplier: 1 } }), /at most one of these training defences/);
+  await rejects(() => tfjs.fit(data, { seed: 1, entropyRegularizer: { alpha: -0.1 } }), /entropyRegularizer.alpha: expected a finite number >= 0/);
   await rejects(() => tfjs.fit(data, { seed: 1, dpSgd: { clipNorm: Infinity, noiseMultiplier: 1 } }), /noise needs a finite clipNorm/);
   tfjs.dispose();
   const fused = await createClassifier("mlp", { inputShape: MLP.shape, numClasses: MLP.classes, engine: "fused" });
   await rejects(() => fused.fit(data, { seed: 1, relaxLoss: { alpha: 1 } }), /relaxLoss: trains on the tfjs engine only/);
+  await rejects(() => fused.fit(data, { seed: 1, entropyRegularizer: { alpha: 0.1 } }), /entropyRegularizer: trains on the tfjs engine only/);
   fused.dispose();
   const job = { kind: "mlp" as const, spec: { inputShape: MLP.shape, numClasses: MLP.classes }, data, options: { seed: 1, relaxLoss: { alpha: 1 } } };
   await rejects(() => encodeTrainingJob(job), /job options relaxLoss: training defences cannot be queued yet/);

@@ -9,7 +9,7 @@ import { DEFAULT_QUANTILE_ALPHA, quantileAttack } from "./quantile.js";
 import { labelOnlyAugmentationAttack } from "./label-only.js";
 import { labelOnlyBoundaryAttack } from "./boundary.js";
 import { correctnessAttack, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./metric.js";
-import { shokriAttack, topKShadowAttack } from "./shadow.js";
+import { SHOKRI_INPUTS, shokriAttack, topKShadowAttack, type ShokriInputs } from "./shadow.js";
 import type { AttackContext, AttackInputData, AttackStrategy } from "./types.js";
 
 /** What an attack cannot run without (labels of the target's records, a shadow model, ...). */
@@ -25,6 +25,8 @@ export interface AttackOptions {
   readonly rmiaPopulation?: number;
   /** RMIA's offline a, or "calibrated" on a reference model (default). */
   readonly rmiaA?: number | "calibrated";
+  /** What Shokri's attack models read (default "log-standardized"; "raw" as in reports before it). */
+  readonly shokriInputs?: ShokriInputs;
   /** The label-only boundary attack's label queries per record (default DEFAULT_MAX_QUERIES). */
   readonly maxQueries?: number;
   /** LiRA's queries per image record: the record, its flip and shifted copies (default 1: the record alone). */
@@ -42,6 +44,9 @@ export function resolveAttackOptions(options: AttackOptions = {}) {
   if (options.rmiaPopulation !== undefined && !(Number.isInteger(options.rmiaPopulation) && options.rmiaPopulation >= 1)) {
     throw new RangeError(`rmiaPopulation: expected a positive integer, got ${options.rmiaPopulation}`);
   }
+  if (options.shokriInputs !== undefined && !SHOKRI_INPUTS.includes(options.shokriInputs)) {
+    throw new RangeError(`shokriInputs: expected one of ${SHOKRI_INPUTS.join(", ")}, got '${String(options.shokriInputs)}'`);
+  }
   if (options.maxQueries !== undefined && !(Number.isInteger(options.maxQueries) && options.maxQueries >= 1)) {
     throw new RangeError(`maxQueries: expected a positive integer (label queries per record), got ${options.maxQueries}`);
   }
@@ -53,6 +58,8 @@ export function resolveAttackOptions(options: AttackOptions = {}) {
     rmiaGamma,
     rmiaA,
     ...(options.rmiaPopulation !== undefined ? { rmiaPopulation: options.rmiaPopulation } : {}),
+    // In a report's config only when not the default, so reports with the default stay as they were.
+    ...(options.shokriInputs === "raw" ? { shokriInputs: options.shokriInputs } : {}),
     ...(options.maxQueries !== undefined ? { maxQueries: options.maxQueries } : {}),
     ...(options.augmentations !== undefined ? { augmentations: options.augmentations } : {}),
   };
@@ -73,6 +80,7 @@ export interface AttackSettings {
   readonly rmiaGamma?: number;
   readonly rmiaPopulation?: number;
   readonly rmiaA?: number | "calibrated";
+  readonly shokriInputs?: ShokriInputs;
 }
 
 /** What the attacker has built or gathered (the attack context's resources, plus the pooled shadows of
@@ -119,7 +127,7 @@ export const ATTACKS: readonly AttackEntry[] = [
     selector: "shokri",
     title: "Shokri et al. (several shadows, per-class attack models)",
     needs: ["labels", "shadow"],
-    create: (s) => ({ ...shokriAttack(), title: `Shokri (${s.shadows} shadows, per-class attack)` }),
+    create: (s) => ({ ...shokriAttack(s.shokriInputs), title: `Shokri (${s.shadows} shadows, per-class attack)` }),
     context: (r) => withTrainer(r.shokriShadows, r),
   },
   {

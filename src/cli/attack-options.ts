@@ -1,8 +1,9 @@
 // The newer attacks' options for `mlleaks audit` (--alpha, --rmia-gamma, --rmia-population,
-// --rmia-a) and --save-signals, which writes what LiRA and RMIA consume as an .npz.
+// --rmia-a, --shokri-inputs) and --save-signals, which writes what LiRA and RMIA consume as an .npz.
 import { resolve } from "node:path";
 import { resolveAttackOptions, type AttackOptions } from "../attacks/registry.js";
 import { encodeSignalsNpz, type AuditSignals } from "../attacks/signals.js";
+import type { ShokriInputs } from "../attacks/shadow.js";
 import { writeFileAtomic } from "../adapters/node/fs.js";
 import { UsageError, type OptionSpec, type OptionValues } from "./args.js";
 
@@ -11,6 +12,7 @@ export const ATTACK_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   "rmia-gamma": { type: "number", valueName: "G", description: "RMIA's likelihood-ratio threshold gamma (default 1)" },
   "rmia-population": { type: "integer", valueName: "N", description: "RMIA's population records z (a seeded sample; default all)" },
   "rmia-a": { type: "string", valueName: "A", description: "RMIA's offline a: a number from 0 to 1, or calibrated (default: tuned on a reference model, as the authors' code)" },
+  "shokri-inputs": { type: "string", valueName: "KIND", description: "what Shokri's attack models read: log-standardized (default) or raw posteriors (as reports before it)" },
   "boundary-queries": { type: "integer", valueName: "N", description: "label-only-boundary's label queries per record (default 500; an endpoint's --max-queries still bounds the total)" },
   augmentations: { type: "integer", valueName: "N", description: "LiRA's queries per image record: the record, its horizontal flip, then seeded 1-4 pixel shifts (Carlini et al.'s multi-query LiRA; default 1; images only)" },
   "save-signals": { type: "string", valueName: "FILE.npz", description: "write the target's and reference models' posteriors on the audited records, the in/out matrix, labels and membership (see README)" },
@@ -25,13 +27,14 @@ export function attackOptionsFrom(options: OptionValues): AttackOptions {
     ...(options["rmia-gamma"] !== undefined ? { rmiaGamma: options["rmia-gamma"] as number } : {}),
     ...(options["rmia-population"] !== undefined ? { rmiaPopulation: options["rmia-population"] as number } : {}),
     ...(rmiaA !== undefined ? { rmiaA } : {}),
+    ...(options["shokri-inputs"] !== undefined ? { shokriInputs: options["shokri-inputs"] as ShokriInputs } : {}),
     ...(options["boundary-queries"] !== undefined ? { maxQueries: options["boundary-queries"] as number } : {}),
     ...(options.augmentations !== undefined ? { augmentations: options.augmentations as number } : {}),
   };
   try {
     resolveAttackOptions(attackOptions);
   } catch (error) {
-    const flags: Record<string, string> = { alpha: "--alpha", rmiaGamma: "--rmia-gamma", rmiaPopulation: "--rmia-population", rmiaA: "--rmia-a", maxQueries: "--boundary-queries", augmentations: "--augmentations" };
+    const flags: Record<string, string> = { alpha: "--alpha", rmiaGamma: "--rmia-gamma", rmiaPopulation: "--rmia-population", rmiaA: "--rmia-a", maxQueries: "--boundary-queries", augmentations: "--augmentations", shokriInputs: "--shokri-inputs" };
     const message = (error as Error).message.replace(/^(\w+):/, (_, name: string) => `${flags[name] ?? name}:`);
     throw new UsageError(`mlleaks audit: ${message}`);
   }

@@ -1,11 +1,12 @@
-// HAMP (Chen and Pattabiraman, NDSS 2024): train on high-entropy soft labels, and at inference
-// answer with the model's output on a random uniform sample, re-ordered to keep the ranking of the
-// real output: the label (and every class's rank) is kept, the confidence pattern that tells
-// members apart is replaced by one the record never shaped.
+// HAMP (Chen and Pattabiraman, NDSS 2024): train on high-entropy soft labels with a regulariser
+// rewarding high-entropy outputs, and at inference answer with the model's output on a random
+// uniform sample, re-ordered to keep the ranking of the real output: the label (and every class's
+// rank) is kept, the confidence pattern that tells members apart is replaced by one the record never shaped.
 // Soft labels: the true class gets probability q, the others (1 - q) / (classes - 1), with q the
 // largest value whose entropy is at least gamma * log(classes); that is label smoothing with
-// e = (1 - q) classes / (classes - 1), which both engines train. HAMP's entropy regulariser (a
-// term rewarding high-entropy outputs) is not in the engines' losses, so it is not applied here.
+// e = (1 - q) classes / (classes - 1). The loss is the cross-entropy against them minus alpha times
+// the entropy of the model's output (src/models/tfjs/objectives.ts), so the target trains on the
+// tfjs engine whatever the audit's engine (the fused dense engine has no custom objectives).
 import { Pcg32 } from "../kernels/random.js";
 import type { LabeledData, Posteriors } from "../types.js";
 import * as portable from "../util/portable-math.js";
@@ -14,11 +15,13 @@ import type { Defence, DefenceSettings, Query } from "./types.js";
 export interface HampSettings {
   /** Entropy threshold in (0, 1): the soft labels' entropy over log(classes). */
   readonly gamma: number;
+  /** Weight (>= 0) of the output entropy the training loss rewards. */
+  readonly alpha: number;
 }
 
-export const HAMP_DEFAULTS = { gamma: 0.9 } as const;
+export const HAMP_DEFAULTS = { gamma: 0.9, alpha: 0.01 } as const;
 
-const settingsOf = (s: DefenceSettings): HampSettings => s.hamp ?? HAMP_DEFAULTS;
+const settingsOf = (s: DefenceSettings): HampSettings => ({ ...HAMP_DEFAULTS, ...s.hamp });
 
 /** Entropy (nats) of the soft label with q on the true class and the rest spread evenly. */
 function softLabelEntropy(q: number, classes: number): number {
@@ -80,15 +83,15 @@ export function rankPreserving(real: Posteriors, random: Posteriors): Posteriors
 
 export const hampDefence: Defence = {
   name: "hamp",
-  summary: "HAMP: high-entropy soft labels (--hamp-gamma) and answers re-ranked from the model's output on random uniform records",
-  label: (s) => `hamp (gamma ${settingsOf(s).gamma})`,
+  summary: "HAMP: high-entropy soft labels (--hamp-gamma), an output-entropy reward (--hamp-alpha; tfjs engine) and answers re-ranked from the model's output on random uniform records",
+  label: (s) => `hamp (gamma ${settingsOf(s).gamma}, alpha ${settingsOf(s).alpha})`,
   plan(ctx) {
-    const { gamma } = settingsOf(ctx.settings);
+    const { gamma, alpha } = settingsOf(ctx.settings);
     const kind = ctx.settings.target;
     const rng = new Pcg32(ctx.seeds.defence, 4);
     const randomQueries = ctx.queries.map((q) => uniformSamples(ctx.train, q.rows, rng));
     const labelSmoothing = hampLabelSmoothing(gamma, ctx.train.numClasses);
-    const job = ctx.job(kind, ctx.train, ctx.seeds.target, [...ctx.queries, ...randomQueries], { options: { labelSmoothing } });
+    const job = ctx.job(kind, ctx.train, ctx.seeds.target, [...ctx.queries, ...randomQueries], { spec: { engine: "tfjs" }, options: { labelSmoothing, entropyRegularizer: { alpha } } });
     return {
       jobs: [{ label: `target ${kind} (hamp soft labels)`, job }],
       laterJobs: 0,

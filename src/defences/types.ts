@@ -41,7 +41,7 @@ export interface DefenceSettings {
   readonly advRegSteps?: number;
   /** The memguard defence's distortion budget (default MEMGUARD_DEFAULTS). */
   readonly memguard?: MemGuardSettings;
-  /** The hamp defence's entropy threshold (default HAMP_DEFAULTS). */
+  /** The hamp defence's entropy threshold and output-entropy weight (default HAMP_DEFAULTS). */
   readonly hamp?: HampSettings;
   /** The early-stopping defence's patience and validation share (default EARLY_STOPPING_DEFAULTS). */
   readonly earlyStopping?: EarlyStoppingDefenceSettings;

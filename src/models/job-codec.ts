@@ -68,7 +68,7 @@ export async function encodeTrainingJob(job: TrainingJob, hashes = new BlobHashe
     return { sha256, bytes: bytes.byteLength };
   };
   // The payload carries the plain training settings only: a training defence's options would be dropped.
-  const unqueueable = (["labelSmoothing", "dpSgd", "relaxLoss", "adversarialRegularization", "earlyStopping"] as const).filter((k) => job.options[k] !== undefined);
+  const unqueueable = (["labelSmoothing", "dpSgd", "relaxLoss", "adversarialRegularization", "entropyRegularizer", "earlyStopping"] as const).filter((k) => job.options[k] !== undefined);
   if (unqueueable.length > 0) throw new Error(`job options ${unqueueable.join(", ")}: training defences cannot be queued yet (the job format carries seed, epochs, batchSize, learningRate and l2); train them without --queue`);
   const { seed, epochs, batchSize, learningRate, l2 } = job.options;
   const payload: JobPayload = {

@@ -58,6 +58,8 @@ export interface TrainOptions {
   readonly relaxLoss?: RelaxLossSettings;
   /** Adversarial regularisation (Nasr et al. 2018; the tfjs engine). */
   readonly adversarialRegularization?: AdversarialRegularizationSettings;
+  /** HAMP's entropy regulariser (Chen and Pattabiraman 2024; the tfjs engine). */
+  readonly entropyRegularizer?: EntropyRegularizerSettings;
   /** Stop once the loss on a held-out validation split has not improved for `patience` epochs; keep the best epoch's weights. */
   readonly earlyStopping?: EarlyStoppingSettings;
   onEpoch?(info: EpochInfo): void;
@@ -69,6 +71,12 @@ export interface TrainOptions {
  *  correctly classified examples (soft targets keep the true class's probability and spread the rest
  *  evenly) and even epochs ascend the loss; above alpha, plain descent. */
 export interface RelaxLossSettings {
+  readonly alpha: number;
+}
+
+/** HAMP's entropy regulariser: the loss is the mean cross-entropy against the targets minus alpha
+ *  times the mean entropy of the model's output (alpha >= 0; 0 is plain cross-entropy). */
+export interface EntropyRegularizerSettings {
   readonly alpha: number;
 }
 

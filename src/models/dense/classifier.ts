@@ -66,7 +66,8 @@ export class FusedDenseClassifier implements Classifier {
     checkNonNegative(learningRate, "learningRate");
     checkNonNegative(l2, "l2");
     if (options.labelSmoothing !== undefined && !(options.labelSmoothing >= 0 && options.labelSmoothing < 1)) throw new RangeError(`labelSmoothing: expected a number from 0 to 1 (exclusive), got ${String(options.labelSmoothing)}`);
-    if (options.relaxLoss || options.adversarialRegularization) throw new Error(`${options.relaxLoss ? "relaxLoss" : "adversarialRegularization"}: trains on the tfjs engine only (engine "tfjs"); the fused dense engine has no custom objectives`);
+    const tfjsOnly = (["relaxLoss", "adversarialRegularization", "entropyRegularizer"] as const).find((k) => options[k] !== undefined);
+    if (tfjsOnly) throw new Error(`${tfjsOnly}: trains on the tfjs engine only (engine "tfjs"); the fused dense engine has no custom objectives`);
     if (rows === 0) throw new Error("fit: the training data has no rows");
     const recordSize = data.recordShape.reduce((a, b) => a * b, 1);
     if (recordSize !== this.inputDim) {

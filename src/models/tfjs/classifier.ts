@@ -13,7 +13,7 @@ import { initModelBackend } from "../backend.js";
 import { dropoutMask, glorotUniform, RNG_STREAM } from "../init.js";
 import type { Classifier, EpochInfo, ModelKind, ModelSpec, TrainOptions, TrainSummary } from "../types.js";
 import { rebuildLayersModel } from "./layers.js";
-import { adversarialObjective, crossEntropyGradient, crossEntropyObjective, relaxLossObjective, type Objective } from "./objectives.js";
+import { adversarialObjective, crossEntropyGradient, crossEntropyObjective, entropyRegularizedObjective, relaxLossObjective, type Objective } from "./objectives.js";
 import { checkDpSgd } from "../dense/trainer.js";
 import { toPosteriors } from "../../targets/output.js";
 import { EarlyStopper } from "../early-stopping.js";
@@ -166,11 +166,12 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
     };
   }
 
-  /** The training objective the options ask for (plain cross-entropy, RelaxLoss, adversarial regularisation). */
+  /** The training objective the options ask for (plain cross-entropy, RelaxLoss, adversarial regularisation, HAMP's entropy regulariser). */
   private objectiveOf(data: LabeledData, options: TrainOptions, batchSize: number, adversaryRng: Pcg32): Objective {
-    const chosen = [options.dpSgd && "dpSgd", options.relaxLoss && "relaxLoss", options.adversarialRegularization && "adversarialRegularization"].filter(Boolean);
+    const chosen = [options.dpSgd && "dpSgd", options.relaxLoss && "relaxLoss", options.adversarialRegularization && "adversarialRegularization", options.entropyRegularizer && "entropyRegularizer"].filter(Boolean);
     if (chosen.length > 1) throw new RangeError(`${chosen.join(", ")}: expected at most one of these training defences, got ${chosen.length}`);
     if (options.relaxLoss) return relaxLossObjective(options.relaxLoss, this.numClasses);
+    if (options.entropyRegularizer) return entropyRegularizedObjective(options.entropyRegularizer, this.numClasses);
     if (options.adversarialRegularization) {
       return adversarialObjective(options.adversarialRegularization, data, batchSize, adversaryRng, (features, rows) => this.posteriorsNow(features, rows));
     }

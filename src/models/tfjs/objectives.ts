@@ -1,6 +1,7 @@
 // Training objectives of the tfjs engine, each as its gradient at the logits: the seeded loop
 // backpropagates whatever an objective returns, so plain cross-entropy, RelaxLoss (Chen et al.
-// 2022) and adversarial regularisation (Nasr et al. 2018) share one loop and one set of weights.
+// 2022), adversarial regularisation (Nasr et al. 2018) and HAMP's entropy regulariser (Chen and
+// Pattabiraman 2024) share one loop and one set of weights.
 // The adversary of adversarial regularisation is a small MLP in plain TypeScript (IEEE arithmetic,
 // the portable exp): the same bits in every runtime.
 import * as tf from "./tf.js";
@@ -9,7 +10,7 @@ import type { LabeledData } from "../../types.js";
 import * as portable from "../../util/portable-math.js";
 import { Adam, softmaxCrossEntropy } from "../adam.js";
 import { glorotUniform } from "../init.js";
-import type { AdversarialRegularizationSettings, RelaxLossSettings } from "../types.js";
+import type { AdversarialRegularizationSettings, EntropyRegularizerSettings, RelaxLossSettings } from "../types.js";
 import { recordSize } from "../validate.js";
 
 /** One training batch at the moment its gradient is taken. */
@@ -77,6 +78,37 @@ export function relaxLossObjective(settings: RelaxLossSettings, classes: number)
       const probabilities = tf.softmax(batch.logits);
       const targets = flattenedTargets(probabilities.dataSync() as Float32Array, batch.z, batch.labels, classes);
       return tf.mul(tf.sub(probabilities, tf.tensor2d(targets, [batch.rows, classes])), 1 / batch.rows);
+    },
+  };
+}
+
+export function checkEntropyRegularizer(settings: EntropyRegularizerSettings): void {
+  if (!(settings.alpha >= 0 && Number.isFinite(settings.alpha))) throw new RangeError(`entropyRegularizer.alpha: expected a finite number >= 0 (the weight of the output's entropy), got ${String(settings.alpha)}`);
+}
+
+/** d(-alpha * mean H(softmax(z)))/dz over `rows` rows of probabilities p: alpha / rows * p_i (log p_i + H)
+ *  per row (portable log, float64; p_i log p_i is 0 at p_i = 0). */
+export function negativeEntropyGradient(p: Float32Array, rows: number, classes: number, alpha: number): Float32Array {
+  const dz = new Float32Array(rows * classes);
+  const plogp = (x: number) => (x > 0 ? x * portable.log(x) : 0);
+  for (let r = 0; r < rows; r++) {
+    const o = r * classes;
+    let entropy = 0;
+    for (let c = 0; c < classes; c++) entropy -= plogp(p[o + c]!);
+    for (let c = 0; c < classes; c++) dz[o + c] = (alpha / rows) * (plogp(p[o + c]!) + p[o + c]! * entropy);
+  }
+  return dz;
+}
+
+/** HAMP's training loss (Chen and Pattabiraman, NDSS 2024): mean cross-entropy against the (soft)
+ *  targets minus alpha times the mean entropy of the model's output, rewarding high-entropy outputs. */
+export function entropyRegularizedObjective(settings: EntropyRegularizerSettings, classes: number): Objective {
+  checkEntropyRegularizer(settings);
+  return {
+    logitGradient(batch) {
+      const p = tf.softmax(batch.logits).dataSync() as Float32Array;
+      const dz = negativeEntropyGradient(p, batch.rows, classes, settings.alpha);
+      return tf.add(crossEntropyGradient(batch), tf.tensor2d(dz, [batch.rows, classes]));
     },
   };
 }
