@@ -5,7 +5,7 @@
 // of a shared machine does not change. Then the queue's own latency per job on a warm idle worker:
 // enqueue (arrays uploaded) -> the worker starting to train, and the worker holding the trained model
 // -> this process holding its result decoded, against the job's time in the worker's training thread.
-// BENCH_EPOCHS (default 10) and BENCH_SHADOWS (default 32).
+// BENCH_EPOCHS (default 50, the audit's and the paper's) and BENCH_SHADOWS (default 32).
 import { loadNamedDataset } from "../src/adapters/node/datasets.js";
 import { createQueueRunner } from "../src/adapters/node/queue.js";
 import { loadavg } from "node:os";
@@ -14,7 +14,7 @@ import type { AuditReport } from "../src/report/types.js";
 import { fingerprintReport } from "../src/report/json.js";
 import { spawnWorker, startRedis, type TestRedis, type WorkerProcess } from "../test/queue-redis.js";
 
-const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 10);
+const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 50);
 const SHADOWS = Number(process.env.BENCH_SHADOWS ?? 32);
 const OVERHEAD_JOBS = 8;
 const MODELS = SHADOWS + 2;
