@@ -126,7 +126,7 @@ for (const config of configs) {
   const pytorch = PYTORCH_SAMPLES_PER_CPU_SECOND[config.name];
   if (pytorch !== undefined) {
     const ratio = wasm.samplesPerCpuSecond / pytorch;
-    console.log(`    vs PyTorch CPU one thread (~${pytorch} samples/CPU-s, issue 16): ${ratio.toFixed(2)}x per core; target ${PYTORCH_TARGET_RATIO}x (${PYTORCH_TARGET_RATIO * pytorch}) ${ratio >= PYTORCH_TARGET_RATIO ? "met" : "not met"}`);
+    console.log(`    vs PyTorch CPU one thread (~${pytorch} samples/CPU-s quoted by issue 16 from 2026-11-29, when the base measured 1,086 / 731; compare the base on the same day, README): ${ratio.toFixed(2)}x per core; target ${PYTORCH_TARGET_RATIO}x (${PYTORCH_TARGET_RATIO * pytorch}) ${ratio >= PYTORCH_TARGET_RATIO ? "met" : "not met"}`);
     const top = wasm.kernelProfile.slice(0, 8).map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(", ");
     console.log(`    ms/batch inside kernels (the profiled epoch): ${top}`);
   }
