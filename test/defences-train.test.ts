@@ -12,21 +12,10 @@ import { flattenedTargets, InferenceModel, negativeEntropyGradient } from "../sr
 import type { TrainOptions } from "../src/models/types.js";
 import "../src/models/engines.js";
 import type { LabeledData } from "../src/types.js";
+import { synthetic } from "./synthetic-records.js";
 
 const test = suite("training defences on the tfjs engine");
 
-/** Records whose features carry their label (so training has something to learn). */
-function synthetic(rows: number, recordShape: number[], numClasses: number, seed: number): LabeledData {
-  const rng = new Pcg32(seed, 99);
-  const size = recordShape.reduce((a, b) => a * b, 1);
-  const labels = Int32Array.from(rng.fillUint32(rows), (u) => u % numClasses);
-  const u = rng.fillFloat64(rows * size);
-  const features = new Float32Array(rows * size);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < size; j++) features[i * size + j] = u[i * size + j]! < (j % numClasses === labels[i] ? 0.7 : 0.3) ? 1 : 0;
-  }
-  return { features, recordShape, labels, numClasses };
-}
 
 test.before(async () => {
   await initKernels();

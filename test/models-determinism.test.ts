@@ -3,24 +3,13 @@
 // contract, progress, cancellation and input errors.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { initKernels, Pcg32 } from "../src/kernels/index.js";
+import { initKernels } from "../src/kernels/index.js";
 import { createClassifier, initModelBackend, type ModelKind } from "../src/models/index.js";
-import type { LabeledData } from "../src/types.js";
+import { synthetic } from "./synthetic-records.js";
+import * as tf from "../src/models/tfjs/tf.js";
 
 const models = suite("models: seeded, deterministic training");
 
-/** Records whose features carry their label (so training has something to learn). */
-function synthetic(rows: number, recordShape: number[], numClasses: number, seed: number): LabeledData {
-  const rng = new Pcg32(seed, 99);
-  const size = recordShape.reduce((a, b) => a * b, 1);
-  const labels = Int32Array.from(rng.fillUint32(rows), (u) => u % numClasses);
-  const u = rng.fillFloat64(rows * size);
-  const features = new Float32Array(rows * size);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < size; j++) features[i * size + j] = u[i * size + j]! < (j % numClasses === labels[i] ? 0.7 : 0.3) ? 1 : 0;
-  }
-  return { features, recordShape, labels, numClasses };
-}
 
 models.before(async () => {
   await initKernels();
@@ -129,6 +118,18 @@ models("bad input gets errors that name the field", async () => {
   await rejects(createClassifier("rnn" as ModelKind, { inputShape: [600], numClasses: 10 }), /model kind/);
   await rejects(createClassifier("mlp", { inputShape: [600], numClasses: 10, dropout: 1 }), /dropout/);
   model.dispose();
+});
+
+models("training and predicting leave no tensors behind (a CNN audit trains dozens of models per worker)", async () => {
+  for (const [kind, shape, engine] of [["cnn", [16, 16, 1], "tfjs"], ["mlp", [600], "tfjs"]] as const) {
+    const data = synthetic(60, [...shape], 4, 6);
+    const model = await createClassifier(kind, { inputShape: [...shape], numClasses: 4, dropout: 0.25, engine });
+    const before = tf.memory().numTensors;
+    await model.fit(data, { seed: 3, epochs: 3, batchSize: 20 });
+    await model.predict(data.features, 60);
+    assert.is(tf.memory().numTensors, before, `${kind}: tensors after fit and predict`);
+    model.dispose();
+  }
 });
 
 models.run();

@@ -134,7 +134,8 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
           correct += countCorrect(z, labels, classes);
         }
         adam.step(params, grads, penalties);
-        variables.forEach((v, i) => v.assign(tf.tensor(params[i]!, v.shape)));
+        // tidy: assign shares the new tensor's data, so the tensor itself must go (else 1 per weight per step leaks).
+        tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(params[i]!, v.shape))));
         steps++;
         if (signal && performance.now() - lastYield > 50) {
           await new Promise((resolve) => setTimeout(resolve, 0));
@@ -149,7 +150,7 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
       options.onEpoch?.(info);
       if (stopper && (await stopper.afterEpoch(epoch, async (x, n) => (await super.predict(x, n)).values, () => params.map((p) => p.slice())))) break;
     }
-    if (stopper) variables.forEach((v, i) => v.assign(tf.tensor(stopper.bestWeights()[i]!, v.shape)));
+    if (stopper) tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(stopper.bestWeights()[i]!, v.shape))));
     this.trained = true;
     const seconds = (performance.now() - started) / 1000;
     const epochsRun = stopper?.epochsRun ?? o.epochs;
