@@ -200,7 +200,7 @@ export function resolveAuditConfig(options: AuditOptions) {
   const dropout = options.dropout ?? AUDIT_DEFAULTS.dropout;
   const noiseQueries = options.noiseQueries ?? AUDIT_DEFAULTS.noiseQueries;
   const topPercentile = options.topPercentile ?? AUDIT_DEFAULTS.topPercentile;
-  const outputTopK = options.outputTopK ?? AUDIT_DEFAULTS.outputTopK;
+  const outputTopK = options.outputTopK ?? Math.min(AUDIT_DEFAULTS.outputTopK, dataset.numClasses);
   const outputDecimals = options.outputDecimals ?? AUDIT_DEFAULTS.outputDecimals;
   check(Number.isInteger(outputTopK) && outputTopK >= 1 && outputTopK <= dataset.numClasses, `outputTopK: expected an integer from 1 to ${dataset.numClasses} (${dataset.name}'s classes), got ${outputTopK}`);
   const dpSgd = { ...DP_SGD_DEFAULTS, ...options.dpSgd };

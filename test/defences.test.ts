@@ -2,7 +2,7 @@
 // give the same weights for one seed), and output perturbation keeping every predicted label.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { audit, trainingJob } from "../src/audit.js";
+import { audit, resolveAuditConfig, trainingJob } from "../src/audit.js";
 import type { Dataset } from "../src/datasets/index.js";
 import { createStackedClassifier, DEFENCES, defenceNamed, dpSgdEpsilon, labelOnly, roundedTo, stackingDefence, topKOnly } from "../src/defences/index.js";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
@@ -134,6 +134,13 @@ test("audit: dp-sgd reports the accountant's epsilon for its schedule; --target-
   // The tfjs engine trains DP-SGD too (microbatches of one): the same schedule, the same epsilon.
   const onTfjs = await audit({ ...base, defences: ["dp-sgd"], engine: "tfjs", dpSgd: { clipNorm: 1, noiseMultiplier: 1.3, delta: 1e-5 } });
   assert.equal(onTfjs.runs[0]!.privacy, dp!.privacy);
+});
+
+test("a two-class dataset audits with the default options (output-top-k's default k fits its classes)", () => {
+  const binary = synthetic(40, 8, 2);
+  assert.not.throws(() => resolveAuditConfig({ dataset: binary, seed: 0, partSize: 10 }));
+  assert.is(resolveAuditConfig({ dataset: binary, seed: 0, partSize: 10, defences: ["output-top-k"] }).outputTopK, 2);
+  assert.throws(() => resolveAuditConfig({ dataset: binary, seed: 0, partSize: 10, outputTopK: 3 }), /outputTopK: expected an integer from 1 to 2/);
 });
 
 test.run();
