@@ -1,6 +1,6 @@
 // npm run paper: the ML-Leaks grid on every bundled dataset, written to results/paper.md (with the
 // paper's headline beside each figure where the paper gives one) and results/paper/<dataset>/report.*.
-//   node dist/bench/paper.js [--datasets a,b] [--epochs 50] [--shadows 10] [--cnn-part-size 500]
+//   node dist/bench/paper.js [--datasets a,b] [--epochs 50] [--shadows 10] [--cnn-part-size N (default 0: a full quarter, as for the dense sets)]
 //                            [--cnn-shadows 3] [--workers N] [--seed 0] [--out results]
 //                            [--defence-datasets purchase] [--only defences|attacks]
 //                            [--attack-tables yes|no] [--attack-datasets purchase,dna] [--attack-budgets 1,4,16]
@@ -34,7 +34,7 @@ const { values: args } = parseArgs({
     datasets: { type: "string", default: BUNDLED_DATASETS.map((d) => d.name).join(",") },
     epochs: { type: "string", default: String(AUDIT_DEFAULTS.epochs) },
     shadows: { type: "string", default: String(AUDIT_DEFAULTS.shadows) },
-    "cnn-part-size": { type: "string", default: "500" },
+    "cnn-part-size": { type: "string", default: "0" },
     "cnn-shadows": { type: "string", default: "3" },
     workers: { type: "string", default: String(availableParallelism()) },
     seed: { type: "string", default: "0" },
@@ -74,7 +74,7 @@ if (args.only === "attacks") {
 const datasets: Dataset[] = [];
 for (const name of names) datasets.push(await loadDataset(name, { source: bundledDataSource() }));
 const usesCnn = (d: Dataset) => defaultModel(d) === "cnn";
-const partSizeOf = (d: Dataset) => (usesCnn(d) ? Math.min(cnnPartSize, Math.floor(d.labels.length / 4)) : Math.floor(d.labels.length / 4));
+const partSizeOf = (d: Dataset) => (usesCnn(d) && cnnPartSize > 0 ? Math.min(cnnPartSize, Math.floor(d.labels.length / 4)) : Math.floor(d.labels.length / 4));
 const shadowsOf = (d: Dataset) => (usesCnn(d) ? cnnShadows : shadows);
 const defenceGrid = async () => {
   const sets: Dataset[] = [];
