@@ -37,13 +37,8 @@ export function maxPoolGrad2x2(x: Float32Array, dy: Float32Array, dx: Float32Arr
   }
 }
 
-export interface ConvShape {
-  readonly batch: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly channels: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
+/** A convolution's maps have a pooling's fields (input and output map sizes), plus its filter's. */
+export interface ConvShape extends PoolShape {
   readonly filterHeight: number;
   readonly filterWidth: number;
 }
