@@ -179,3 +179,138 @@ function filterPair16(x0: usize, x1: usize, xStep: usize, g: usize, dyStep: usiz
   v128.store(out1, f32x4.add(v128.load(out1, 32), b2), 32);
   v128.store(out1, f32x4.add(v128.load(out1, 48), b3), 48);
 }
+
+// The next two kernels skip the zeros of the output gradient dy. Behind a 2x2 max-pool at most
+// one cell in four of dy is not zero (the pool's gradient goes to each window's maximum), and
+// behind a ReLU about half of those are zero too, so they do a quarter to an eighth of a dense
+// kernel's multiply-adds. Each non-zero dy[b, oh, ow, co] = g adds g times one patch: a stride-1
+// unpadded convolution's patch is filterHeight runs of filterWidth * channels contiguous floats
+// (in x, in dx, and in a filter laid out [co][kh][kw][ci]), so every add is a SIMD axpy.
+// Order: positions (b, oh, ow) in order, then co ascending, then kh: each sum is added to in
+// that order, one rounded f32 product and one rounded f32 add per term (no FMA). A zero g (+0 or
+// -0) is skipped: where the dense sum would add 0 * x, these add nothing (so a NaN or infinite x
+// under a zero gradient does not reach the result).
+
+/** How many of the n floats at p are not zero (+0 and -0 are zero; NaN is not). */
+export function cnnCountNonZero(p: usize, n: i32): i32 {
+  const zero = f32x4.splat(0);
+  let count = 0;
+  let k = 0;
+  for (; k + 4 <= n; k += 4, p += 16) count += <i32>popcnt(i32x4.bitmask(f32x4.ne(v128.load(p), zero)));
+  for (; k < n; k++, p += 4) if (load<f32>(p) != 0) count++;
+  return count;
+}
+
+/** acc[0..n) += g * src[0..n), four lanes a step then one at a time. */
+@inline
+function axpy(acc: usize, src: usize, g: f32, n: i32): void {
+  const gv = f32x4.splat(g);
+  let k = 0;
+  for (; k + 16 <= n; k += 16, acc += 64, src += 64) {
+    v128.store(acc, f32x4.add(v128.load(acc), f32x4.mul(gv, v128.load(src))));
+    v128.store(acc, f32x4.add(v128.load(acc, 16), f32x4.mul(gv, v128.load(src, 16))), 16);
+    v128.store(acc, f32x4.add(v128.load(acc, 32), f32x4.mul(gv, v128.load(src, 32))), 32);
+    v128.store(acc, f32x4.add(v128.load(acc, 48), f32x4.mul(gv, v128.load(src, 48))), 48);
+  }
+  for (; k + 4 <= n; k += 4, acc += 16, src += 16) v128.store(acc, f32x4.add(v128.load(acc), f32x4.mul(gv, v128.load(src))));
+  for (; k < n; k++, acc += 4, src += 4) store<f32>(acc, load<f32>(acc) + g * load<f32>(src));
+}
+
+/** out[j][i] = src[i][j] for a rows x cols matrix of f32. */
+function transpose(src: usize, out: usize, rows: i32, cols: i32): void {
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) store<f32>(out + ((<usize>j * rows + i) << 2), load<f32>(src + ((<usize>i * cols + j) << 2)));
+  }
+}
+
+/** Bit j set where row[co + j] is not zero (+0 and -0 are zero; NaN is not). */
+@inline
+function nonZeroMask4(row: usize, co: i32): i32 {
+  return i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>co << 2)), f32x4.splat(0)));
+}
+
+// The filter gradient, stride 1, no padding, any channel counts: dW[kh, kw, ci, co] = sum of
+// x[b, oh+kh, ow+kw, ci] * dy[b, oh, ow, co], summed into scratch laid out [co][kh][kw][ci]
+// (outChannels * filterHeight * filterWidth * channels floats), then transposed into dw.
+export function cnnConvFilterGradSparse(
+  x: usize, dy: usize, dw: usize, scratch: usize,
+  batch: i32, inHeight: i32, inWidth: i32, channels: i32, outHeight: i32, outWidth: i32,
+  filterHeight: i32, filterWidth: i32, outChannels: i32,
+): void {
+  const run = filterWidth * channels;
+  const taps = filterHeight * run;
+  memory.fill(scratch, 0, <usize>taps * outChannels << 2);
+  const xRowStride = <usize>inWidth * channels << 2;
+  const co4 = outChannels & ~3;
+  let g = dy;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, g += <usize>outChannels << 2) {
+        const patch = x + ((<usize>(b * inHeight + oh) * inWidth + ow) * channels << 2);
+        let co = 0;
+        for (; co < co4; co += 4) {
+          let mask = nonZeroMask4(g, co);
+          while (mask) {
+            const c = co + ctz(mask);
+            mask &= mask - 1;
+            const gc = load<f32>(g + (<usize>c << 2));
+            let acc = scratch + (<usize>c * taps << 2);
+            let src = patch;
+            for (let kh = 0; kh < filterHeight; kh++, acc += <usize>run << 2, src += xRowStride) axpy(acc, src, gc, run);
+          }
+        }
+        for (; co < outChannels; co++) {
+          const gc = load<f32>(g + (<usize>co << 2));
+          if (gc == 0) continue;
+          let acc = scratch + (<usize>co * taps << 2);
+          let src = patch;
+          for (let kh = 0; kh < filterHeight; kh++, acc += <usize>run << 2, src += xRowStride) axpy(acc, src, gc, run);
+        }
+      }
+    }
+  }
+  transpose(scratch, dw, outChannels, taps);
+}
+
+// The input gradient, stride 1, no padding: dx[b, oh+kh, ow+kw, ci] += dy[b, oh, ow, co] *
+// W[kh, kw, ci, co], with W first transposed into scratch laid out [co][kh][kw][ci]
+// (outChannels * filterHeight * filterWidth * channels floats); dx is zeroed first.
+export function cnnConvInputGradSparse(
+  dy: usize, w: usize, dx: usize, scratch: usize,
+  batch: i32, inHeight: i32, inWidth: i32, channels: i32, outHeight: i32, outWidth: i32,
+  filterHeight: i32, filterWidth: i32, outChannels: i32,
+): void {
+  const run = filterWidth * channels;
+  const taps = filterHeight * run;
+  transpose(w, scratch, taps, outChannels);
+  memory.fill(dx, 0, <usize>batch * inHeight * inWidth * channels << 2);
+  const dxRowStride = <usize>inWidth * channels << 2;
+  const co4 = outChannels & ~3;
+  let g = dy;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, g += <usize>outChannels << 2) {
+        const patch = dx + ((<usize>(b * inHeight + oh) * inWidth + ow) * channels << 2);
+        let co = 0;
+        for (; co < co4; co += 4) {
+          let mask = nonZeroMask4(g, co);
+          while (mask) {
+            const c = co + ctz(mask);
+            mask &= mask - 1;
+            const gc = load<f32>(g + (<usize>c << 2));
+            let src = scratch + (<usize>c * taps << 2);
+            let acc = patch;
+            for (let kh = 0; kh < filterHeight; kh++, acc += dxRowStride, src += <usize>run << 2) axpy(acc, src, gc, run);
+          }
+        }
+        for (; co < outChannels; co++) {
+          const gc = load<f32>(g + (<usize>co << 2));
+          if (gc == 0) continue;
+          let src = scratch + (<usize>co * taps << 2);
+          let acc = patch;
+          for (let kh = 0; kh < filterHeight; kh++, acc += dxRowStride, src += <usize>run << 2) axpy(acc, src, gc, run);
+        }
+      }
+    }
+  }
+}

@@ -6,9 +6,18 @@ import * as tf from "../src/models/tfjs/tf.js";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
-import { col2im, convFilterGrad, maxPoolGrad2x2, type ConvShape } from "../src/kernels/reference/cnn.js";
+import { col2im, convFilterGrad, convFilterGradSparse, convInputGradSparse, maxPoolGrad2x2, type ConvShape } from "../src/kernels/reference/cnn.js";
 import { initModelBackend } from "../src/models/index.js";
-import { cnnHeapKernelsAttached, heapCol2im, heapConvFilterGrad, heapMaxPoolGrad2x2, type WasmHeapBackend } from "../src/models/tfjs/kernels/heap.js";
+import {
+  cnnHeapKernelsAttached,
+  heapCol2im,
+  heapConvFilterGrad,
+  heapConvFilterGradSparse,
+  heapConvInputGradSparse,
+  heapCountNonZero,
+  heapMaxPoolGrad2x2,
+  type WasmHeapBackend,
+} from "../src/models/tfjs/kernels/heap.js";
 
 const test = suite("cnn kernels on the tfjs-backend-wasm heap vs references");
 
@@ -98,6 +107,65 @@ test("cnnConvFilterGrad = reference (32-channel blocks and 4-channel tails)", ()
       heapConvFilterGrad(backend, xt!, dyt!, out, shape),
     );
     bitEqual(actual, expected, `filter gradient ${JSON.stringify(shape)}`);
+  }
+});
+
+/** dy as training hands it over: a max-pool's gradient (one cell per 2x2 window, the others 0)
+ *  of which about half is zero (a ReLU), with -0s among the zeros and one NaN (kept, not skipped). */
+function pooledGradient(rng: Pcg32, batch: number, height: number, width: number, channels: number): Float32Array {
+  const dy = new Float32Array(batch * height * width * channels);
+  const u = rng.fillFloat64(dy.length * 3);
+  for (let i = 0; i < dy.length; i++) {
+    const [b, h, w, c] = [Math.floor(i / (height * width * channels)), Math.floor(i / (width * channels)) % height, Math.floor(i / channels) % width, i % channels];
+    const pick = Math.floor(u[((b * height + (h & ~1)) * width + (w & ~1)) * channels + c]! * 4);
+    const picked = pick === (h & 1) * 2 + (w & 1);
+    dy[i] = picked && u[dy.length + i]! < 0.5 ? u[2 * dy.length + i]! * 2 - 1 : u[2 * dy.length + i]! < 0.5 ? -0 : 0;
+  }
+  dy[Math.floor(dy.length / 3)] = NaN;
+  return dy;
+}
+
+const sparseCases: Array<[ConvShape, number]> = [[convShapes[0]!, 32], [convShapes[1]!, 6], [convShapes[2]!, 32], [{ ...convShapes[0]!, channels: 7 }, 13]];
+
+test("cnnCountNonZero counts values other than +0 and -0 (NaN counts)", () => {
+  const rng = new Pcg32(24);
+  const values = pooledGradient(rng, 2, 8, 6, 7);
+  const expected = values.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
+  assert.ok(values.some((v) => Object.is(v, -0)) && expected < values.length / 4, "fixture has -0s and mostly zeros");
+  const t = tf.tensor(values, [2, 8, 6, 7]);
+  assert.is(heapCountNonZero(backend, { dataId: t.dataId, shape: t.shape, dtype: t.dtype }), expected);
+  t.dispose();
+});
+
+test("cnnConvFilterGradSparse = reference (max-pool-shaped dy with -0s and a NaN, channel and SIMD tails)", () => {
+  const rng = new Pcg32(25);
+  for (const [s, outChannels] of sparseCases) {
+    const shape = { ...s, outChannels };
+    const x = uniform(rng, s.batch * s.inHeight * s.inWidth * s.channels, true);
+    const dy = pooledGradient(rng, s.batch, s.outHeight, s.outWidth, outChannels);
+    const expected = new Float32Array(s.filterHeight * s.filterWidth * s.channels * outChannels);
+    convFilterGradSparse(x, dy, expected, shape);
+    const taps = s.filterHeight * s.filterWidth * s.channels;
+    const actual = onHeap([s.filterHeight, s.filterWidth, s.channels, outChannels], [[x, [s.batch, s.inHeight, s.inWidth, s.channels]], [dy, [s.batch, s.outHeight, s.outWidth, outChannels]], [new Float32Array(taps * outChannels), [outChannels, taps]]], ([xt, dyt, scratch], out) =>
+      heapConvFilterGradSparse(backend, xt!, dyt!, out, scratch!, shape),
+    );
+    bitEqual(actual, expected, `sparse filter gradient ${JSON.stringify(shape)}`);
+  }
+});
+
+test("cnnConvInputGradSparse = reference (max-pool-shaped dy with -0s and a NaN, channel and SIMD tails)", () => {
+  const rng = new Pcg32(26);
+  for (const [s, outChannels] of sparseCases) {
+    const shape = { ...s, outChannels };
+    const taps = s.filterHeight * s.filterWidth * s.channels;
+    const w = uniform(rng, taps * outChannels);
+    const dy = pooledGradient(rng, s.batch, s.outHeight, s.outWidth, outChannels);
+    const expected = new Float32Array(s.batch * s.inHeight * s.inWidth * s.channels);
+    convInputGradSparse(dy, w, expected, shape);
+    const actual = onHeap([s.batch, s.inHeight, s.inWidth, s.channels], [[dy, [s.batch, s.outHeight, s.outWidth, outChannels]], [w, [s.filterHeight, s.filterWidth, s.channels, outChannels]], [new Float32Array(taps * outChannels), [outChannels, taps]]], ([dyt, wt, scratch], out) =>
+      heapConvInputGradSparse(backend, dyt!, wt!, out, scratch!, shape),
+    );
+    bitEqual(actual, expected, `sparse input gradient ${JSON.stringify(shape)}`);
   }
 });
 

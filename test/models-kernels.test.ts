@@ -64,14 +64,17 @@ const cases: Array<[number, number, number, number, number, number, "valid" | "s
   [2, 7, 8, 3, 4, 3, "valid", 2],
 ];
 
-for (const [b, h, w, ci, co, k, pad, stride] of cases) {
-  kernels(`conv gradients, x [${b},${h},${w},${ci}], filter [${k},${k},${ci},${co}], ${pad}, stride ${stride}`, async () => {
+// Each case with a dense dy (the dense paths) and with seven values in eight zero, as behind a
+// max-pool and a ReLU (the sparse kernels, on unpadded stride-1 shapes).
+for (const [b, h, w, ci, co, k, pad, stride] of cases) for (const zeroShare of [0, 0.875]) {
+  kernels(`conv gradients, x [${b},${h},${w},${ci}], filter [${k},${k},${ci},${co}], ${pad}, stride ${stride}, ${100 * zeroShare}% of dy zero`, async () => {
     const rng = new Pcg32(b * 1000 + h * 10 + ci, co);
     const xv = uniform(rng, b * h * w * ci);
     const fv = uniform(rng, k * k * ci * co);
     const oh = pad === "same" ? Math.ceil(h / stride) : Math.floor((h - k) / stride) + 1;
     const ow = pad === "same" ? Math.ceil(w / stride) : Math.floor((w - k) / stride) + 1;
-    const dyv = uniform(rng, b * oh * ow * co);
+    const keep = rng.fillFloat64(b * oh * ow * co);
+    const dyv = uniform(rng, b * oh * ow * co).map((v, i) => (keep[i]! < zeroShare ? 0 : v));
     const [cpu, wasm] = await onBoth(() => {
       const x = tf.tensor4d(xv, [b, h, w, ci]);
       const filter = tf.tensor4d(fv, [k, k, ci, co]);

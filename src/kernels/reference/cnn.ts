@@ -91,3 +91,57 @@ export function convFilterGrad(x: Float32Array, dy: Float32Array, dw: Float32Arr
     }
   }
 }
+
+/** The filter gradient, stride 1, no padding, skipping dy's zeros, as assembly/cnn.ts sums it:
+ *  for each position (b, oh, ow) in order and each co with g = dy[b, oh, ow, co] not zero (+0 and
+ *  -0 skipped), dW[kh, kw, ci, co] += g * x[b, oh+kh, ow+kw, ci] (product rounded, then sum). */
+export function convFilterGradSparse(x: Float32Array, dy: Float32Array, dw: Float32Array, shape: ConvShape & { readonly outChannels: number }): void {
+  const { batch, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth, outChannels } = shape;
+  dw.fill(0);
+  let g = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, g += outChannels) {
+        for (let co = 0; co < outChannels; co++) {
+          const gc = dy[g + co]!;
+          if (gc === 0) continue;
+          for (let kh = 0; kh < filterHeight; kh++) {
+            for (let kw = 0; kw < filterWidth; kw++) {
+              for (let ci = 0; ci < channels; ci++) {
+                const at = ((kh * filterWidth + kw) * channels + ci) * outChannels + co;
+                dw[at] = Math.fround(dw[at]! + Math.fround(gc * x[((b * inHeight + oh + kh) * inWidth + ow + kw) * channels + ci]!));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The input gradient, stride 1, no padding, skipping dy's zeros, as assembly/cnn.ts sums it: for
+ *  each position (b, oh, ow) in order and each co with g = dy[b, oh, ow, co] not zero,
+ *  dx[b, oh+kh, ow+kw, ci] += g * W[kh, kw, ci, co] (product rounded, then sum); dx zeroed first. */
+export function convInputGradSparse(dy: Float32Array, w: Float32Array, dx: Float32Array, shape: ConvShape & { readonly outChannels: number }): void {
+  const { batch, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth, outChannels } = shape;
+  dx.fill(0);
+  let g = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, g += outChannels) {
+        for (let co = 0; co < outChannels; co++) {
+          const gc = dy[g + co]!;
+          if (gc === 0) continue;
+          for (let kh = 0; kh < filterHeight; kh++) {
+            for (let kw = 0; kw < filterWidth; kw++) {
+              for (let ci = 0; ci < channels; ci++) {
+                const at = ((b * inHeight + oh + kh) * inWidth + ow + kw) * channels + ci;
+                dx[at] = Math.fround(dx[at]! + Math.fround(gc * w[((kh * filterWidth + kw) * channels + ci) * outChannels + co]!));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

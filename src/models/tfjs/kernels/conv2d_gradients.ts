@@ -8,9 +8,14 @@
 // - For stride 1 without padding and few input channels (the first layer), dW is a direct SIMD
 //   kernel (assembly/cnn.ts, on the backend's heap): the composition's convolution has one
 //   output channel's worth of work per input channel, a shape XNNPACK runs badly.
-// - For stride 1 without padding (the paper CNN's layers), dx is one GEMM on the backend's
-//   BatchMatMul (XNNPACK), dy * W^T, scattered back by col2im (assembly/cnn.ts, on the backend's
-//   heap): the "full" convolution above spends over half its work on the zeros of its padding.
+// - For stride 1 without padding (the paper CNN's layers) and a dy mostly zeros (behind a 2x2
+//   max-pool at most a quarter of dy is not zero, behind a ReLU too about an eighth), dW (beyond a
+//   first layer) and dx skip dy's zeros (assembly/cnn.ts, on the backend's heap): one SIMD axpy
+//   of a patch per non-zero, 4.7-7.6x the composition and GEMM paths on the paper CNN's second
+//   layer (bench/cnn-kernels.bench.ts).
+// - Otherwise, for stride 1 without padding, dx is one GEMM on the backend's BatchMatMul
+//   (XNNPACK), dy * W^T, scattered back by col2im (assembly/cnn.ts, on the backend's heap): the
+//   "full" convolution above spends over half its work on the zeros of its padding.
 // Other strides or NCHW fall back to a plain loop (filter) or the backend's own kernel (input).
 import {
   backend_util,
@@ -22,7 +27,15 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
-import { cnnHeapKernelsAttached, heapCol2im, heapConvFilterGrad, type WasmHeapBackend } from "./heap.js";
+import {
+  cnnHeapKernelsAttached,
+  heapCol2im,
+  heapConvFilterGrad,
+  heapConvFilterGradSparse,
+  heapConvInputGradSparse,
+  heapCountNonZero,
+  type WasmHeapBackend,
+} from "./heap.js";
 
 /** The slice of BackendWasm these kernels use. */
 interface WasmBackendLike extends WasmHeapBackend {
@@ -71,6 +84,30 @@ function unpadded(info: backend_util.Conv2DInfo): boolean {
  *  filters): direct 2.0x the composition on 28x28x1, 1.5x on 32x32x3, 0.83x on 12x12x32. */
 const DIRECT_FILTER_MAX_CHANNELS = 4;
 
+/** Up to this share of dy not zero, the sparse kernels run: measured in one run (batch 100, the
+ *  paper CNN's second layer), they are 0.76-1.06x the dense paths on a dense dy and 4.7-7.6x on
+ *  a max-pool's and ReLU's (13% non-zero), so they break even somewhere above three quarters. */
+const SPARSE_MAX_NON_ZERO_SHARE = 0.75;
+
+/** Whether dy is sparse enough for the sparse kernels (deterministic: it counts dy's values). */
+function sparseEnough(wasm: WasmBackendLike, dy: TensorInfo): boolean {
+  const nonZero = heapCountNonZero(wasm, dy);
+  const size = dy.shape.reduce((a, b) => a * b, 1);
+  return nonZero !== undefined && nonZero <= SPARSE_MAX_NON_ZERO_SHARE * size;
+}
+
+/** Runs a sparse heap kernel through a scratch of outChannels * taps floats (the filter laid out
+ *  [co][kh][kw][ci]) into a fresh output of `shape`. */
+function withScratch(wasm: WasmBackendLike, info: backend_util.Conv2DInfo, shape: number[], kernel: (out: TensorInfo, scratch: TensorInfo) => void): TensorInfo {
+  const out = wasm.makeOutput(shape, "float32");
+  const scratch = wasm.makeOutput([info.outChannels, info.filterHeight * info.filterWidth * info.inChannels], "float32");
+  kernel(out, scratch);
+  wasm.disposeData(scratch.dataId, true);
+  return out;
+}
+
+const heapShape = (info: backend_util.Conv2DInfo) => ({ ...info, batch: info.batchSize, channels: info.inChannels });
+
 /** A tensor's data viewed with another shape of the same size (no copy, no reference taken). */
 function viewAs(t: TensorInfo, shape: number[]): TensorInfo {
   return { dataId: t.dataId, shape, dtype: t.dtype };
@@ -83,7 +120,7 @@ function backpropInputGemm(wasm: WasmBackendLike, dy: TensorInfo, filter: Tensor
   const filterT = run("Transpose", wasm, { x: viewAs(filter, [taps, info.outChannels]) }, { perm: [1, 0] });
   const col = run("BatchMatMul", wasm, { a: viewAs(dy, [1, rows, info.outChannels]), b: viewAs(filterT, [1, info.outChannels, taps]) }, { transposeA: false, transposeB: false });
   const out = wasm.makeOutput(inputShape, "float32");
-  heapCol2im(wasm, col, out, { ...info, batch: info.batchSize, channels: info.inChannels });
+  heapCol2im(wasm, col, out, heapShape(info));
   for (const t of [filterT, col]) wasm.disposeData(t.dataId, true);
   return out;
 }
@@ -96,9 +133,10 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const info = convInfo(x.shape as Shape4, filterShape, attrs!);
   if (unpadded(info) && info.inChannels <= DIRECT_FILTER_MAX_CHANNELS && info.outChannels % 4 === 0 && cnnHeapKernelsAttached()) {
     const out = wasm.makeOutput(filterShape, "float32");
-    heapConvFilterGrad(wasm, x, dy, out, { ...info, batch: info.batchSize, channels: info.inChannels });
+    heapConvFilterGrad(wasm, x, dy, out, heapShape(info));
     return out;
   }
+  if (unpadded(info) && sparseEnough(wasm, dy)) return withScratch(wasm, info, filterShape, (out, scratch) => heapConvFilterGradSparse(wasm, x, dy, out, scratch, heapShape(info)));
   if (!composable(info)) return backpropFilterLoop(wasm, x, dy, info);
   const { top, bottom, left, right } = info.padInfo;
   const xT = run("Transpose", wasm, { x }, { perm: [3, 1, 2, 0] }); // [ci, H, W, B]
@@ -160,6 +198,7 @@ const conv2DBackpropInput: KernelFunc = (args) => {
   const wasm = backend as unknown as WasmBackendLike;
   const inputShape = (attrs as { inputShape: Shape4 }).inputShape;
   const info = convInfo(inputShape, filter.shape as Shape4, attrs!);
+  if (unpadded(info) && sparseEnough(wasm, dy)) return withScratch(wasm, info, inputShape, (out, scratch) => heapConvInputGradSparse(wasm, dy, filter, out, scratch, heapShape(info)));
   if (unpadded(info) && cnnHeapKernelsAttached()) return backpropInputGemm(wasm, dy, filter, info, inputShape);
   const { top, bottom, left, right } = info.padInfo;
   const [kh, kw] = [info.filterHeight, info.filterWidth];

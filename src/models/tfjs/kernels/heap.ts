@@ -10,6 +10,9 @@ interface CnnHeapExports {
   cnnMaxPoolGrad2x2(x: number, dy: number, dx: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number): void;
   cnnConvFilterGrad(x: number, dy: number, dw: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number, outChannels: number): void;
   cnnCol2im(col: number, dx: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number): void;
+  cnnConvFilterGradSparse(x: number, dy: number, dw: number, scratch: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number, outChannels: number): void;
+  cnnCountNonZero(p: number, n: number): number;
+  cnnConvInputGradSparse(dy: number, w: number, dx: number, scratch: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number, outChannels: number): void;
 }
 
 /** The slice of BackendWasm the heap kernels use. */
@@ -55,6 +58,28 @@ export function heapConvFilterGrad(backend: WasmHeapBackend, x: Tensor, dy: Tens
   if (!attached) return false;
   attached.cnnConvFilterGrad(address(backend, x), address(backend, dy), address(backend, dw), s.batch, s.inHeight, s.inWidth, s.channels, s.outHeight, s.outWidth, s.filterHeight, s.filterWidth, s.outChannels);
   return true;
+}
+
+/** The filter gradient (stride 1, no padding) skipping dy's zeros, into dw (allocated), through
+ *  scratch (outChannels * filterHeight * filterWidth * channels floats); false if not attached. */
+export function heapConvFilterGradSparse(backend: WasmHeapBackend, x: Tensor, dy: Tensor, dw: Tensor, scratch: Tensor, s: ConvShape & { readonly outChannels: number }): boolean {
+  if (!attached) return false;
+  attached.cnnConvFilterGradSparse(address(backend, x), address(backend, dy), address(backend, dw), address(backend, scratch), s.batch, s.inHeight, s.inWidth, s.channels, s.outHeight, s.outWidth, s.filterHeight, s.filterWidth, s.outChannels);
+  return true;
+}
+
+/** The input gradient (stride 1, no padding) skipping dy's zeros, into dx (allocated), through
+ *  scratch (outChannels * filterHeight * filterWidth * channels floats); false if not attached. */
+export function heapConvInputGradSparse(backend: WasmHeapBackend, dy: Tensor, w: Tensor, dx: Tensor, scratch: Tensor, s: ConvShape & { readonly outChannels: number }): boolean {
+  if (!attached) return false;
+  attached.cnnConvInputGradSparse(address(backend, dy), address(backend, w), address(backend, dx), address(backend, scratch), s.batch, s.inHeight, s.inWidth, s.channels, s.outHeight, s.outWidth, s.filterHeight, s.filterWidth, s.outChannels);
+  return true;
+}
+
+/** How many of t's values are not zero (+0 and -0 are zero; NaN is not); undefined if not attached. */
+export function heapCountNonZero(backend: WasmHeapBackend, t: Tensor): number | undefined {
+  if (!attached) return undefined;
+  return attached.cnnCountNonZero(address(backend, t), t.shape.reduce((a, b) => a * b, 1));
 }
 
 /** Whether the kernels run on this backend's heap (the gradient kernels pick their paths by it). */

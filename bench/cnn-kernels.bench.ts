@@ -1,0 +1,114 @@
+// npm run bench:cnn-kernels: the CNN gradient kernels on tfjs-backend-wasm's heap (assembly/cnn.ts)
+// against the paths they replace, on the paper CNN's layers at batch 100, measured in the same run.
+// The output gradient dy is what training hands these kernels: a 2x2 max-pool's gradient (one cell
+// in four of each window) of a ReLU's (about half zero), and, as the worst case, a dense dy.
+// Each round runs every contender once, back to back; the table shows medians over rounds of the
+// ms per call and of the ratio taken within each round (a shared machine's load moves both alike).
+// Environment: BENCH_ROUNDS (default 7).
+import { loadavg } from "node:os";
+import * as tf from "../src/models/tfjs/tf.js";
+import { initKernels, Pcg32 } from "../src/kernels/index.js";
+import { initModelBackend } from "../src/models/index.js";
+import { heapCol2im, heapConvFilterGrad, heapConvFilterGradSparse, heapConvInputGradSparse, type WasmHeapBackend } from "../src/models/tfjs/kernels/heap.js";
+
+interface Backend extends WasmHeapBackend {
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const BATCH = 100;
+const layers = [
+  { name: "28x28x1 conv1", h: 28, w: 28, ci: 1 },
+  { name: "28x28x1 conv2", h: 12, w: 12, ci: 32 },
+  { name: "32x32x3 conv1", h: 32, w: 32, ci: 3 },
+  { name: "32x32x3 conv2", h: 14, w: 14, ci: 32 },
+];
+const K = 5;
+const CO = 32;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function uniform(rng: Pcg32, n: number, zeroShare = 0): Float32Array {
+  const u = rng.fillFloat64(2 * n);
+  return Float32Array.from({ length: n }, (_, i) => (u[n + i]! < zeroShare ? 0 : u[i]! * 2 - 1));
+}
+
+function time(fn: () => void): number {
+  const start = performance.now();
+  fn();
+  return performance.now() - start;
+}
+
+await initKernels();
+await initModelBackend();
+await tf.setBackend("wasm");
+const backend = tf.backend() as unknown as Backend;
+const info = (t: tf.Tensor) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }) as tf.TensorInfo;
+const rng = new Pcg32(16, 3);
+
+console.log(`CNN gradient kernels, batch ${BATCH}, ${K}x${K} filters, ${CO} output channels; medians of ${ROUNDS} rounds; load average ${loadavg()[0]!.toFixed(1)}`);
+console.log("");
+console.log("| layer | dy | kernel | ms | replaces | ms | speed-up |");
+console.log("|---|---|---|---|---|---|---|");
+for (const layer of layers) {
+  const oh = layer.h - K + 1;
+  const ow = layer.w - K + 1;
+  const shape = { batch: BATCH, inHeight: layer.h, inWidth: layer.w, channels: layer.ci, outHeight: oh, outWidth: ow, filterHeight: K, filterWidth: K, outChannels: CO };
+  const taps = K * K * layer.ci;
+  const x = tf.tensor4d(uniform(rng, BATCH * layer.h * layer.w * layer.ci, 0.5), [BATCH, layer.h, layer.w, layer.ci]);
+  const filter = tf.tensor4d(uniform(rng, taps * CO), [K, K, layer.ci, CO]);
+  const z = tf.tensor4d(uniform(rng, BATCH * oh * ow * CO), [BATCH, oh, ow, CO]);
+  const pooled = tf.maxPool(z, 2, 2, "valid");
+  const dPooled = tf.tensor(uniform(rng, pooled.size, 0.5), pooled.shape);
+  const pooledDy = tf.engine().runKernel("MaxPoolGrad", { dy: dPooled, input: z, output: pooled }, { filterSize: 2, strides: 2, pad: "valid" }) as tf.Tensor4D;
+  const denseDy = tf.tensor4d(uniform(rng, z.size), z.shape);
+  const outputs = {
+    dw: backend.makeOutput([K, K, layer.ci, CO], "float32"),
+    dx: backend.makeOutput(x.shape, "float32"),
+    scratch: backend.makeOutput([CO, taps], "float32"),
+  };
+  for (const [dyName, dy] of [["max-pool + ReLU", pooledDy], ["dense", denseDy]] as const) {
+    const nonZero = (dy.dataSync() as Float32Array).reduce((n, v) => n + (v !== 0 ? 1 : 0), 0) / dy.size;
+    const filterSparse = () => heapConvFilterGradSparse(backend, info(x), info(dy), outputs.dw, outputs.scratch, shape);
+    const filterDirect = () => heapConvFilterGrad(backend, info(x), info(dy), outputs.dw, shape);
+    const filterComposed = () =>
+      tf.tidy(() => {
+        const grad = tf.conv2d(tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D, 1, "valid");
+        tf.transpose(grad, [1, 2, 0, 3]).dataId;
+      });
+    const inputSparse = () => heapConvInputGradSparse(backend, info(dy), info(filter), outputs.dx, outputs.scratch, shape);
+    const inputGemm = () =>
+      tf.tidy(() => {
+        const col = tf.matMul(tf.reshape(dy, [BATCH * oh * ow, CO]), tf.transpose(tf.reshape(filter, [taps, CO])));
+        heapCol2im(backend, info(col), outputs.dx, shape);
+      });
+    const pairs: Array<[string, () => unknown, string, () => unknown]> = [
+      ["filter gradient, sparse", filterSparse, "composed conv (XNNPACK)", filterComposed],
+      ...(layer.ci <= 4 ? ([["filter gradient, sparse", filterSparse, "direct dense (first layer)", filterDirect]] as Array<[string, () => unknown, string, () => unknown]>) : []),
+      // A first layer's input gradient is never computed (the data needs none).
+      ...(layer.ci > 4 ? ([["input gradient, sparse", inputSparse, "GEMM (XNNPACK) + col2im", inputGemm]] as Array<[string, () => unknown, string, () => unknown]>) : []),
+    ];
+    for (const [name, kernel, baseName, base] of pairs) {
+      kernel();
+      base();
+      const ms: number[] = [];
+      const baseMs: number[] = [];
+      const ratios: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const a = time(kernel);
+        const b = time(base);
+        ms.push(a);
+        baseMs.push(b);
+        ratios.push(b / a);
+      }
+      console.log(`| ${layer.name} | ${dyName} (${(100 * nonZero).toFixed(0)}% non-zero) | ${name} | ${median(ms).toFixed(2)} | ${baseName} | ${median(baseMs).toFixed(2)} | ${median(ratios).toFixed(2)}x |`);
+    }
+  }
+  for (const t of Object.values(outputs)) backend.disposeData(t.dataId, true);
+  tf.dispose([x, filter, z, pooled, dPooled, pooledDy, denseDy]);
+}
