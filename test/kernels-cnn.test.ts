@@ -125,7 +125,14 @@ function pooledGradient(rng: Pcg32, batch: number, height: number, width: number
   return dy;
 }
 
-const sparseCases: Array<[ConvShape, number]> = [[convShapes[0]!, 32], [convShapes[1]!, 6], [convShapes[2]!, 32], [{ ...convShapes[0]!, channels: 7 }, 13]];
+// Runs of 160, 12, 5 (first layer, 28x28x1), 15 (32x32x3) and 35 floats; 32, 6 and 13 output channels.
+const sparseCases: Array<[ConvShape, number]> = [
+  [convShapes[0]!, 32],
+  [convShapes[1]!, 6],
+  [convShapes[2]!, 32],
+  [{ batch: 2, inHeight: 32, inWidth: 32, channels: 3, outHeight: 28, outWidth: 28, filterHeight: 5, filterWidth: 5 }, 32],
+  [{ ...convShapes[0]!, channels: 7 }, 13],
+];
 
 test("cnnCountNonZero counts values other than +0 and -0 (NaN counts)", () => {
   const rng = new Pcg32(24);
