@@ -229,6 +229,7 @@ function nonZeroMask4(row: usize, co: i32): i32 {
   return i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>co << 2)), f32x4.splat(0)));
 }
 
+
 // The filter gradient, stride 1, no padding, any channel counts: dW[kh, kw, ci, co] = sum of
 // x[b, oh+kh, ow+kw, ci] * dy[b, oh, ow, co], summed into scratch laid out [co][kh][kw][ci]
 // (outChannels * filterHeight * filterWidth * channels floats), then transposed into dw.
@@ -312,5 +313,132 @@ export function cnnConvInputGradSparse(
         }
       }
     }
+  }
+}
+
+/** A vector of the floats at p, lanes from `avail` on zero (avail < 4: p is near x's end). */
+@inline
+function loadUpTo(p: usize, avail: isize): v128 {
+  if (avail >= 4) return v128.load(p);
+  let v = f32x4.splat(0);
+  if (avail > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (avail > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (avail > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+// The filter gradient skipping dy's zeros for short patch rows (filterWidth * channels <= 16: a
+// first layer, 5x5 on 1 or 3 channels), with the sums in registers: dy's non-zeros are first
+// listed per co (a counting sort without branches: positions stay in order), then for each co and each kh, up to 16
+// floats of dW (rounded up to whole vectors) are summed over the co's list, four lanes a step,
+// and written out. Each sum adds the same rounded products in the same order as
+// cnnConvFilterGradSparse (positions in order), so the bits are the same. A row's last vector may
+// read up to 3 floats past the row (the next pixels of x) into lanes never written out; a list's
+// last entries, whose rows end within a vector of x's end, load those lanes as zeros instead.
+// scratch: outChannels + 2 * (nonZero + outChannels) + 16 words; nonZero = the number of dy's
+// values not zero.
+export function cnnConvFilterGradLists(
+  x: usize, dy: usize, dw: usize, scratch: usize,
+  batch: i32, inHeight: i32, inWidth: i32, channels: i32, outHeight: i32, outWidth: i32,
+  filterHeight: i32, filterWidth: i32, outChannels: i32, nonZero: i32,
+): void {
+  const run = filterWidth * channels;
+  const cursors = scratch;
+  const offsets = cursors + (<usize>outChannels << 2);
+  const slots = nonZero + outChannels;
+  const values = offsets + (<usize>slots << 2);
+  const lanes = values + (<usize>slots << 2);
+  const positions = batch * outHeight * outWidth;
+  const co4 = outChannels & ~3;
+  // Count per co (four lanes a step: a true lane of f32x4.ne is -1), then turn the counts into
+  // each co's first slot, one spare slot after each list.
+  memory.fill(cursors, 0, <usize>outChannels << 2);
+  let g = dy;
+  for (let p = 0; p < positions; p++, g += <usize>outChannels << 2) {
+    let co = 0;
+    for (; co < co4; co += 4) {
+      const at = cursors + (<usize>co << 2);
+      v128.store(at, i32x4.sub(v128.load(at), f32x4.ne(v128.load(g + (<usize>co << 2)), f32x4.splat(0))));
+    }
+    for (; co < outChannels; co++) {
+      const at = cursors + (<usize>co << 2);
+      store<i32>(at, load<i32>(at) + <i32>(load<f32>(g + (<usize>co << 2)) != 0));
+    }
+  }
+  let total = 0;
+  for (let co = 0; co < outChannels; co++) {
+    const at = cursors + (<usize>co << 2);
+    const count = load<i32>(at);
+    store<i32>(at, total);
+    total += count + 1;
+  }
+  // Fill the lists without branches: every value is written to its co's next slot, which moves
+  // on only past a value not zero (a zero's entry is overwritten, or left in the spare slot).
+  g = dy;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, g += <usize>outChannels << 2) {
+        const patch = <i32>(((b * inHeight + oh) * inWidth + ow) * channels << 2);
+        for (let co = 0; co < outChannels; co++) {
+          const at = cursors + (<usize>co << 2);
+          const slot = load<i32>(at);
+          const v = load<f32>(g + (<usize>co << 2));
+          store<i32>(offsets + (<usize>slot << 2), patch);
+          store<f32>(values + (<usize>slot << 2), v);
+          store<i32>(at, slot + <i32>(v != 0));
+        }
+      }
+    }
+  }
+  // Each co's list is now [its first slot, cursors[co]); the next list starts one slot later.
+  const xRowStride = <usize>inWidth * channels << 2;
+  const xEnd = x + (<usize>batch * inHeight * inWidth * channels << 2);
+  const vectors = (run + 3) >> 2;
+  let first = 0;
+  for (let co = 0; co < outChannels; co++) {
+    const end = load<i32>(cursors + (<usize>co << 2));
+    for (let kh = 0; kh < filterHeight; kh++) {
+      const row = x + <usize>kh * xRowStride;
+      // Entries whose row has a whole vector of x left run the loop without checks.
+      const safe = <usize>(xEnd - row) - (<usize>vectors << 4);
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      let e = first;
+      if (vectors <= 2) {
+        for (; e < end; e++) {
+          const off = <usize>load<u32>(offsets + (<usize>e << 2));
+          if (off > safe) break;
+          const gv = v128.load32_splat(values + (<usize>e << 2));
+          const src = row + off;
+          a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(src)));
+          a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(src, 16)));
+        }
+      } else {
+        for (; e < end; e++) {
+          const off = <usize>load<u32>(offsets + (<usize>e << 2));
+          if (off > safe) break;
+          const gv = v128.load32_splat(values + (<usize>e << 2));
+          const src = row + off;
+          a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(src)));
+          a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(src, 16)));
+          a2 = f32x4.add(a2, f32x4.mul(gv, v128.load(src, 32)));
+          a3 = f32x4.add(a3, f32x4.mul(gv, v128.load(src, 48)));
+        }
+      }
+      for (; e < end; e++) {
+        const src = row + <usize>load<u32>(offsets + (<usize>e << 2));
+        const gv = v128.load32_splat(values + (<usize>e << 2));
+        const avail = <isize>(xEnd - src) >> 2;
+        a0 = f32x4.add(a0, f32x4.mul(gv, loadUpTo(src, avail)));
+        a1 = f32x4.add(a1, f32x4.mul(gv, loadUpTo(src + 16, avail - 4)));
+        a2 = f32x4.add(a2, f32x4.mul(gv, loadUpTo(src + 32, avail - 8)));
+        a3 = f32x4.add(a3, f32x4.mul(gv, loadUpTo(src + 48, avail - 12)));
+      }
+      v128.store(lanes, a0);
+      v128.store(lanes, a1, 16);
+      v128.store(lanes, a2, 32);
+      v128.store(lanes, a3, 48);
+      for (let k = 0; k < run; k++) store<f32>(dw + ((<usize>(kh * run + k) * outChannels + co) << 2), load<f32>(lanes + (<usize>k << 2)));
+    }
+    first = end + 1;
   }
 }

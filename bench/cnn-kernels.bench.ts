@@ -9,7 +9,16 @@ import { loadavg } from "node:os";
 import * as tf from "../src/models/tfjs/tf.js";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import { initModelBackend } from "../src/models/index.js";
-import { heapCol2im, heapConvFilterGrad, heapConvFilterGradSparse, heapConvInputGradSparse, type WasmHeapBackend } from "../src/models/tfjs/kernels/heap.js";
+import {
+  filterGradListsScratchWords,
+  heapCol2im,
+  heapConvFilterGrad,
+  heapConvFilterGradLists,
+  heapConvFilterGradSparse,
+  heapConvInputGradSparse,
+  heapCountNonZero,
+  type WasmHeapBackend,
+} from "../src/models/tfjs/kernels/heap.js";
 
 interface Backend extends WasmHeapBackend {
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
@@ -75,6 +84,8 @@ for (const layer of layers) {
   for (const [dyName, dy] of [["max-pool + ReLU", pooledDy], ["dense", denseDy]] as const) {
     const nonZero = (dy.dataSync() as Float32Array).reduce((n, v) => n + (v !== 0 ? 1 : 0), 0) / dy.size;
     const filterSparse = () => heapConvFilterGradSparse(backend, info(x), info(dy), outputs.dw, outputs.scratch, shape);
+    const listsScratch = backend.makeOutput([filterGradListsScratchWords(CO, dy.size)], "float32");
+    const filterLists = () => heapConvFilterGradLists(backend, info(x), info(dy), outputs.dw, listsScratch, heapCountNonZero(backend, info(dy))!, shape);
     const filterDirect = () => heapConvFilterGrad(backend, info(x), info(dy), outputs.dw, shape);
     const filterComposed = () =>
       tf.tidy(() => {
@@ -89,7 +100,12 @@ for (const layer of layers) {
       });
     const pairs: Array<[string, () => unknown, string, () => unknown]> = [
       ["filter gradient, sparse", filterSparse, "composed conv (XNNPACK)", filterComposed],
-      ...(layer.ci <= 4 ? ([["filter gradient, sparse", filterSparse, "direct dense (first layer)", filterDirect]] as Array<[string, () => unknown, string, () => unknown]>) : []),
+      ...(layer.ci <= 4
+        ? ([
+            ["filter gradient, sparse", filterSparse, "direct dense (first layer)", filterDirect],
+            ["filter gradient, lists", filterLists, "direct dense (first layer)", filterDirect],
+          ] as Array<[string, () => unknown, string, () => unknown]>)
+        : []),
       // A first layer's input gradient is never computed (the data needs none).
       ...(layer.ci > 4 ? ([["input gradient, sparse", inputSparse, "GEMM (XNNPACK) + col2im", inputGemm]] as Array<[string, () => unknown, string, () => unknown]>) : []),
     ];
@@ -108,6 +124,7 @@ for (const layer of layers) {
       }
       console.log(`| ${layer.name} | ${dyName} (${(100 * nonZero).toFixed(0)}% non-zero) | ${name} | ${median(ms).toFixed(2)} | ${baseName} | ${median(baseMs).toFixed(2)} | ${median(ratios).toFixed(2)}x |`);
     }
+    backend.disposeData(listsScratch.dataId, true);
   }
   for (const t of Object.values(outputs)) backend.disposeData(t.dataId, true);
   tf.dispose([x, filter, z, pooled, dPooled, pooledDy, denseDy]);

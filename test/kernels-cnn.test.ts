@@ -11,7 +11,9 @@ import { initModelBackend } from "../src/models/index.js";
 import {
   cnnHeapKernelsAttached,
   heapCol2im,
+  filterGradListsScratchWords,
   heapConvFilterGrad,
+  heapConvFilterGradLists,
   heapConvFilterGradSparse,
   heapConvInputGradSparse,
   heapCountNonZero,
@@ -157,6 +159,25 @@ test("cnnConvFilterGradSparse = reference (max-pool-shaped dy with -0s and a NaN
       heapConvFilterGradSparse(backend, xt!, dyt!, out, scratch!, shape),
     );
     bitEqual(actual, expected, `sparse filter gradient ${JSON.stringify(shape)}`);
+  }
+});
+
+test("cnnConvFilterGradLists = reference (= cnnConvFilterGradSparse's bits; rows of 5, 12 and 15 floats, the last near x's end)", () => {
+  const rng = new Pcg32(27);
+  for (const [s, outChannels] of sparseCases.filter(([c]) => c.filterWidth * c.channels <= 16)) {
+    const shape = { ...s, outChannels };
+    const x = uniform(rng, s.batch * s.inHeight * s.inWidth * s.channels, true);
+    const dy = pooledGradient(rng, s.batch, s.outHeight, s.outWidth, outChannels);
+    // The last position's every co not zero: its patch ends at x's end.
+    dy.fill(0.5, dy.length - outChannels);
+    const expected = new Float32Array(s.filterHeight * s.filterWidth * s.channels * outChannels);
+    convFilterGradSparse(x, dy, expected, shape);
+    const nonZero = dy.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
+    const words = filterGradListsScratchWords(outChannels, nonZero);
+    const actual = onHeap([s.filterHeight, s.filterWidth, s.channels, outChannels], [[x, [s.batch, s.inHeight, s.inWidth, s.channels]], [dy, [s.batch, s.outHeight, s.outWidth, outChannels]], [new Float32Array(words), [words]]], ([xt, dyt, scratch], out) =>
+      heapConvFilterGradLists(backend, xt!, dyt!, out, scratch!, nonZero, shape),
+    );
+    bitEqual(actual, expected, `filter gradient from lists ${JSON.stringify(shape)}`);
   }
 });
 

@@ -12,6 +12,7 @@ interface CnnHeapExports {
   cnnCol2im(col: number, dx: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number): void;
   cnnConvFilterGradSparse(x: number, dy: number, dw: number, scratch: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number, outChannels: number): void;
   cnnCountNonZero(p: number, n: number): number;
+  cnnConvFilterGradLists(x: number, dy: number, dw: number, scratch: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number, outChannels: number, nonZero: number): void;
   cnnConvInputGradSparse(dy: number, w: number, dx: number, scratch: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number, outChannels: number): void;
 }
 
@@ -65,6 +66,20 @@ export function heapConvFilterGrad(backend: WasmHeapBackend, x: Tensor, dy: Tens
 export function heapConvFilterGradSparse(backend: WasmHeapBackend, x: Tensor, dy: Tensor, dw: Tensor, scratch: Tensor, s: ConvShape & { readonly outChannels: number }): boolean {
   if (!attached) return false;
   attached.cnnConvFilterGradSparse(address(backend, x), address(backend, dy), address(backend, dw), address(backend, scratch), s.batch, s.inHeight, s.inWidth, s.channels, s.outHeight, s.outWidth, s.filterHeight, s.filterWidth, s.outChannels);
+  return true;
+}
+
+/** The words of scratch cnnConvFilterGradLists needs for a dy with `nonZero` values not zero. */
+export function filterGradListsScratchWords(outChannels: number, nonZero: number): number {
+  return outChannels + 2 * (nonZero + outChannels) + 16;
+}
+
+/** The filter gradient (stride 1, no padding, filterWidth * channels <= 16) skipping dy's zeros
+ *  with the sums in registers, into dw (allocated), through scratch (filterGradListsScratchWords);
+ *  nonZero must be heapCountNonZero(dy). False if not attached. */
+export function heapConvFilterGradLists(backend: WasmHeapBackend, x: Tensor, dy: Tensor, dw: Tensor, scratch: Tensor, nonZero: number, s: ConvShape & { readonly outChannels: number }): boolean {
+  if (!attached) return false;
+  attached.cnnConvFilterGradLists(address(backend, x), address(backend, dy), address(backend, dw), address(backend, scratch), s.batch, s.inHeight, s.inWidth, s.channels, s.outHeight, s.outWidth, s.filterHeight, s.filterWidth, s.outChannels, nonZero);
   return true;
 }
 
