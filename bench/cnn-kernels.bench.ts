@@ -1,5 +1,5 @@
-// npm run bench:cnn-kernels: the CNN gradient kernels on tfjs-backend-wasm's heap (assembly/cnn.ts)
-// against the paths they replace, on the paper CNN's layers at batch 100, measured in the same run.
+// npm run bench:cnn-kernels: the CNN kernels on tfjs-backend-wasm's heap (assembly/cnn.ts), the
+// gradients and a first layer's forward convolution, against the paths they replace, on the paper CNN's layers at batch 100, measured in the same run.
 // The output gradient dy is what training hands these kernels: a 2x2 max-pool's gradient (one cell
 // in four of each window) of a ReLU's (about half zero), and, as the worst case, a dense dy.
 // Each round runs every contender once, back to back; the table shows medians over rounds of the
@@ -12,6 +12,7 @@ import { initModelBackend } from "../src/models/index.js";
 import {
   filterGradListsScratchWords,
   heapCol2im,
+  heapConv2DFirstLayer,
   heapConvFilterGrad,
   heapConvFilterGradLists,
   heapConvFilterGradSparse,
@@ -53,6 +54,23 @@ function time(fn: () => void): number {
   return performance.now() - start;
 }
 
+/** Times a kernel and the path it replaces in alternation; prints one table row. */
+function report(layer: string, dy: string, name: string, kernel: () => unknown, baseName: string, base: () => unknown): void {
+  kernel();
+  base();
+  const ms: number[] = [];
+  const baseMs: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = time(kernel);
+    const b = time(base);
+    ms.push(a);
+    baseMs.push(b);
+    ratios.push(b / a);
+  }
+  console.log(`| ${layer} | ${dy} | ${name} | ${median(ms).toFixed(2)} | ${baseName} | ${median(baseMs).toFixed(2)} | ${median(ratios).toFixed(2)}x |`);
+}
+
 await initKernels();
 await initModelBackend();
 await tf.setBackend("wasm");
@@ -60,7 +78,7 @@ const backend = tf.backend() as unknown as Backend;
 const info = (t: tf.Tensor) => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }) as tf.TensorInfo;
 const rng = new Pcg32(16, 3);
 
-console.log(`CNN gradient kernels, batch ${BATCH}, ${K}x${K} filters, ${CO} output channels; medians of ${ROUNDS} rounds; load average ${loadavg()[0]!.toFixed(1)}`);
+console.log(`CNN kernels, batch ${BATCH}, ${K}x${K} filters, ${CO} output channels; medians of ${ROUNDS} rounds; load average ${loadavg()[0]!.toFixed(1)}`);
 console.log("");
 console.log("| layer | dy | kernel | ms | replaces | ms | speed-up |");
 console.log("|---|---|---|---|---|---|---|");
@@ -80,7 +98,18 @@ for (const layer of layers) {
     dw: backend.makeOutput([K, K, layer.ci, CO], "float32"),
     dx: backend.makeOutput(x.shape, "float32"),
     scratch: backend.makeOutput([CO, taps], "float32"),
+    y: backend.makeOutput([BATCH, oh, ow, CO], "float32"),
   };
+  if (layer.ci <= 4) {
+    // The forward convolution: the direct kernel against XNNPACK's (the backend's own Conv2D).
+    // (The backend's FusedConv2D without bias or activation runs XNNPACK's convolution.)
+    const direct = () => heapConv2DFirstLayer(backend, info(x), info(filter), outputs.y, shape);
+    const xnnpack = () =>
+      tf.tidy(() => {
+        tf.engine().runKernel("FusedConv2D", { x, filter }, { strides: 1, pad: "valid", dataFormat: "NHWC", dilations: 1, activation: "linear" });
+      });
+    report(layer.name, "", "forward convolution, direct", direct, "XNNPACK convolution", xnnpack);
+  }
   for (const [dyName, dy] of [["max-pool + ReLU", pooledDy], ["dense", denseDy]] as const) {
     const nonZero = (dy.dataSync() as Float32Array).reduce((n, v) => n + (v !== 0 ? 1 : 0), 0) / dy.size;
     const filterSparse = () => heapConvFilterGradSparse(backend, info(x), info(dy), outputs.dw, outputs.scratch, shape);
@@ -98,32 +127,18 @@ for (const layer of layers) {
         const col = tf.matMul(tf.reshape(dy, [BATCH * oh * ow, CO]), tf.transpose(tf.reshape(filter, [taps, CO])));
         heapCol2im(backend, info(col), outputs.dx, shape);
       });
-    const pairs: Array<[string, () => unknown, string, () => unknown]> = [
-      ["filter gradient, sparse", filterSparse, "composed conv (XNNPACK)", filterComposed],
-      ...(layer.ci <= 4
-        ? ([
-            ["filter gradient, sparse", filterSparse, "direct dense (first layer)", filterDirect],
-            ["filter gradient, lists", filterLists, "direct dense (first layer)", filterDirect],
-          ] as Array<[string, () => unknown, string, () => unknown]>)
-        : []),
-      // A first layer's input gradient is never computed (the data needs none).
-      ...(layer.ci > 4 ? ([["input gradient, sparse", inputSparse, "GEMM (XNNPACK) + col2im", inputGemm]] as Array<[string, () => unknown, string, () => unknown]>) : []),
-    ];
-    for (const [name, kernel, baseName, base] of pairs) {
-      kernel();
-      base();
-      const ms: number[] = [];
-      const baseMs: number[] = [];
-      const ratios: number[] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        const a = time(kernel);
-        const b = time(base);
-        ms.push(a);
-        baseMs.push(b);
-        ratios.push(b / a);
-      }
-      console.log(`| ${layer.name} | ${dyName} (${(100 * nonZero).toFixed(0)}% non-zero) | ${name} | ${median(ms).toFixed(2)} | ${baseName} | ${median(baseMs).toFixed(2)} | ${median(ratios).toFixed(2)}x |`);
-    }
+    // The paths training takes: a first layer's filter gradient (lists from 50 taps; below, the
+    // direct kernel stays), a second layer's gradients (sparse).
+    type Pair = [string, () => unknown, string, () => unknown];
+    const pairs: Pair[] =
+      layer.ci <= 4
+        ? [["filter gradient, lists", filterLists, "direct dense (first layer)", filterDirect]]
+        : [
+            ["filter gradient, sparse", filterSparse, "composed conv (XNNPACK)", filterComposed],
+            // A first layer's input gradient is never computed (the data needs none).
+            ["input gradient, sparse", inputSparse, "GEMM (XNNPACK) + col2im", inputGemm],
+          ];
+    for (const [name, kernel, baseName, base] of pairs) report(layer.name, `${dyName} (${(100 * nonZero).toFixed(0)}% non-zero)`, name, kernel, baseName, base);
     backend.disposeData(listsScratch.dataId, true);
   }
   for (const t of Object.values(outputs)) backend.disposeData(t.dataId, true);

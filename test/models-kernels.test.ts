@@ -1,4 +1,4 @@
-// The project's wasm kernels (Conv2DBackpropFilter, Conv2DBackpropInput, BatchMatMul, Sum, MaxPoolGrad) against
+// The project's wasm kernels (Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, BatchMatMul, Sum, MaxPoolGrad) against
 // tfjs-backend-cpu on the same inputs, and a whole CNN step's gradients (every kernel the models
 // run on wasm: fused conv, max-pool and its gradient, tanh, softmax cross-entropy, ...).
 import * as tf from "../src/models/tfjs/tf.js";
@@ -43,7 +43,8 @@ kernels.after(async () => {
   await tf.setBackend("wasm");
 });
 
-kernels("the wasm backend runs the project's Conv2DBackpropFilter and Conv2DBackpropInput", () => {
+kernels("the wasm backend runs the project's Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput", () => {
+  assert.ok(tf.getKernel("Conv2D", "wasm"), "Conv2D registered for wasm");
   assert.ok(tf.getKernel("Conv2DBackpropFilter", "wasm"), "Conv2DBackpropFilter registered for wasm");
   assert.ok(tf.getKernel("Conv2DBackpropInput", "wasm"), "Conv2DBackpropInput registered for wasm");
   for (const name of ["Conv2D", "FusedConv2D", "MaxPool", "MaxPoolGrad", "Transpose", "Reverse", "_FusedMatMul", "Tanh", "Step", "Softmax"]) {
@@ -82,8 +83,10 @@ for (const [b, h, w, ci, co, k, pad, stride] of cases) for (const zeroShare of [
       const attrs = { strides: [stride, stride], pad, dataFormat: "NHWC" };
       const dw = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...attrs, filterShape: [k, k, ci, co] }) as tf.Tensor;
       const dx = tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, { ...attrs, inputShape: [b, h, w, ci] }) as tf.Tensor;
-      return { dw: dw.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array };
+      const y = tf.conv2d(x, filter, stride, pad);
+      return { dw: dw.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array, y: y.dataSync() as Float32Array };
     });
+    assert.ok(relativeErrorNonTrivial(wasm.y, cpu.y) <= 1e-4, `convolution within 1e-4 (got ${relativeErrorNonTrivial(wasm.y, cpu.y)})`);
     assert.ok(relativeErrorNonTrivial(wasm.dw, cpu.dw) <= 1e-4, `filter gradient within 1e-4 (got ${relativeErrorNonTrivial(wasm.dw, cpu.dw)})`);
     assert.ok(relativeErrorNonTrivial(wasm.dx, cpu.dx) <= 1e-4, `input gradient within 1e-4 (got ${relativeErrorNonTrivial(wasm.dx, cpu.dx)})`);
   });

@@ -145,3 +145,27 @@ export function convInputGradSparse(dy: Float32Array, w: Float32Array, dx: Float
     }
   }
 }
+
+/** The forward convolution, stride 1, no padding, as assembly/cnn.ts sums it: each output from 0,
+ *  terms in (kh, kw, ci) order, product rounded, then sum. */
+export function conv2dFirstLayer(x: Float32Array, w: Float32Array, out: Float32Array, shape: ConvShape & { readonly outChannels: number }): void {
+  const { batch, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth, outChannels } = shape;
+  for (let b = 0; b < batch; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        for (let co = 0; co < outChannels; co++) {
+          let sum = 0;
+          for (let kh = 0; kh < filterHeight; kh++) {
+            for (let kw = 0; kw < filterWidth; kw++) {
+              for (let ci = 0; ci < channels; ci++) {
+                const product = Math.fround(x[((b * inHeight + oh + kh) * inWidth + ow + kw) * channels + ci]! * w[((kh * filterWidth + kw) * channels + ci) * outChannels + co]!);
+                sum = Math.fround(sum + product);
+              }
+            }
+          }
+          out[((b * outHeight + oh) * outWidth + ow) * outChannels + co] = sum;
+        }
+      }
+    }
+  }
+}

@@ -18,6 +18,10 @@
 //   (XNNPACK), dy * W^T, scattered back by col2im (assembly/cnn.ts, on the backend's heap): the
 //   "full" convolution above spends over half its work on the zeros of its padding.
 // Other strides or NCHW fall back to a plain loop (filter) or the backend's own kernel (input).
+// And the forward Conv2D of a first layer (stride 1, no padding, few input channels, output
+// channels in 16s) is a direct SIMD kernel (assembly/cnn.ts): XNNPACK's GEMM has an inner
+// dimension of only 25 or 75 there and runs it at a third of its second-layer speed; the direct
+// kernel is 3.3x (28x28x1) and 1.4x (32x32x3) XNNPACK's (bench/cnn-kernels.bench.ts).
 import {
   backend_util,
   getKernel,
@@ -32,6 +36,7 @@ import {
   cnnHeapKernelsAttached,
   heapCol2im,
   filterGradListsScratchWords,
+  heapConv2DFirstLayer,
   heapConvFilterGrad,
   heapConvFilterGradLists,
   heapConvFilterGradSparse,
@@ -233,16 +238,38 @@ const conv2DBackpropInput: KernelFunc = (args) => {
   return out;
 };
 
+/** The wasm backend's own Conv2D (XNNPACK), for every shape but a first layer's. */
+let originalConv2D: KernelFunc | undefined;
+
+/** out[b,oh,ow,co] = sum over kh,kw,ci of x[b, oh+kh, ow+kw, ci] * W[kh,kw,ci,co]. */
+const conv2D: KernelFunc = (args) => {
+  const { inputs, backend, attrs } = args;
+  const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
+  const dilations = (attrs as { dilations?: number | [number, number] }).dilations ?? 1;
+  const undilated = typeof dilations === "number" ? dilations === 1 : dilations.every((d) => d === 1);
+  const info = convInfo(x.shape as Shape4, filter.shape as Shape4, attrs!);
+  if (!undilated || !unpadded(info) || info.inChannels > DIRECT_FILTER_MAX_CHANNELS || info.outChannels % 16 !== 0 || !cnnHeapKernelsAttached()) return originalConv2D!(args);
+  const wasm = backend as unknown as WasmBackendLike;
+  const out = wasm.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], "float32");
+  heapConv2DFirstLayer(wasm, x, filter, out, heapShape(info));
+  return out;
+};
+
 let registered = false;
 
-/** Registers the project's gradient kernels into tfjs for the wasm backend (idempotent). */
+/** Registers the project's convolution kernels (the gradients, and a first layer's forward) into tfjs for the wasm backend (idempotent). */
 export function registerWasmGradientKernels(): void {
   if (registered) return;
   const existing = getKernel("Conv2DBackpropInput", "wasm");
   if (!existing) throw new Error("tfjs-backend-wasm has no Conv2DBackpropInput kernel to fall back on");
+  const forward = getKernel("Conv2D", "wasm");
+  if (!forward) throw new Error("tfjs-backend-wasm has no Conv2D kernel; the models' convolutions run on it");
   originalBackpropInput = existing.kernelFunc;
+  originalConv2D = forward.kernelFunc;
   unregisterKernel("Conv2DBackpropInput", "wasm");
+  unregisterKernel("Conv2D", "wasm");
   const configs: KernelConfig[] = [
+    { kernelName: "Conv2D", backendName: "wasm", kernelFunc: conv2D },
     { kernelName: "Conv2DBackpropFilter", backendName: "wasm", kernelFunc: conv2DBackpropFilter },
     { kernelName: "Conv2DBackpropInput", backendName: "wasm", kernelFunc: conv2DBackpropInput },
   ];
