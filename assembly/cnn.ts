@@ -443,13 +443,11 @@ export function cnnConvFilterGradLists(
   }
 }
 
-// The forward convolution, stride 1, no padding, for a first layer (few input channels, where
-// XNNPACK's GEMM has a short inner dimension and runs at a third of its speed on the second
-// layer): out[b, oh, ow, co] = sum over (kh, kw, ci) in that order of x[b, oh+kh, ow+kw, ci] *
-// W[kh, kw, ci, co], from 0, one rounded product and one rounded add per term (no FMA). Two
-// output pixels a step share each filter load; 16 output channels a block. outChannels must be
-// a multiple of 16.
-export function cnnConv2DFirstLayer(
+// The forward convolution, stride 1, no padding: out[b, oh, ow, co] = sum over (kh, kw, ci) in
+// that order of x[b, oh+kh, ow+kw, ci] * W[kh, kw, ci, co], from 0, one rounded product and one
+// rounded add per term (no FMA). Two output pixels a step share each filter load, 16 output
+// channels a block, in registers. outChannels must be a multiple of 16.
+export function cnnConv2DDirect(
   x: usize, w: usize, out: usize,
   batch: i32, inHeight: i32, inWidth: i32, channels: i32, outHeight: i32, outWidth: i32,
   filterHeight: i32, filterWidth: i32, outChannels: i32,

@@ -6,13 +6,13 @@ import * as tf from "../src/models/tfjs/tf.js";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
-import { col2im, conv2dFirstLayer, convFilterGrad, convFilterGradSparse, convInputGradSparse, maxPoolGrad2x2, type ConvShape } from "../src/kernels/reference/cnn.js";
+import { col2im, conv2dDirect, convFilterGrad, convFilterGradSparse, convInputGradSparse, maxPoolGrad2x2, type ConvShape } from "../src/kernels/reference/cnn.js";
 import { initModelBackend } from "../src/models/index.js";
 import {
   cnnHeapKernelsAttached,
   filterGradListsScratchWords,
   heapCol2im,
-  heapConv2DFirstLayer,
+  heapConv2DDirect,
   heapConvFilterGrad,
   heapConvFilterGradLists,
   heapConvFilterGradSparse,
@@ -182,18 +182,18 @@ test("cnnConvFilterGradLists = reference (= cnnConvFilterGradSparse's bits; rows
   }
 });
 
-test("cnnConv2DFirstLayer = reference (odd output widths, 16-channel blocks)", () => {
+test("cnnConv2DDirect = reference (odd output widths, 16-channel blocks)", () => {
   const rng = new Pcg32(28);
-  for (const [s, outChannels] of [[convShapes[2]!, 32], [convShapes[1]!, 16], [{ batch: 2, inHeight: 32, inWidth: 32, channels: 3, outHeight: 28, outWidth: 28, filterHeight: 5, filterWidth: 5 }, 48]] as const) {
+  for (const [s, outChannels] of [[convShapes[2]!, 32], [convShapes[0]!, 32], [convShapes[1]!, 16], [{ batch: 2, inHeight: 32, inWidth: 32, channels: 3, outHeight: 28, outWidth: 28, filterHeight: 5, filterWidth: 5 }, 48]] as const) {
     const shape = { ...s, outChannels };
     const x = uniform(rng, s.batch * s.inHeight * s.inWidth * s.channels, true);
     const w = uniform(rng, s.filterHeight * s.filterWidth * s.channels * outChannels);
     const expected = new Float32Array(s.batch * s.outHeight * s.outWidth * outChannels);
-    conv2dFirstLayer(x, w, expected, shape);
+    conv2dDirect(x, w, expected, shape);
     const actual = onHeap([s.batch, s.outHeight, s.outWidth, outChannels], [[x, [s.batch, s.inHeight, s.inWidth, s.channels]], [w, [s.filterHeight, s.filterWidth, s.channels, outChannels]]], ([xt, wt], out) =>
-      heapConv2DFirstLayer(backend, xt!, wt!, out, shape),
+      heapConv2DDirect(backend, xt!, wt!, out, shape),
     );
-    bitEqual(actual, expected, `first-layer convolution ${JSON.stringify(shape)}`);
+    bitEqual(actual, expected, `direct convolution ${JSON.stringify(shape)}`);
   }
 });
 

@@ -148,7 +148,7 @@ export function convInputGradSparse(dy: Float32Array, w: Float32Array, dx: Float
 
 /** The forward convolution, stride 1, no padding, as assembly/cnn.ts sums it: each output from 0,
  *  terms in (kh, kw, ci) order, product rounded, then sum. */
-export function conv2dFirstLayer(x: Float32Array, w: Float32Array, out: Float32Array, shape: ConvShape & { readonly outChannels: number }): void {
+export function conv2dDirect(x: Float32Array, w: Float32Array, out: Float32Array, shape: ConvShape & { readonly outChannels: number }): void {
   const { batch, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth, outChannels } = shape;
   for (let b = 0; b < batch; b++) {
     for (let oh = 0; oh < outHeight; oh++) {

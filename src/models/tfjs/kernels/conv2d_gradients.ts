@@ -18,10 +18,10 @@
 //   (XNNPACK), dy * W^T, scattered back by col2im (assembly/cnn.ts, on the backend's heap): the
 //   "full" convolution above spends over half its work on the zeros of its padding.
 // Other strides or NCHW fall back to a plain loop (filter) or the backend's own kernel (input).
-// And the forward Conv2D of a first layer (stride 1, no padding, few input channels, output
-// channels in 16s) is a direct SIMD kernel (assembly/cnn.ts): XNNPACK's GEMM has an inner
-// dimension of only 25 or 75 there and runs it at a third of its second-layer speed; the direct
-// kernel is 3.3x (28x28x1) and 1.4x (32x32x3) XNNPACK's (bench/cnn-kernels.bench.ts).
+// And the forward Conv2D, stride 1 without padding, output channels in 16s (the paper CNN's
+// layers), is a direct SIMD kernel (assembly/cnn.ts) with its sums in registers: 1.4-3.3x
+// XNNPACK's convolution (bench/cnn-kernels.bench.ts), whose GEMM runs a first layer's 25- or
+// 75-long inner dimension at a third of its speed.
 import {
   backend_util,
   getKernel,
@@ -36,7 +36,7 @@ import {
   cnnHeapKernelsAttached,
   heapCol2im,
   filterGradListsScratchWords,
-  heapConv2DFirstLayer,
+  heapConv2DDirect,
   heapConvFilterGrad,
   heapConvFilterGradLists,
   heapConvFilterGradSparse,
@@ -238,7 +238,7 @@ const conv2DBackpropInput: KernelFunc = (args) => {
   return out;
 };
 
-/** The wasm backend's own Conv2D (XNNPACK), for every shape but a first layer's. */
+/** The wasm backend's own Conv2D (XNNPACK), for the shapes the direct kernel does not cover. */
 let originalConv2D: KernelFunc | undefined;
 
 /** out[b,oh,ow,co] = sum over kh,kw,ci of x[b, oh+kh, ow+kw, ci] * W[kh,kw,ci,co]. */
@@ -248,16 +248,16 @@ const conv2D: KernelFunc = (args) => {
   const dilations = (attrs as { dilations?: number | [number, number] }).dilations ?? 1;
   const undilated = typeof dilations === "number" ? dilations === 1 : dilations.every((d) => d === 1);
   const info = convInfo(x.shape as Shape4, filter.shape as Shape4, attrs!);
-  if (!undilated || !unpadded(info) || info.inChannels > DIRECT_FILTER_MAX_CHANNELS || info.outChannels % 16 !== 0 || !cnnHeapKernelsAttached()) return originalConv2D!(args);
+  if (!undilated || !unpadded(info) || info.outChannels % 16 !== 0 || !cnnHeapKernelsAttached()) return originalConv2D!(args);
   const wasm = backend as unknown as WasmBackendLike;
   const out = wasm.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], "float32");
-  heapConv2DFirstLayer(wasm, x, filter, out, heapShape(info));
+  heapConv2DDirect(wasm, x, filter, out, heapShape(info));
   return out;
 };
 
 let registered = false;
 
-/** Registers the project's convolution kernels (the gradients, and a first layer's forward) into tfjs for the wasm backend (idempotent). */
+/** Registers the project's convolution kernels (forward and gradients) into tfjs for the wasm backend (idempotent). */
 export function registerWasmGradientKernels(): void {
   if (registered) return;
   const existing = getKernel("Conv2DBackpropInput", "wasm");

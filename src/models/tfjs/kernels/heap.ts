@@ -12,7 +12,7 @@ interface CnnHeapExports {
   cnnCol2im(col: number, dx: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number): void;
   cnnConvFilterGradSparse(x: number, dy: number, dw: number, scratch: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number, outChannels: number): void;
   cnnCountNonZero(p: number, n: number): number;
-  cnnConv2DFirstLayer(x: number, w: number, out: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number, outChannels: number): void;
+  cnnConv2DDirect(x: number, w: number, out: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number, outChannels: number): void;
   cnnConvFilterGradLists(x: number, dy: number, dw: number, scratch: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number, outChannels: number, nonZero: number): void;
   cnnConvInputGradSparse(dy: number, w: number, dx: number, scratch: number, batch: number, inHeight: number, inWidth: number, channels: number, outHeight: number, outWidth: number, filterHeight: number, filterWidth: number, outChannels: number): void;
 }
@@ -100,9 +100,9 @@ export function heapCountNonZero(backend: WasmHeapBackend, t: Tensor): number | 
 
 /** The forward convolution (stride 1, no padding, outChannels a multiple of 16) into out
  *  (allocated); false if not attached. */
-export function heapConv2DFirstLayer(backend: WasmHeapBackend, x: Tensor, w: Tensor, out: Tensor, s: ConvShape & { readonly outChannels: number }): boolean {
+export function heapConv2DDirect(backend: WasmHeapBackend, x: Tensor, w: Tensor, out: Tensor, s: ConvShape & { readonly outChannels: number }): boolean {
   if (!attached) return false;
-  attached.cnnConv2DFirstLayer(address(backend, x), address(backend, w), address(backend, out), s.batch, s.inHeight, s.inWidth, s.channels, s.outHeight, s.outWidth, s.filterHeight, s.filterWidth, s.outChannels);
+  attached.cnnConv2DDirect(address(backend, x), address(backend, w), address(backend, out), s.batch, s.inHeight, s.inWidth, s.channels, s.outHeight, s.outWidth, s.filterHeight, s.filterWidth, s.outChannels);
   return true;
 }
 
