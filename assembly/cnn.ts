@@ -316,6 +316,10 @@ export function cnnConvInputGradSparse(
   }
 }
 
+/** Positions listed per block by cnnConvFilterGradLists (their dy rows, 128 bytes each for 32
+ *  channels, stay in L1 while each co's list takes its values from them). */
+const FILL_BLOCK = 256;
+
 /** A vector of the floats at p, lanes from `avail` on zero (avail < 4: p is near x's end). */
 @inline
 function loadUpTo(p: usize, avail: isize): v128 {
@@ -335,8 +339,8 @@ function loadUpTo(p: usize, avail: isize): v128 {
 // cnnConvFilterGradSparse (positions in order), so the bits are the same. A row's last vector may
 // read up to 3 floats past the row (the next pixels of x) into lanes never written out; a list's
 // last entries, whose rows end within a vector of x's end, load those lanes as zeros instead.
-// scratch: outChannels + 2 * (nonZero + outChannels) + 16 words; nonZero = the number of dy's
-// values not zero.
+// scratch: outChannels + 2 * (nonZero + outChannels) + 16 + FILL_BLOCK words; nonZero = the
+// number of dy's values not zero.
 export function cnnConvFilterGradLists(
   x: usize, dy: usize, dw: usize, scratch: usize,
   batch: i32, inHeight: i32, inWidth: i32, channels: i32, outHeight: i32, outWidth: i32,
@@ -348,6 +352,7 @@ export function cnnConvFilterGradLists(
   const slots = nonZero + outChannels;
   const values = offsets + (<usize>slots << 2);
   const lanes = values + (<usize>slots << 2);
+  const blockPatches = lanes + 64;
   const positions = batch * outHeight * outWidth;
   const co4 = outChannels & ~3;
   // Count per co (four lanes a step: a true lane of f32x4.ne is -1), then turn the counts into
@@ -372,22 +377,30 @@ export function cnnConvFilterGradLists(
     store<i32>(at, total);
     total += count + 1;
   }
-  // Fill the lists without branches: every value is written to its co's next slot, which moves
-  // on only past a value not zero (a zero's entry is overwritten, or left in the spare slot).
-  g = dy;
-  for (let b = 0; b < batch; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++, g += <usize>outChannels << 2) {
-        const patch = <i32>(((b * inHeight + oh) * inWidth + ow) * channels << 2);
-        for (let co = 0; co < outChannels; co++) {
-          const at = cursors + (<usize>co << 2);
-          const slot = load<i32>(at);
-          const v = load<f32>(g + (<usize>co << 2));
-          store<i32>(offsets + (<usize>slot << 2), patch);
-          store<f32>(values + (<usize>slot << 2), v);
-          store<i32>(at, slot + <i32>(v != 0));
-        }
+  // Fill the lists without branches, a block of positions at a time (its dy rows stay in cache)
+  // and one co at a time (its cursor stays in a register): every value is written to its co's
+  // next slot, which moves on only past a value not zero (a zero's entry is overwritten, or left
+  // in the spare slot). blockPatches holds the block's patch offsets in x.
+  for (let p0 = 0; p0 < positions; p0 += FILL_BLOCK) {
+    const n = min(FILL_BLOCK, positions - p0);
+    for (let i = 0; i < n; i++) {
+      const p = p0 + i;
+      const ow = p % outWidth;
+      const row = p / outWidth; // b * outHeight + oh
+      const b = row / outHeight;
+      store<i32>(blockPatches + (<usize>i << 2), ((row + b * (inHeight - outHeight)) * inWidth + ow) * channels << 2);
+    }
+    for (let co = 0; co < outChannels; co++) {
+      const at = cursors + (<usize>co << 2);
+      let slot = load<i32>(at);
+      let g = dy + ((<usize>p0 * outChannels + co) << 2);
+      for (let i = 0; i < n; i++, g += <usize>outChannels << 2) {
+        const v = load<f32>(g);
+        store<i32>(offsets + (<usize>slot << 2), load<i32>(blockPatches + (<usize>i << 2)));
+        store<f32>(values + (<usize>slot << 2), v);
+        slot += <i32>(v != 0);
       }
+      store<i32>(at, slot);
     }
   }
   // Each co's list is now [its first slot, cursors[co]); the next list starts one slot later.

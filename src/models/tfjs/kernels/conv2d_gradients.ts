@@ -107,8 +107,8 @@ function sparseNonZero(wasm: WasmBackendLike, dy: TensorInfo): number | undefine
 
 /** From this many taps (kh * kw * ci) with rows of at most 16 floats, the filter gradient of a
  *  sparse dy sums per-co lists in registers: measured in one run (batch 100, 32 filters, dy
- *  13% non-zero), 1.4-1.6x the direct kernel at 75 taps (5x5x3), 0.8x at 25 (5x5x1), where
- *  listing dy costs more than the sums it saves. */
+ *  13% non-zero), about 2x the direct kernel at 75 taps (5x5x3), 0.9x at 25 (5x5x1), where
+ *  listing dy costs about what the sums save. */
 const LISTS_MIN_TAPS = 50;
 
 /** Runs a sparse heap kernel through a scratch of `words` 4-byte words into a fresh output of `shape`. */

@@ -72,7 +72,7 @@ export function heapConvFilterGradSparse(backend: WasmHeapBackend, x: Tensor, dy
 
 /** The words of scratch cnnConvFilterGradLists needs for a dy with `nonZero` values not zero. */
 export function filterGradListsScratchWords(outChannels: number, nonZero: number): number {
-  return outChannels + 2 * (nonZero + outChannels) + 16;
+  return outChannels + 2 * (nonZero + outChannels) + 16 + 256; // + FILL_BLOCK in assembly/cnn.ts
 }
 
 /** The filter gradient (stride 1, no padding, filterWidth * channels <= 16) skipping dy's zeros
