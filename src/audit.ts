@@ -162,7 +162,7 @@ export function liraAugmentedQueries(config: { readonly attacks: readonly string
   return { query: { features, rows: features.length / width }, summary: { queries: count, what: describeAugmentations(augmentations) } };
 }
 
-/** Attacks that need reference models (trained on halves of candidates + population). */
+/** Attacks that need reference models (each trained on a random half of the candidates). */
 export const wantsReferenceModels = (attacks: readonly string[]) => ["lira", "lira-global", "rmia", "attack-r"].some((a) => attacks.includes(a));
 /** Attacks that need the target's answers on population records. */
 export const wantsPopulationAnswers = (attacks: readonly string[]) => wantsReferenceModels(attacks) || attacks.includes("quantile") || attacks.includes("attack-p");
@@ -471,22 +471,23 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   const combined = config.attacks.includes("combined")
     ? config.combinedModels.map((kind, i) => add(`combined shadow ${kind}`, job(kind, dataset, split.shadowTrain, seedOf(SLOT.combined, i), queriesOf(split.shadowTrain, split.shadowOut))))
     : [];
-  // LiRA/RMIA reference models: each on a random half of all four parts, so every target record is
-  // IN for about half of them; the shadow parts double as RMIA's population.
+  // LiRA/RMIA reference models: each trains as the target does, on as many records as it (one part),
+  // drawn at random from the target's members and non-members, so every candidate is IN for about
+  // half of them (Carlini et al.'s setup). Trained on twice the target's records, as they once were,
+  // they fit every record better than the target does, and LiRA's per-example Gaussians then sit
+  // above the target's scores (see README, "LiRA against the reference code"). No reference model
+  // trains on the shadow parts, which are RMIA's population.
   const references: { job: number; included: Uint8Array }[] = [];
   if (wantsReferences) {
     const candidates = concatArrays([split.indices.targetTrain, split.indices.targetOut], (n) => new Int32Array(n));
-    const everything = concatArrays([candidates, population], (n) => new Int32Array(n));
+    const trainSize = split.indices.targetTrain.length;
     const position = new Map<number, number>();
     candidates.forEach((record, i) => position.set(record, i));
     for (let m = 0; m < config.shadows; m++) {
-      const order = new Pcg32(seedOf(SLOT.reference, m), 1).shuffle(everything.slice());
-      const chosen = order.slice(0, Math.floor(order.length / 2)).sort();
+      const order = new Pcg32(seedOf(SLOT.reference, m), 1).shuffle(candidates.slice());
+      const chosen = order.slice(0, trainSize).sort();
       const included = new Uint8Array(candidates.length);
-      for (const record of chosen) {
-        const i = position.get(record);
-        if (i !== undefined) included[i] = 1;
-      }
+      for (const record of chosen) included[position.get(record)!] = 1;
       const trainOn = subsetDataset(dataset, chosen, `reference-${m}`);
       const predict = [...queriesOf(split.targetTrain, split.targetOut), ...queriesOf(populationData), ...(liraCopies ? [liraCopies.query] : [])];
       references.push({ job: add(`reference model ${m + 1}/${config.shadows}`, job(config.target, dataset, trainOn, seedOf(SLOT.reference, m), predict)), included });
