@@ -1,7 +1,7 @@
 // LiRA's augmented queries (Carlini et al.'s multi-query LiRA): the augmentations (identity, flip,
 // seeded shifts with reflected borders) on a hand-checked image; the scores against a plain
-// transcription of the reference code's formula (per augmentation: scaled logit, per-example IN/OUT
-// Gaussians; the mean of the per-augmentation log-likelihood ratios); N = 1 equal to plain LiRA bit
+// transcription of the reference code (test/lira-reference.ts: per augmentation, scaled logit,
+// per-example or global IN/OUT Gaussians; the mean over augmentations); N = 1 equal to plain LiRA bit
 // for bit; audit() on bundled digits images with N = 4; tabular records refused.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -13,7 +13,7 @@ import { audit } from "../src/audit.js";
 import { loadDataset } from "../src/datasets/index.js";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import type { Posteriors } from "../src/types.js";
-import * as portable from "../src/util/portable-math.js";
+import { generateOurs, referenceScaledLogit } from "./lira-reference.js";
 
 const test = suite("LiRA with augmented queries");
 test.before(async () => {
@@ -65,35 +65,21 @@ test("multi-query online LiRA equals a plain transcription of the reference code
   const refs: ReferenceModels = { onTarget, included, augmented: { queries, what: "test", target: augmentedTarget, references: augmentedRefs } };
   const scores = await liraAttack("online", 10, "per-example").score(input, { seed: 0, references: refs });
 
-  // The transcription: query q of record r is row r of the plain answers (q = 0) or row (q - 1) * rows + r.
-  const at = (p: Posteriors, q: number, r: number) => (q === 0 ? r : (q - 1) * rows + r);
-  const phi = (p: Posteriors, row: number, y: number) => {
-    let rest = 0;
-    for (let c = 0; c < classes; c++) if (c !== y) rest += p.values[row * classes + c]!;
-    return portable.log(p.values[row * classes + y]!) - portable.log(rest);
-  };
-  const logPdf = (x: number, mu: number, v: number) => -0.5 * portable.log(2 * Math.PI * v) - ((x - mu) * (x - mu)) / (2 * v);
-  const meanVar = (xs: number[]) => {
-    const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
-    return [mu, xs.reduce((a, b) => a + (b - mu) * (b - mu), 0) / (xs.length - 1)] as const;
-  };
-  const expected = Array.from({ length: rows }, (_, r) => {
-    let sum = 0;
-    for (let q = 0; q < queries; q++) {
-      const own = q === 0 ? target : augmentedTarget;
-      const theirs = (m: number) => (q === 0 ? onTarget[m]! : augmentedRefs[m]!);
-      const ins = [...Array(models).keys()].filter((m) => included[m]![r]).map((m) => phi(theirs(m), at(theirs(m), q, r), labels[r]!));
-      const outs = [...Array(models).keys()].filter((m) => !included[m]![r]).map((m) => phi(theirs(m), at(theirs(m), q, r), labels[r]!));
-      const [muIn, vIn] = meanVar(ins);
-      const [muOut, vOut] = meanVar(outs);
-      const x = phi(own, at(own, q, r), labels[r]!);
-      sum += logPdf(x, muIn, vIn) - logPdf(x, muOut, vOut);
-    }
-    return sum / queries;
-  });
+  // Carlini et al.'s code's layout: query q of record r is row r of the plain answers (q = 0) or row
+  // (q - 1) * rows + r of the augmented ones; generate_ours averages pr_in - pr_out over the queries.
+  const answer = (plain: Posteriors, copies: Posteriors, q: number, r: number) =>
+    q === 0 ? referenceScaledLogit(plain.values, classes, r, labels[r]!) : referenceScaledLogit(copies.values, classes, (q - 1) * rows + r, labels[r]!);
+  const keep = included.map((mask) => Array.from(mask, (v) => v === 1));
+  const perModel = onTarget.map((p, m) => Array.from({ length: rows }, (_, r) => Array.from({ length: queries }, (_, q) => answer(p, augmentedRefs[m]!, q, r))));
+  const checkScores = Array.from({ length: rows }, (_, r) => Array.from({ length: queries }, (_, q) => answer(target, augmentedTarget, q, r)));
+  const expected = generateOurs(keep, perModel, checkScores).map((v) => -v);
   const got = [...scores.members, ...scores.nonMembers];
-  for (let r = 0; r < rows; r++) assert.ok(Math.abs(got[r]! - expected[r]!) < 1e-9 * Math.max(1, Math.abs(expected[r]!)), `record ${r}: ${got[r]} vs ${expected[r]}`);
+  for (let r = 0; r < rows; r++) assert.ok(Math.abs(got[r]! - expected[r]!) <= 1e-9 * Math.max(1, Math.abs(expected[r]!)), `record ${r}: ${got[r]} vs ${expected[r]}`);
   assert.match(scores.thresholdRule, /3 queries per record \(test\), the mean of the per-augmentation scores/);
+  // Global variance: one np.std per side over every record, model and query together, as the code's.
+  const global = await liraAttack("online", 10, "global").score(input, { seed: 0, references: refs });
+  const expectedGlobal = generateOurs(keep, perModel, checkScores, { fixVariance: true, fixedOutFrom: "dat_out" }).map((v) => -v);
+  [...global.members, ...global.nonMembers].forEach((v, r) => assert.ok(Math.abs(v - expectedGlobal[r]!) <= 1e-9 * Math.max(1, Math.abs(expectedGlobal[r]!)), `global, record ${r}: ${v} vs ${expectedGlobal[r]}`));
 
   // N = 1: no copies; the scores are plain LiRA's, bit for bit.
   const one: ReferenceModels = { onTarget, included, augmented: { queries: 1, what: "identity", target: { values: new Float32Array(0), rows: 0, classes }, references: onTarget.map(() => ({ values: new Float32Array(0), rows: 0, classes })) } };
