@@ -5,6 +5,7 @@
 // Every model is a plain-data TrainingJob, so the caller decides where models train: one after
 // another in this thread (the default) or across workers (the Node CLI passes a worker pool); the
 // results are bit-identical either way.
+import { DEFAULT_MAX_QUERIES, predictedLabels, type BoundaryQueries } from "./attacks/boundary.js";
 import { DEFAULT_TOP_PERCENTILE } from "./attacks/metric.js";
 import { dataNoiseRecords, DEFAULT_NOISE_QUERIES, NOISE_RULES, noiseRecords, type NoiseRule } from "./attacks/noise.js";
 import { planAttacks, resolveAttackOptions, type AttackOptions, type AttackSettings } from "./attacks/registry.js";
@@ -20,10 +21,10 @@ import type { PerRecordRun } from "./metrics/per-record.js";
 import { mlLeaksSplit, subsetDataset, type Dataset } from "./datasets/index.js";
 import { initKernels, Pcg32 } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
-import { createClassifier } from "./models/create.js";
+import { classifierWithWeights, createClassifier } from "./models/create.js";
 import "./models/engines.js";
 import { trainSequentially, type TrainingJob, type TrainingResult } from "./models/parallel.js";
-import type { Engine, EpochInfo, ModelKind, ModelSpec, TrainOptions } from "./models/types.js";
+import type { Classifier, Engine, EpochInfo, ModelKind, ModelSpec, TrainOptions } from "./models/types.js";
 import { REPORT_SCHEMA_VERSION, type AuditReport, type AuditRun, type DatasetSummary } from "./report/types.js";
 import type { LabeledData, Posteriors } from "./types.js";
 import { sha256Hex } from "./util/sha256.js";
@@ -40,6 +41,8 @@ export type Adversary = 1 | 2 | 3;
 /** Attacks beyond the three adversaries. */
 export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "lira-global", "rmia", "quantile", "attack-p", "attack-r", "label-only-augmentation", "label-only-boundary"] as const;
 export type ExtraAttack = (typeof EXTRA_ATTACKS)[number];
+/** Records per label query of the boundary search on a target audit() trained. */
+const BOUNDARY_BATCH = 500;
 /** A model audit's attacks when none are named: all but the boundary search (hundreds of queries a record). */
 export const DEFAULT_MODEL_ATTACKS: readonly ExtraAttack[] = EXTRA_ATTACKS.filter((a) => a !== "label-only-boundary");
 export { DEFENCES } from "./defences/registry.js";
@@ -549,54 +552,89 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
         }
       : undefined;
 
+  // label-only-boundary asks the target for labels while it searches: the target trained above,
+  // rebuilt in this thread from its weights (same engine, same answers), through the defence's
+  // release. A defence that trains a target of its own is skipped with a note.
+  let boundaryModel: Classifier | undefined;
+  const boundaryNotes: string[] = [];
+  const boundaryOracle = async (d: number): Promise<BoundaryQueries | undefined> => {
+    const { defence: chosen, plan } = targets[d]!;
+    if (!config.attacks.includes("label-only-boundary")) return undefined;
+    if (plan || plainTarget === undefined) {
+      boundaryNotes.push(`label-only-boundary skipped for ${chosen.label(settings)}: the defence trains its own target, which this audit does not keep as a model to query`);
+      return undefined;
+    }
+    const { kind, spec } = planned[plainTarget]!.job;
+    boundaryModel ??= await classifierWithWeights(kind, spec, results[plainTarget]!.weights);
+    const model = boundaryModel;
+    return {
+      async predictLabels(features, rows) {
+        signal?.throwIfAborted();
+        const p = await model.predict(features, rows);
+        return predictedLabels(chosen.answer ? chosen.answer(p, settings) : p);
+      },
+      members: split.targetTrain.features,
+      nonMembers: split.targetOut.features,
+      width,
+      maxQueries: config.maxQueries ?? DEFAULT_MAX_QUERIES,
+      batchSize: BOUNDARY_BATCH,
+    };
+  };
+
   const trainAttackModel = attackModelTrainer(config);
   const attackSettings: AttackSettings = { ...config, shadowDatasetName: shadowDataset?.name };
   const runs: AuditRun[] = [];
-  for (const [d, defence] of config.defences.entries()) {
-    const { defence: chosen } = targets[d]!;
-    const { kind, weightsSha256, privacy } = defended[d]!;
-    // The defence's release: what every attack (and the accuracy) sees.
-    const answers = chosen.answer ? defended[d]!.answers.map((p) => chosen.answer!(p, settings)) : defended[d]!.answers;
-    const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
-    const noiseAnswers = noiseQuery >= 0 ? answers[noiseQuery]! : undefined;
-    const refs = referenceModels
-      ? { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! }, ...(referenceModels.augmented ? { augmented: { ...referenceModels.augmented, target: answers[liraQuery]! } } : {}) }
-      : undefined;
-    if (refs) options.onSignals?.(auditSignals(target, refs), defence);
-    const populationAnswers = populationQuery >= 0 ? { target: answers[populationQuery]!, labels: populationData.labels, features: populationData.features } : undefined;
-    const { plan } = planAttacks([...config.adversaries.map((a) => `adversary-${a}`), ...config.attacks], attackSettings, {
-      ...(shadow ? { shadow } : {}),
-      ...(shokriShadows ? { shokriShadows } : {}),
-      ...(combinedShadows ? { combinedShadows } : {}),
-      ...(transferShadow ? { transferShadow } : {}),
-      ...(noiseAnswers ? { noise: noiseAnswers } : {}),
-      ...(refs ? { references: refs } : {}),
-      ...(augmentQueries ? { augmented: { members: answers[augmentQueries[0]!]!, nonMembers: answers[augmentQueries[1]!]!, copies: DEFAULT_AUGMENTATIONS } } : {}),
-      ...(populationAnswers ? { population: populationAnswers, candidateFeatures: { members: split.targetTrain.features, nonMembers: split.targetOut.features, width } } : {}),
-      trainAttackModel,
-    });
-    const attacks: AttackResult[] = [];
-    const scored: PerRecordRun["attacks"][number][] = [];
-    for (const [i, { strategy, context }] of plan.entries()) {
-      signal?.throwIfAborted();
-      progress(`attack ${strategy.name} (${defence})`);
-      const t0 = performance.now();
-      let scores: AttackScores | undefined;
-      const result = await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }, options.onPerRecord && ((s) => (scores = s)));
-      attacks.push(result);
-      if (scores) scored.push({ name: result.name, auc: result.metrics.auc, scores });
-      lap("attacks", t0);
+  try {
+    for (const [d, defence] of config.defences.entries()) {
+      const { defence: chosen } = targets[d]!;
+      const { kind, weightsSha256, privacy } = defended[d]!;
+      // The defence's release: what every attack (and the accuracy) sees.
+      const answers = chosen.answer ? defended[d]!.answers.map((p) => chosen.answer!(p, settings)) : defended[d]!.answers;
+      const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
+      const noiseAnswers = noiseQuery >= 0 ? answers[noiseQuery]! : undefined;
+      const refs = referenceModels
+        ? { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! }, ...(referenceModels.augmented ? { augmented: { ...referenceModels.augmented, target: answers[liraQuery]! } } : {}) }
+        : undefined;
+      if (refs) options.onSignals?.(auditSignals(target, refs), defence);
+      const populationAnswers = populationQuery >= 0 ? { target: answers[populationQuery]!, labels: populationData.labels, features: populationData.features } : undefined;
+      const boundary = await boundaryOracle(d);
+      const { plan } = planAttacks([...config.adversaries.map((a) => `adversary-${a}`), ...config.attacks], attackSettings, {
+        ...(shadow ? { shadow } : {}),
+        ...(shokriShadows ? { shokriShadows } : {}),
+        ...(combinedShadows ? { combinedShadows } : {}),
+        ...(transferShadow ? { transferShadow } : {}),
+        ...(noiseAnswers ? { noise: noiseAnswers } : {}),
+        ...(refs ? { references: refs } : {}),
+        ...(augmentQueries ? { augmented: { members: answers[augmentQueries[0]!]!, nonMembers: answers[augmentQueries[1]!]!, copies: DEFAULT_AUGMENTATIONS } } : {}),
+        ...(populationAnswers ? { population: populationAnswers, candidateFeatures: { members: split.targetTrain.features, nonMembers: split.targetOut.features, width } } : {}),
+        ...(boundary ? { boundary } : {}),
+        trainAttackModel,
+      });
+      const attacks: AttackResult[] = [];
+      const scored: PerRecordRun["attacks"][number][] = [];
+      for (const [i, { strategy, context }] of plan.entries()) {
+        signal?.throwIfAborted();
+        progress(`attack ${strategy.name} (${defence})`);
+        const t0 = performance.now();
+        let scores: AttackScores | undefined;
+        const result = await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }, options.onPerRecord && ((s) => (scores = s)));
+        attacks.push(result);
+        if (scores) scored.push({ name: result.name, auc: result.metrics.auc, scores });
+        lap("attacks", t0);
+      }
+      options.onPerRecord?.({ defence: chosen.label(settings), target, attacks: scored });
+      const { confidence, delta } = config.statistics;
+      const oneRun = canaries ? await auditCanaries(plan, attacks, answers[canaryQuery]!, canaries, { seed: seedOf(SLOT.canaries, d), statistics: config.statistics }, delta, confidence) : undefined;
+      runs.push({
+        defence: chosen.label(settings),
+        target: { kind, ...targetAccuracy(target.members, target.membersLabels!, target.nonMembers, target.nonMembersLabels!), weightsSha256 },
+        attacks,
+        ...(privacy ? { privacy } : {}),
+        ...(oneRun ? { oneRun } : {}),
+      });
     }
-    options.onPerRecord?.({ defence: chosen.label(settings), target, attacks: scored });
-    const { confidence, delta } = config.statistics;
-    const oneRun = canaries ? await auditCanaries(plan, attacks, answers[canaryQuery]!, canaries, { seed: seedOf(SLOT.canaries, d), statistics: config.statistics }, delta, confidence) : undefined;
-    runs.push({
-      defence: chosen.label(settings),
-      target: { kind, ...targetAccuracy(target.members, target.membersLabels!, target.nonMembers, target.nonMembersLabels!), weightsSha256 },
-      attacks,
-      ...(privacy ? { privacy } : {}),
-      ...(oneRun ? { oneRun } : {}),
-    });
+  } finally {
+    boundaryModel?.dispose();
   }
   timings.total = (performance.now() - started) / 1000;
   return {
@@ -608,10 +646,12 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     ...(config.adversaries.includes(2) ? { shadowDataset: summarize(shadowDataset!, config.shadowPartSize!) } : {}),
     runs,
     // Without a note, adversary 3's noise is the paper's rule (no data).
-    notes:
-      config.adversaries.includes(3) && config.noise
+    notes: [
+      ...(config.adversaries.includes(3) && config.noise
         ? [`adversary 3's threshold: the top ${config.topPercentile}% of ${config.noiseQueries} noise queries drawn ${config.noise === "marginal" ? "from each feature's values" : "uniformly in each feature's range"} in the shadow parts (data the attacker holds), not the paper's data-free rule`]
-        : [],
+        : []),
+      ...boundaryNotes,
+    ],
     timings,
   };
 }

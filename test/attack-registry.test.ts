@@ -39,7 +39,7 @@ test("one entry per attack, unique names, in report order", () => {
 test("planAttacks: what the resources cannot support is skipped with its reason", () => {
   const noise = { values: new Float32Array([0.5, 0.5]), rows: 1, classes: 2 };
   const { plan, skipped } = planAttacks(["adversary-1", "adversary-3", "loss", "lira", "rmia", "quantile", "attack-p"], settings, { noise });
-  assert.equal(planAttacks(["label-only-boundary"], settings, { noise }).skipped, ["label-only-boundary skipped: it needs the target as a model to query (mlleaks audit --model, auditModel())"]);
+  assert.equal(planAttacks(["label-only-boundary"], settings, { noise }).skipped, ["label-only-boundary skipped: it needs the target as a model to query for labels (audit(), auditModel(), or the edge handler's model-URL form)"]);
   assert.equal(plan.map((p) => p.strategy.name), ["adversary-3-max", "adversary-3-entropy", "loss"]);
   assert.equal(skipped, [
     "adversary-1 skipped: it needs a shadow model (trained on population data)",
