@@ -81,14 +81,15 @@ export function estimateAuditMemory(plan: AuditMemoryPlan): MemoryEstimate {
   // Each target answers its members and non-members, the noise, the population and the augmented copies.
   const targetRows = 2 * p + plan.noiseQueries + 2 * p + plan.augmentations * 2 * p;
   // A Shokri shadow trains on half the shadow parts (p records) and answers both halves; a reference
-  // model trains on half the target's parts (p) and answers the target's parts and the population (4p).
+  // model trains on half of all four parts with --model (2p; p with --dataset, counted as 2p here) and
+  // answers the target's parts and the population (4p).
   const items: MemoryItem[] = [
     { what: "dataset, its four parts and the population", bytes: (plan.records + 6 * p) * recordBytes, lower: size },
     { what: "noise queries", bytes: plan.noiseQueries * recordBytes, lower: "--noise-queries" },
     { what: "augmented records (label-only-augmentation)", bytes: plan.augmentations * 2 * p * recordBytes, lower: `${size}, --attacks without label-only-augmentation` },
     { what: `target models' answers (${plan.targetModels})`, bytes: plan.targetModels * (targetRows * answerBytes + weights), lower: `--defence, --noise-queries, ${size}` },
     { what: `Shokri shadows (${plan.shokriShadows})`, bytes: plan.shokriShadows * (2 * p * (recordBytes + answerBytes) + weights), lower: `--shadows, ${size}` },
-    { what: `reference models (${plan.referenceModels})`, bytes: plan.referenceModels * (p * recordBytes + 4 * p * answerBytes + weights), lower: `--shadows, ${size}, --attacks without lira, lira-global, rmia, attack-r` },
+    { what: `reference models (${plan.referenceModels})`, bytes: plan.referenceModels * (2 * p * recordBytes + 4 * p * answerBytes + weights), lower: `--shadows, ${size}, --attacks without lira, lira-global, rmia, attack-r` },
     // A worker holds one job: its training data, what it answers, and the weights, gradients and
     // Adam moments of the model it trains.
     { what: `workers (${plan.workers})`, bytes: plan.workers * (WORKER_ALLOWANCE + 2 * p * recordBytes + targetRows * (recordBytes + answerBytes) + 4 * weights), lower: "--workers" },
