@@ -23,7 +23,7 @@ import { initKernels, Pcg32 } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
 import { classifierWithWeights, createClassifier } from "./models/create.js";
 import "./models/engines.js";
-import { trainSequentially, type TrainingJob, type TrainingResult } from "./models/parallel.js";
+import { runTrainingJob, trainSequentially, type TrainingJob, type TrainingResult } from "./models/parallel.js";
 import type { Classifier, Engine, EpochInfo, ModelKind, ModelSpec, TrainOptions } from "./models/types.js";
 import { REPORT_SCHEMA_VERSION, type AuditReport, type AuditRun, type DatasetSummary } from "./report/types.js";
 import type { LabeledData, Posteriors } from "./types.js";
@@ -564,8 +564,16 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       boundaryNotes.push(`label-only-boundary skipped for ${chosen.label(settings)}: the defence trains its own target, which this audit does not keep as a model to query`);
       return undefined;
     }
-    const { kind, spec } = planned[plainTarget]!.job;
-    boundaryModel ??= await classifierWithWeights(kind, spec, results[plainTarget]!.weights);
+    if (!boundaryModel) {
+      const job = planned[plainTarget]!.job;
+      const result = results[plainTarget]!;
+      // A queue's workers send back answers and the weights' hash, not the weights: train the same
+      // job again here (seeded, so the same weights, checked by their hash).
+      const weights = result.weights.length > 0 ? result.weights : (await runTrainingJob({ ...job, predict: [] }, signal ? { signal } : {})).weights;
+      boundaryModel = await classifierWithWeights(job.kind, job.spec, weights);
+      const sha = await boundaryModel.weightsSha256();
+      if (sha !== result.weightsSha256) throw new Error(`label-only-boundary: the target rebuilt for label queries has weights ${sha}, the trained target ${result.weightsSha256}`);
+    }
     const model = boundaryModel;
     return {
       async predictLabels(features, rows) {

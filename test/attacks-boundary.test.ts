@@ -13,6 +13,7 @@ import { loadDataset, mlLeaksSplit } from "../src/datasets/index.js";
 import { initKernels } from "../src/kernels/index.js";
 import { createClassifier } from "../src/models/create.js";
 import "../src/models/engines.js";
+import { trainSequentially } from "../src/models/parallel.js";
 import { openOnnxModel } from "../src/targets/onnx.js";
 import { posteriorTargetModel } from "../src/targets/posterior-model.js";
 import type { TargetModel } from "../src/targets/types.js";
@@ -49,7 +50,8 @@ async function boundaryAudit(target: TargetModel, members: LabeledData, nonMembe
 test("audit() on a target it trains: label-only-boundary when named (never by default), through an output defence's release; a defence that trains its own target is skipped with a note", async () => {
   const purchase = await loadDataset("purchase", { source: bundledDataSource() });
   assert.not.ok(AUDIT_DEFAULTS.attacks.includes("label-only-boundary"));
-  const report = await audit({ dataset: purchase, seed: 4, partSize: 150, epochs: 30, engine: "fused", adversaries: [], attacks: ["loss", "label-only-boundary"], attackOptions: { maxQueries: 20 }, defences: ["none", "output-rounding", "dropout"] });
+  const options = { dataset: purchase, seed: 4, partSize: 150, epochs: 30, engine: "fused", adversaries: [], attacks: ["loss", "label-only-boundary"], attackOptions: { maxQueries: 20 }, defences: ["none", "output-rounding", "dropout"] } as const;
+  const report = await audit(options);
   const [none, rounded, dropout] = report.runs;
   for (const run of [none!, rounded!]) {
     assert.equal(run.attacks.map((a) => a.name), ["loss", "label-only-boundary"]);
@@ -63,6 +65,10 @@ test("audit() on a target it trains: label-only-boundary when named (never by de
   assert.equal(rounded!.attacks[1]!.metrics, none!.attacks[1]!.metrics);
   assert.equal(dropout!.attacks.map((a) => a.name), ["loss"]);
   assert.match(report.notes.join("\n"), /label-only-boundary skipped for dropout 0\.5: the defence trains its own target/);
+  // Results without weights, as a queue's workers send them: the target is trained again for the
+  // search (its weights checked by hash), with the same figures.
+  const noWeights = await audit({ ...options, defences: ["none"], runJobs: async (jobs, hooks) => (await trainSequentially(jobs, hooks)).map((r) => ({ ...r, weights: [] })) });
+  assert.equal(noWeights.runs[0]!.attacks[1]!.metrics, none!.attacks[1]!.metrics);
 });
 
 test("digits-mlp.onnx: above chance on its members vs non-members, near 0.5 on two halves of its non-members", async () => {
