@@ -275,7 +275,7 @@ for (const d of datasets) {
 }
 lines.push(
   "",
-  "LiRA and RMIA use the audit's reference models (as many as Shokri's shadows, each on a random half of all four parts); the field's headlines are on CIFAR-10 with far more models (LiRA: 8.4% TPR at 0.1% FPR, AUC about 0.72 with 256 shadows; RMIA offline: AUC about 0.69 with one reference model).",
+  "LiRA and RMIA use the audit's reference models (as many as Shokri's shadows, each on a random half of the target's members and non-members, as many records as the target); the field's headlines are on CIFAR-10 with far more models (LiRA: 8.4% TPR at 0.1% FPR, AUC about 0.72 with 256 shadows; RMIA offline: AUC about 0.69 with one reference model).",
   "",
   "## Defences: dropout (rate 0.5) and model stacking",
   "",

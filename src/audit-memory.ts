@@ -81,7 +81,8 @@ export function estimateAuditMemory(plan: AuditMemoryPlan): MemoryEstimate {
   // Each target answers its members and non-members, the noise, the population and the augmented copies.
   const targetRows = 2 * p + plan.noiseQueries + 2 * p + plan.augmentations * 2 * p;
   // A Shokri shadow trains on half the shadow parts (p records) and answers both halves; a reference
-  // model trains on half of all four parts (2p) and answers the target's parts and the population (4p).
+  // model trains on half of all four parts with --model (2p; p with --dataset, counted as 2p here) and
+  // answers the target's parts and the population (4p).
   const items: MemoryItem[] = [
     { what: "dataset, its four parts and the population", bytes: (plan.records + 6 * p) * recordBytes, lower: size },
     { what: "noise queries", bytes: plan.noiseQueries * recordBytes, lower: "--noise-queries" },

@@ -5,6 +5,7 @@ import { DEFAULT_TOP_PERCENTILE, lossAttack } from "./attacks/metric.js";
 import { checkPosteriors } from "./attacks/posterior-files.js";
 import { ATTACKS, attackEntry, resolveAttackOptions } from "./attacks/registry.js";
 import { runAttack } from "./attacks/run.js";
+import type { BoundaryQueries } from "./attacks/boundary.js";
 import type { AttackInputData, AttackResult, AttackStrategy, PopulationData, StatisticsOptions } from "./attacks/types.js";
 import { initKernels } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
@@ -19,8 +20,18 @@ export const POSTERIOR_ATTACKS: readonly string[] = ATTACKS.filter((a) => a.need
 export type PosteriorAttackName = string;
 const needsPopulation = (name: PosteriorAttackName) => attackEntry(name).needs.includes("population");
 
+/**
+ * The attacks that also query the target for labels while they run (label-only-boundary): they run
+ * only when asked for and given `boundary`, never by default (hundreds of queries a record).
+ */
+export const LABEL_QUERY_ATTACKS: readonly string[] = ATTACKS.filter((a) => a.needs.includes("model") && a.needs.every((n) => n === "labels" || n === "model")).map((a) => a.name);
+
 export function posteriorAttack(name: PosteriorAttackName, topPercentile = DEFAULT_TOP_PERCENTILE, alpha?: number): AttackStrategy {
   if (!POSTERIOR_ATTACKS.includes(name)) throw new RangeError(`attack '${name}' needs more than posteriors: expected one of ${POSTERIOR_ATTACKS.join(", ")}`);
+  return createAttack(name, topPercentile, alpha);
+}
+
+function createAttack(name: string, topPercentile: number, alpha: number | undefined): AttackStrategy {
   return attackEntry(name).create({ topK: 1, topPercentile, shadows: 0, shadowModel: "", combinedModels: [], ...(alpha !== undefined ? { alpha } : {}) });
 }
 
@@ -37,7 +48,13 @@ export interface PosteriorsAuditOptions {
   readonly population?: { readonly posteriors: PosteriorsLike; readonly labels: LabelsLike };
   /** The FPR attack-P aims at (default 0.01). */
   readonly alpha?: number;
-  /** Default: every attack the inputs allow (label-aware ones need both label vectors, attack-p the population). */
+  /**
+   * The target as a label oracle on the members' and non-members' records (the edge handler's
+   * model-URL form builds it from the model it queries): label-only-boundary runs when `attacks`
+   * names it.
+   */
+  readonly boundary?: BoundaryQueries;
+  /** Default: every attack the inputs allow (label-aware ones need both label vectors, attack-p the population; label-only-boundary only when named). */
   readonly attacks?: readonly PosteriorAttackName[];
   /** t of the top-t percentile thresholds (default 10). */
   readonly topPercentile?: number;
@@ -99,14 +116,18 @@ export async function auditPosteriors(plainOptions: PosteriorsAuditOptions): Pro
   const notes: string[] = [];
   const results: AttackResult[] = [];
   for (const name of requested) {
-    const strategy = posteriorAttack(name, topPercentile, options.alpha);
+    const strategy = LABEL_QUERY_ATTACKS.includes(name) ? createAttack(name, topPercentile, options.alpha) : posteriorAttack(name, topPercentile, options.alpha);
     if (strategy.needsLabels && !hasLabels) {
       notes.push(`${name} skipped: it needs the labels of both members and non-members`);
       continue;
     }
-    const context = attackEntry(name).context({ ...(options.noise ? { noise: options.noise } : {}), ...(options.population ? { population: options.population } : {}) });
+    const context = attackEntry(name).context({ ...(options.noise ? { noise: options.noise } : {}), ...(options.population ? { population: options.population } : {}), ...(options.boundary ? { boundary: options.boundary } : {}) });
     if (!context) {
-      notes.push(`${name} skipped: it needs the target's posteriors on population records (records it never trained on) with their labels`);
+      notes.push(
+        LABEL_QUERY_ATTACKS.includes(name)
+          ? `${name} skipped: it needs the target as a model to query for labels (the edge handler's model-URL form, auditModel() or audit())`
+          : `${name} skipped: it needs the target's posteriors on population records (records it never trained on) with their labels`,
+      );
       continue;
     }
     results.push(await runAttack(strategy, input, { seed: options.seed ?? 0, statistics, ...context }));

@@ -5,6 +5,7 @@
 // Every model is a plain-data TrainingJob, so the caller decides where models train: one after
 // another in this thread (the default) or across workers (the Node CLI passes a worker pool); the
 // results are bit-identical either way.
+import { DEFAULT_MAX_QUERIES, predictedLabels, type BoundaryQueries } from "./attacks/boundary.js";
 import { DEFAULT_TOP_PERCENTILE } from "./attacks/metric.js";
 import { dataNoiseRecords, DEFAULT_NOISE_QUERIES, NOISE_RULES, noiseRecords, type NoiseRule } from "./attacks/noise.js";
 import { planAttacks, resolveAttackOptions, type AttackOptions, type AttackSettings } from "./attacks/registry.js";
@@ -20,10 +21,10 @@ import type { PerRecordRun } from "./metrics/per-record.js";
 import { mlLeaksSplit, subsetDataset, type Dataset } from "./datasets/index.js";
 import { initKernels, Pcg32 } from "./kernels/index.js";
 import { targetAccuracy } from "./metrics/accuracy.js";
-import { createClassifier } from "./models/create.js";
+import { classifierWithWeights, createClassifier } from "./models/create.js";
 import "./models/engines.js";
-import { trainSequentially, type TrainingJob, type TrainingResult } from "./models/parallel.js";
-import type { Engine, EpochInfo, ModelKind, ModelSpec, TrainOptions } from "./models/types.js";
+import { runTrainingJob, trainSequentially, type TrainingJob, type TrainingResult } from "./models/parallel.js";
+import type { Classifier, Engine, EpochInfo, ModelKind, ModelSpec, TrainOptions } from "./models/types.js";
 import { REPORT_SCHEMA_VERSION, type AuditReport, type AuditRun, type DatasetSummary } from "./report/types.js";
 import type { LabeledData, Posteriors } from "./types.js";
 import { sha256Hex } from "./util/sha256.js";
@@ -40,6 +41,8 @@ export type Adversary = 1 | 2 | 3;
 /** Attacks beyond the three adversaries. */
 export const EXTRA_ATTACKS = ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "lira-global", "rmia", "quantile", "attack-p", "attack-r", "label-only-augmentation", "label-only-boundary"] as const;
 export type ExtraAttack = (typeof EXTRA_ATTACKS)[number];
+/** Records per label query of the boundary search on a target audit() trained. */
+const BOUNDARY_BATCH = 500;
 /** A model audit's attacks when none are named: all but the boundary search (hundreds of queries a record). */
 export const DEFAULT_MODEL_ATTACKS: readonly ExtraAttack[] = EXTRA_ATTACKS.filter((a) => a !== "label-only-boundary");
 export { DEFENCES } from "./defences/registry.js";
@@ -162,7 +165,7 @@ export function liraAugmentedQueries(config: { readonly attacks: readonly string
   return { query: { features, rows: features.length / width }, summary: { queries: count, what: describeAugmentations(augmentations) } };
 }
 
-/** Attacks that need reference models (trained on halves of candidates + population). */
+/** Attacks that need reference models (each trained on a random half of the candidates). */
 export const wantsReferenceModels = (attacks: readonly string[]) => ["lira", "lira-global", "rmia", "attack-r"].some((a) => attacks.includes(a));
 /** Attacks that need the target's answers on population records. */
 export const wantsPopulationAnswers = (attacks: readonly string[]) => wantsReferenceModels(attacks) || attacks.includes("quantile") || attacks.includes("attack-p");
@@ -471,22 +474,23 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   const combined = config.attacks.includes("combined")
     ? config.combinedModels.map((kind, i) => add(`combined shadow ${kind}`, job(kind, dataset, split.shadowTrain, seedOf(SLOT.combined, i), queriesOf(split.shadowTrain, split.shadowOut))))
     : [];
-  // LiRA/RMIA reference models: each on a random half of all four parts, so every target record is
-  // IN for about half of them; the shadow parts double as RMIA's population.
+  // LiRA/RMIA reference models: each trains as the target does, on as many records as it (one part),
+  // drawn at random from the target's members and non-members, so every candidate is IN for about
+  // half of them (Carlini et al.'s setup). Trained on twice the target's records, as they once were,
+  // they fit every record better than the target does, and LiRA's per-example Gaussians then sit
+  // above the target's scores (see README, "LiRA against the reference code"). No reference model
+  // trains on the shadow parts, which are RMIA's population.
   const references: { job: number; included: Uint8Array }[] = [];
   if (wantsReferences) {
     const candidates = concatArrays([split.indices.targetTrain, split.indices.targetOut], (n) => new Int32Array(n));
-    const everything = concatArrays([candidates, population], (n) => new Int32Array(n));
+    const trainSize = split.indices.targetTrain.length;
     const position = new Map<number, number>();
     candidates.forEach((record, i) => position.set(record, i));
     for (let m = 0; m < config.shadows; m++) {
-      const order = new Pcg32(seedOf(SLOT.reference, m), 1).shuffle(everything.slice());
-      const chosen = order.slice(0, Math.floor(order.length / 2)).sort();
+      const order = new Pcg32(seedOf(SLOT.reference, m), 1).shuffle(candidates.slice());
+      const chosen = order.slice(0, trainSize).sort();
       const included = new Uint8Array(candidates.length);
-      for (const record of chosen) {
-        const i = position.get(record);
-        if (i !== undefined) included[i] = 1;
-      }
+      for (const record of chosen) included[position.get(record)!] = 1;
       const trainOn = subsetDataset(dataset, chosen, `reference-${m}`);
       const predict = [...queriesOf(split.targetTrain, split.targetOut), ...queriesOf(populationData), ...(liraCopies ? [liraCopies.query] : [])];
       references.push({ job: add(`reference model ${m + 1}/${config.shadows}`, job(config.target, dataset, trainOn, seedOf(SLOT.reference, m), predict)), included });
@@ -548,54 +552,97 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
         }
       : undefined;
 
+  // label-only-boundary asks the target for labels while it searches: the target trained above,
+  // rebuilt in this thread from its weights (same engine, same answers), through the defence's
+  // release. A defence that trains a target of its own is skipped with a note.
+  let boundaryModel: Classifier | undefined;
+  const boundaryNotes: string[] = [];
+  const boundaryOracle = async (d: number): Promise<BoundaryQueries | undefined> => {
+    const { defence: chosen, plan } = targets[d]!;
+    if (!config.attacks.includes("label-only-boundary")) return undefined;
+    if (plan || plainTarget === undefined) {
+      boundaryNotes.push(`label-only-boundary skipped for ${chosen.label(settings)}: the defence trains its own target, which this audit does not keep as a model to query`);
+      return undefined;
+    }
+    if (!boundaryModel) {
+      const job = planned[plainTarget]!.job;
+      const result = results[plainTarget]!;
+      // A queue's workers send back answers and the weights' hash, not the weights: train the same
+      // job again here (seeded, so the same weights, checked by their hash).
+      const weights = result.weights.length > 0 ? result.weights : (await runTrainingJob({ ...job, predict: [] }, signal ? { signal } : {})).weights;
+      boundaryModel = await classifierWithWeights(job.kind, job.spec, weights);
+      const sha = await boundaryModel.weightsSha256();
+      if (sha !== result.weightsSha256) throw new Error(`label-only-boundary: the target rebuilt for label queries has weights ${sha}, the trained target ${result.weightsSha256}`);
+    }
+    const model = boundaryModel;
+    return {
+      async predictLabels(features, rows) {
+        signal?.throwIfAborted();
+        const p = await model.predict(features, rows);
+        return predictedLabels(chosen.answer ? chosen.answer(p, settings) : p);
+      },
+      members: split.targetTrain.features,
+      nonMembers: split.targetOut.features,
+      width,
+      maxQueries: config.maxQueries ?? DEFAULT_MAX_QUERIES,
+      batchSize: BOUNDARY_BATCH,
+    };
+  };
+
   const trainAttackModel = attackModelTrainer(config);
   const attackSettings: AttackSettings = { ...config, shadowDatasetName: shadowDataset?.name };
   const runs: AuditRun[] = [];
-  for (const [d, defence] of config.defences.entries()) {
-    const { defence: chosen } = targets[d]!;
-    const { kind, weightsSha256, privacy } = defended[d]!;
-    // The defence's release: what every attack (and the accuracy) sees.
-    const answers = chosen.answer ? defended[d]!.answers.map((p) => chosen.answer!(p, settings)) : defended[d]!.answers;
-    const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
-    const noiseAnswers = noiseQuery >= 0 ? answers[noiseQuery]! : undefined;
-    const refs = referenceModels
-      ? { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! }, ...(referenceModels.augmented ? { augmented: { ...referenceModels.augmented, target: answers[liraQuery]! } } : {}) }
-      : undefined;
-    if (refs) options.onSignals?.(auditSignals(target, refs), defence);
-    const populationAnswers = populationQuery >= 0 ? { target: answers[populationQuery]!, labels: populationData.labels, features: populationData.features } : undefined;
-    const { plan } = planAttacks([...config.adversaries.map((a) => `adversary-${a}`), ...config.attacks], attackSettings, {
-      ...(shadow ? { shadow } : {}),
-      ...(shokriShadows ? { shokriShadows } : {}),
-      ...(combinedShadows ? { combinedShadows } : {}),
-      ...(transferShadow ? { transferShadow } : {}),
-      ...(noiseAnswers ? { noise: noiseAnswers } : {}),
-      ...(refs ? { references: refs } : {}),
-      ...(augmentQueries ? { augmented: { members: answers[augmentQueries[0]!]!, nonMembers: answers[augmentQueries[1]!]!, copies: DEFAULT_AUGMENTATIONS } } : {}),
-      ...(populationAnswers ? { population: populationAnswers, candidateFeatures: { members: split.targetTrain.features, nonMembers: split.targetOut.features, width } } : {}),
-      trainAttackModel,
-    });
-    const attacks: AttackResult[] = [];
-    const scored: PerRecordRun["attacks"][number][] = [];
-    for (const [i, { strategy, context }] of plan.entries()) {
-      signal?.throwIfAborted();
-      progress(`attack ${strategy.name} (${defence})`);
-      const t0 = performance.now();
-      let scores: AttackScores | undefined;
-      const result = await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }, options.onPerRecord && ((s) => (scores = s)));
-      attacks.push(result);
-      if (scores) scored.push({ name: result.name, auc: result.metrics.auc, scores });
-      lap("attacks", t0);
+  try {
+    for (const [d, defence] of config.defences.entries()) {
+      const { defence: chosen } = targets[d]!;
+      const { kind, weightsSha256, privacy } = defended[d]!;
+      // The defence's release: what every attack (and the accuracy) sees.
+      const answers = chosen.answer ? defended[d]!.answers.map((p) => chosen.answer!(p, settings)) : defended[d]!.answers;
+      const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
+      const noiseAnswers = noiseQuery >= 0 ? answers[noiseQuery]! : undefined;
+      const refs = referenceModels
+        ? { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! }, ...(referenceModels.augmented ? { augmented: { ...referenceModels.augmented, target: answers[liraQuery]! } } : {}) }
+        : undefined;
+      if (refs) options.onSignals?.(auditSignals(target, refs), defence);
+      const populationAnswers = populationQuery >= 0 ? { target: answers[populationQuery]!, labels: populationData.labels, features: populationData.features } : undefined;
+      const boundary = await boundaryOracle(d);
+      const { plan } = planAttacks([...config.adversaries.map((a) => `adversary-${a}`), ...config.attacks], attackSettings, {
+        ...(shadow ? { shadow } : {}),
+        ...(shokriShadows ? { shokriShadows } : {}),
+        ...(combinedShadows ? { combinedShadows } : {}),
+        ...(transferShadow ? { transferShadow } : {}),
+        ...(noiseAnswers ? { noise: noiseAnswers } : {}),
+        ...(refs ? { references: refs } : {}),
+        ...(augmentQueries ? { augmented: { members: answers[augmentQueries[0]!]!, nonMembers: answers[augmentQueries[1]!]!, copies: DEFAULT_AUGMENTATIONS } } : {}),
+        ...(populationAnswers ? { population: populationAnswers, candidateFeatures: { members: split.targetTrain.features, nonMembers: split.targetOut.features, width } } : {}),
+        ...(boundary ? { boundary } : {}),
+        trainAttackModel,
+      });
+      const attacks: AttackResult[] = [];
+      const scored: PerRecordRun["attacks"][number][] = [];
+      for (const [i, { strategy, context }] of plan.entries()) {
+        signal?.throwIfAborted();
+        progress(`attack ${strategy.name} (${defence})`);
+        const t0 = performance.now();
+        let scores: AttackScores | undefined;
+        const result = await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }, options.onPerRecord && ((s) => (scores = s)));
+        attacks.push(result);
+        if (scores) scored.push({ name: result.name, auc: result.metrics.auc, scores });
+        lap("attacks", t0);
+      }
+      options.onPerRecord?.({ defence: chosen.label(settings), target, attacks: scored });
+      const { confidence, delta } = config.statistics;
+      const oneRun = canaries ? await auditCanaries(plan, attacks, answers[canaryQuery]!, canaries, { seed: seedOf(SLOT.canaries, d), statistics: config.statistics }, delta, confidence) : undefined;
+      runs.push({
+        defence: chosen.label(settings),
+        target: { kind, ...targetAccuracy(target.members, target.membersLabels!, target.nonMembers, target.nonMembersLabels!), weightsSha256 },
+        attacks,
+        ...(privacy ? { privacy } : {}),
+        ...(oneRun ? { oneRun } : {}),
+      });
     }
-    options.onPerRecord?.({ defence: chosen.label(settings), target, attacks: scored });
-    const { confidence, delta } = config.statistics;
-    const oneRun = canaries ? await auditCanaries(plan, attacks, answers[canaryQuery]!, canaries, { seed: seedOf(SLOT.canaries, d), statistics: config.statistics }, delta, confidence) : undefined;
-    runs.push({
-      defence: chosen.label(settings),
-      target: { kind, ...targetAccuracy(target.members, target.membersLabels!, target.nonMembers, target.nonMembersLabels!), weightsSha256 },
-      attacks,
-      ...(privacy ? { privacy } : {}),
-      ...(oneRun ? { oneRun } : {}),
-    });
+  } finally {
+    boundaryModel?.dispose();
   }
   timings.total = (performance.now() - started) / 1000;
   return {
@@ -607,10 +654,12 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     ...(config.adversaries.includes(2) ? { shadowDataset: summarize(shadowDataset!, config.shadowPartSize!) } : {}),
     runs,
     // Without a note, adversary 3's noise is the paper's rule (no data).
-    notes:
-      config.adversaries.includes(3) && config.noise
+    notes: [
+      ...(config.adversaries.includes(3) && config.noise
         ? [`adversary 3's threshold: the top ${config.topPercentile}% of ${config.noiseQueries} noise queries drawn ${config.noise === "marginal" ? "from each feature's values" : "uniformly in each feature's range"} in the shadow parts (data the attacker holds), not the paper's data-free rule`]
-        : [],
+        : []),
+      ...boundaryNotes,
+    ],
     timings,
   };
 }

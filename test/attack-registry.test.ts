@@ -39,7 +39,7 @@ test("one entry per attack, unique names, in report order", () => {
 test("planAttacks: what the resources cannot support is skipped with its reason", () => {
   const noise = { values: new Float32Array([0.5, 0.5]), rows: 1, classes: 2 };
   const { plan, skipped } = planAttacks(["adversary-1", "adversary-3", "loss", "lira", "rmia", "quantile", "attack-p"], settings, { noise });
-  assert.equal(planAttacks(["label-only-boundary"], settings, { noise }).skipped, ["label-only-boundary skipped: it needs the target as a model to query (mlleaks audit --model, auditModel())"]);
+  assert.equal(planAttacks(["label-only-boundary"], settings, { noise }).skipped, ["label-only-boundary skipped: it needs the target as a model to query for labels (audit(), auditModel(), or the edge handler's model-URL form)"]);
   assert.equal(plan.map((p) => p.strategy.name), ["adversary-3-max", "adversary-3-entropy", "loss"]);
   assert.equal(skipped, [
     "adversary-1 skipped: it needs a shadow model (trained on population data)",
@@ -71,7 +71,7 @@ test("audit() through the registry keeps its pinned fingerprints", async () => {
     defences: ["none", "dropout", "stacking"],
     attacks: ["shokri", "combined", "loss", "modified-entropy", "correctness", "lira", "rmia"],
   });
-  assert.is(await fingerprintReport(report), "c1819d683f100e4d6bed89aca953f672686c6308b3c0033cfbad4cfabd9c5f53");
+  assert.is(await fingerprintReport(report), "3682b5bccc25ab7fc34297b2d51bdd4e032c2f9540b403e6253bbc4d14ecbc39");
   const run = report.runs[0]!.attacks;
   const posteriors = await auditPosteriors({ members: { values: new Float32Array([0.9, 0.1, 0.2, 0.8]), rows: 2, classes: 2 }, nonMembers: { values: new Float32Array([0.6, 0.4, 0.5, 0.5]), rows: 2, classes: 2 }, seed: 1 });
   assert.equal(posteriors.runs[0]!.attacks.map((a) => a.name), ["adversary-3-max", "adversary-3-entropy"]);

@@ -1,5 +1,5 @@
 // The label-only decision-boundary attack (HopSkipJump-style search, Li and Zhang 2021) through
-// auditModel(): on the ONNX fixture digits-mlp.onnx and on an overfit purchase MLP the project
+// audit() (a target it trains, named in --attacks) and auditModel(): on the ONNX fixture digits-mlp.onnx and on an overfit purchase MLP the project
 // trains, above chance; near 0.5 AUC on records the target never saw; never more label queries per
 // record than the budget; the same distances, bit for bit, from the same seed (pinned hash).
 import { suite } from "uvu";
@@ -7,11 +7,13 @@ import * as assert from "uvu/assert";
 import { boundaryDistances, predictedLabels, type BoundaryQueries } from "../src/attacks/boundary.js";
 import { resolveAttackOptions } from "../src/attacks/registry.js";
 import { bundledDataSource } from "../src/adapters/node/dataset-source.js";
+import { audit, AUDIT_DEFAULTS } from "../src/audit.js";
 import { auditModel } from "../src/audit-model.js";
 import { loadDataset, mlLeaksSplit } from "../src/datasets/index.js";
 import { initKernels } from "../src/kernels/index.js";
 import { createClassifier } from "../src/models/create.js";
 import "../src/models/engines.js";
+import { trainSequentially } from "../src/models/parallel.js";
 import { openOnnxModel } from "../src/targets/onnx.js";
 import { posteriorTargetModel } from "../src/targets/posterior-model.js";
 import type { TargetModel } from "../src/targets/types.js";
@@ -44,6 +46,30 @@ async function boundaryAudit(target: TargetModel, members: LabeledData, nonMembe
   assert.ok(Number(most) <= maxQueries, result.metrics.thresholdRule);
   return result.metrics.auc;
 }
+
+test("audit() on a target it trains: label-only-boundary when named (never by default), through an output defence's release; a defence that trains its own target is skipped with a note", async () => {
+  const purchase = await loadDataset("purchase", { source: bundledDataSource() });
+  assert.not.ok(AUDIT_DEFAULTS.attacks.includes("label-only-boundary"));
+  const options = { dataset: purchase, seed: 4, partSize: 150, epochs: 30, engine: "fused", adversaries: [], attacks: ["loss", "label-only-boundary"], attackOptions: { maxQueries: 20 }, defences: ["none", "output-rounding", "dropout"] } as const;
+  const report = await audit(options);
+  const [none, rounded, dropout] = report.runs;
+  for (const run of [none!, rounded!]) {
+    assert.equal(run.attacks.map((a) => a.name), ["loss", "label-only-boundary"]);
+    const rule = run.attacks[1]!.metrics.thresholdRule;
+    const [, total, most] = /label queries: (\d+) in all, at most (\d+) per record of the budget 20/.exec(rule) ?? [];
+    assert.ok(Number(total) > 0 && Number(most) <= 20, rule);
+  }
+  // The overfit MLP (train about 100%, test about 60%) keeps its members farther from the boundary.
+  assert.ok(none!.attacks[1]!.metrics.auc > 0.6, `AUC ${none!.attacks[1]!.metrics.auc}`);
+  // Rounding keeps every record's label, so the label oracle, and the search, are the same.
+  assert.equal(rounded!.attacks[1]!.metrics, none!.attacks[1]!.metrics);
+  assert.equal(dropout!.attacks.map((a) => a.name), ["loss"]);
+  assert.match(report.notes.join("\n"), /label-only-boundary skipped for dropout 0\.5: the defence trains its own target/);
+  // Results without weights, as a queue's workers send them: the target is trained again for the
+  // search (its weights checked by hash), with the same figures.
+  const noWeights = await audit({ ...options, defences: ["none"], runJobs: async (jobs, hooks) => (await trainSequentially(jobs, hooks)).map((r) => ({ ...r, weights: [] })) });
+  assert.equal(noWeights.runs[0]!.attacks[1]!.metrics, none!.attacks[1]!.metrics);
+});
 
 test("digits-mlp.onnx: above chance on its members vs non-members, near 0.5 on two halves of its non-members", async () => {
   const [members, nonMembers] = await Promise.all([fixtureRecords("digits-mlp", "members"), fixtureRecords("digits-mlp", "nonmembers")]);

@@ -1,5 +1,5 @@
-// LiRA's and RMIA's scores against plain transcriptions of the published formulas (Carlini et al.
-// 2022, eqs. 4 and the offline one-sided test; their code's fixed variance; Zarifzadeh et al. 2024's
+// LiRA's and RMIA's scores against plain transcriptions of the published formulas (LiRA: Carlini et
+// al.'s code, test/lira-reference.ts, and the paper's offline one-sided test; Zarifzadeh et al. 2024's
 // LR(x, z) and offline Pr(x)), attack-P/R, the quantile attack's and the label-only attack's pieces,
 // on fixed seeded inputs.
 import { suite } from "uvu";
@@ -12,6 +12,7 @@ import { augmentedRecords, robustness } from "../src/attacks/label-only.js";
 import type { AttackInputData, ReferenceModels } from "../src/attacks/types.js";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import type { Posteriors } from "../src/types.js";
+import { generateOurs, generateOursOffline, referenceScaledLogit } from "./lira-reference.js";
 
 const test = suite("attack formulas (LiRA, RMIA, attack-P/R, quantile)");
 test.before(async () => {
@@ -51,18 +52,7 @@ function fixture() {
 
 const p = (post: Posteriors, row: number, y: number) => post.values[row * CLASSES + y]!;
 const targetP = (t: AttackInputData, labels: Int32Array, r: number) => (r < MEMBERS ? p(t.members, r, labels[r]!) : p(t.nonMembers, r - MEMBERS, labels[r]!));
-/** Carlini et al.'s phi: log(p / (1 - p)). */
-const phi = (q: number) => Math.log(q) - Math.log(1 - q);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const unbiasedVariance = (xs: number[]) => xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1);
-const logPdf = (x: number, mu: number, v: number) => -0.5 * Math.log(2 * Math.PI * v) - (x - mu) ** 2 / (2 * v);
-
-function sides(references: ReferenceModels, labels: Int32Array, r: number) {
-  const inside: number[] = [];
-  const outside: number[] = [];
-  references.onTarget.forEach((post, m) => (references.included[m]![r] ? inside : outside).push(phi(p(post, r, labels[r]!))));
-  return { inside, outside };
-}
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tolerance: number, what: string) => {
   assert.is(a.length, b.length, what);
@@ -73,47 +63,45 @@ const scoresOf = async (strategy: ReturnType<typeof liraAttack>, t: AttackInputD
   return { all: [...s.members, ...s.nonMembers], scores: s };
 };
 
-test("LiRA online and offline, per-example variance: the paper's Gaussian likelihood ratio and one-sided test", async () => {
+/** The fixture in Carlini et al.'s code's layout (one query per record) and mlleaks's scores of it. */
+function referenceLayout(target: AttackInputData, references: ReferenceModels, labels: Int32Array) {
+  const keep = references.included.map((mask) => Array.from(mask, (v) => v === 1));
+  const scores = references.onTarget.map((post) => Array.from({ length: N }, (_, r) => [referenceScaledLogit(post.values, CLASSES, r, labels[r]!)]));
+  const checkScores = Array.from({ length: N }, (_, r) => [r < MEMBERS ? referenceScaledLogit(target.members.values, CLASSES, r, labels[r]!) : referenceScaledLogit(target.nonMembers.values, CLASSES, r - MEMBERS, labels[r]!)]);
+  return { keep, scores, checkScores };
+}
+
+test("LiRA per-example variance equals Carlini et al.'s code (generate_ours, generate_ours_offline) transcribed", async () => {
   const { target, references, labels } = fixture();
-  const online: number[] = [];
-  const offline: number[] = [];
-  for (let r = 0; r < N; r++) {
-    const { inside, outside } = sides(references, labels, r);
-    const x = phi(targetP(target, labels, r));
-    online.push(logPdf(x, mean(inside), unbiasedVariance(inside)) - logPdf(x, mean(outside), unbiasedVariance(outside)));
-    offline.push((x - mean(outside)) / Math.sqrt(unbiasedVariance(outside)));
-  }
+  const { keep, scores, checkScores } = referenceLayout(target, references, labels);
+  // Online: the code's prediction is pr_in - pr_out (lower: member); ours is its negation.
+  const online = generateOurs(keep, scores, checkScores).map((v) => -v);
+  // Offline: ours is the one-sided z-score against the code's OUT Gaussian (median, np.std + 1e-30);
+  // the code's own two-sided prediction is that Gaussian's log density at the same point.
+  const reference = generateOursOffline(keep, scores, checkScores);
+  const offline = checkScores.map(([x], r) => (x! - reference.meanOut[r]![0]!) / (reference.stdOut[r]![0]! + 1e-30));
+  close(offline.map((z, r) => -0.5 * z * z - Math.log(reference.stdOut[r]![0]! + 1e-30) - 0.5 * Math.log(2 * Math.PI)), reference.prediction, 1e-12, "offline density");
   for (const variance of ["per-example", "auto"] as const) {
-    close((await scoresOf(liraAttack("online", 10, variance), target, references)).all, online, 1e-5, `online ${variance}`);
+    close((await scoresOf(liraAttack("online", 10, variance), target, references)).all, online, 1e-9, `online ${variance}`);
     const off = await scoresOf(liraAttack("offline", 10, variance), target, references);
-    close(off.all, offline, 1e-5, `offline ${variance}`);
+    close(off.all, offline, 1e-9, `offline ${variance}`);
     assert.is(off.scores.threshold, normalQuantile(0.9));
   }
   assert.match(liraAttack("online", 10, "per-example").title, /per-example variance/);
 });
 
-test("LiRA global variance: Carlini et al.'s code's fixed variance (np.std over every IN / OUT score)", async () => {
+test("LiRA global variance equals the code's fix_variance, each side with its own np.std", async () => {
   const { target, references, labels } = fixture();
-  const all = { inside: [] as number[], outside: [] as number[] };
-  for (let r = 0; r < N; r++) {
-    const s = sides(references, labels, r);
-    all.inside.push(...s.inside);
-    all.outside.push(...s.outside);
-  }
-  const populationVariance = (xs: number[]) => xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / xs.length;
-  const vIn = populationVariance(all.inside);
-  const vOut = populationVariance(all.outside);
-  const online: number[] = [];
-  const offline: number[] = [];
-  for (let r = 0; r < N; r++) {
-    const { inside, outside } = sides(references, labels, r);
-    const x = phi(targetP(target, labels, r));
-    online.push(logPdf(x, mean(inside), vIn) - logPdf(x, mean(outside), vOut));
-    offline.push((x - mean(outside)) / Math.sqrt(vOut));
-  }
+  const { keep, scores, checkScores } = referenceLayout(target, references, labels);
+  const online = generateOurs(keep, scores, checkScores, { fixVariance: true, fixedOutFrom: "dat_out" }).map((v) => -v);
+  const reference = generateOursOffline(keep, scores, checkScores, { fixVariance: true });
+  const offline = checkScores.map(([x], r) => (x! - reference.meanOut[r]![0]!) / (reference.stdOut[r]![0]! + 1e-30));
   const on = await scoresOf(liraAttack("online", 10, "global"), target, references);
-  close(on.all, online, 1e-5, "online global");
-  close((await scoresOf(liraAttack("offline", 10, "global"), target, references)).all, offline, 1e-5, "offline global");
+  close(on.all, online, 1e-9, "online global");
+  close((await scoresOf(liraAttack("offline", 10, "global"), target, references)).all, offline, 1e-9, "offline global");
+  // The code's online fix_variance uses np.std(dat_in) on both sides; ours differs there, and only there.
+  const codes = generateOurs(keep, scores, checkScores, { fixVariance: true }).map((v) => -v);
+  assert.ok(codes.some((v, r) => Math.abs(v - online[r]!) > 1e-6), "the IN side's std for both sides gives other scores");
   assert.is(liraAttack("online", 10, "global").name, "lira-online-global");
   assert.match(on.scores.thresholdRule, /0 of 22 Gaussians with their own variance, 22 with the global one/);
 });

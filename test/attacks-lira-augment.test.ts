@@ -1,19 +1,23 @@
 // LiRA's augmented queries (Carlini et al.'s multi-query LiRA): the augmentations (identity, flip,
 // seeded shifts with reflected borders) on a hand-checked image; the scores against a plain
-// transcription of the reference code's formula (per augmentation: scaled logit, per-example IN/OUT
-// Gaussians; the mean of the per-augmentation log-likelihood ratios); N = 1 equal to plain LiRA bit
-// for bit; audit() on bundled digits images with N = 4; tabular records refused.
+// transcription of the reference code (test/lira-reference.ts: per augmentation, scaled logit,
+// per-example or global IN/OUT Gaussians; the mean over augmentations); N = 1 equal to plain LiRA bit
+// for bit; audit() on bundled digits images with N = 4, its --save-signals arrays read back and
+// scored again; tabular records refused.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { liraAttack } from "../src/attacks/lira.js";
 import { augmentImages, liraAugmentations, MAX_LIRA_SHIFT } from "../src/attacks/lira-augment.js";
+import { encodeSignalsNpz, type AuditSignals } from "../src/attacks/signals.js";
+import { runAttack } from "../src/attacks/run.js";
 import type { AttackInputData, ReferenceModels } from "../src/attacks/types.js";
+import { parseNpz } from "../src/records/npz.js";
 import { bundledDataSource } from "../src/adapters/node/dataset-source.js";
 import { audit } from "../src/audit.js";
 import { loadDataset } from "../src/datasets/index.js";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import type { Posteriors } from "../src/types.js";
-import * as portable from "../src/util/portable-math.js";
+import { generateOurs, referenceScaledLogit } from "./lira-reference.js";
 
 const test = suite("LiRA with augmented queries");
 test.before(async () => {
@@ -65,35 +69,21 @@ test("multi-query online LiRA equals a plain transcription of the reference code
   const refs: ReferenceModels = { onTarget, included, augmented: { queries, what: "test", target: augmentedTarget, references: augmentedRefs } };
   const scores = await liraAttack("online", 10, "per-example").score(input, { seed: 0, references: refs });
 
-  // The transcription: query q of record r is row r of the plain answers (q = 0) or row (q - 1) * rows + r.
-  const at = (p: Posteriors, q: number, r: number) => (q === 0 ? r : (q - 1) * rows + r);
-  const phi = (p: Posteriors, row: number, y: number) => {
-    let rest = 0;
-    for (let c = 0; c < classes; c++) if (c !== y) rest += p.values[row * classes + c]!;
-    return portable.log(p.values[row * classes + y]!) - portable.log(rest);
-  };
-  const logPdf = (x: number, mu: number, v: number) => -0.5 * portable.log(2 * Math.PI * v) - ((x - mu) * (x - mu)) / (2 * v);
-  const meanVar = (xs: number[]) => {
-    const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
-    return [mu, xs.reduce((a, b) => a + (b - mu) * (b - mu), 0) / (xs.length - 1)] as const;
-  };
-  const expected = Array.from({ length: rows }, (_, r) => {
-    let sum = 0;
-    for (let q = 0; q < queries; q++) {
-      const own = q === 0 ? target : augmentedTarget;
-      const theirs = (m: number) => (q === 0 ? onTarget[m]! : augmentedRefs[m]!);
-      const ins = [...Array(models).keys()].filter((m) => included[m]![r]).map((m) => phi(theirs(m), at(theirs(m), q, r), labels[r]!));
-      const outs = [...Array(models).keys()].filter((m) => !included[m]![r]).map((m) => phi(theirs(m), at(theirs(m), q, r), labels[r]!));
-      const [muIn, vIn] = meanVar(ins);
-      const [muOut, vOut] = meanVar(outs);
-      const x = phi(own, at(own, q, r), labels[r]!);
-      sum += logPdf(x, muIn, vIn) - logPdf(x, muOut, vOut);
-    }
-    return sum / queries;
-  });
+  // Carlini et al.'s code's layout: query q of record r is row r of the plain answers (q = 0) or row
+  // (q - 1) * rows + r of the augmented ones; generate_ours averages pr_in - pr_out over the queries.
+  const answer = (plain: Posteriors, copies: Posteriors, q: number, r: number) =>
+    q === 0 ? referenceScaledLogit(plain.values, classes, r, labels[r]!) : referenceScaledLogit(copies.values, classes, (q - 1) * rows + r, labels[r]!);
+  const keep = included.map((mask) => Array.from(mask, (v) => v === 1));
+  const perModel = onTarget.map((p, m) => Array.from({ length: rows }, (_, r) => Array.from({ length: queries }, (_, q) => answer(p, augmentedRefs[m]!, q, r))));
+  const checkScores = Array.from({ length: rows }, (_, r) => Array.from({ length: queries }, (_, q) => answer(target, augmentedTarget, q, r)));
+  const expected = generateOurs(keep, perModel, checkScores).map((v) => -v);
   const got = [...scores.members, ...scores.nonMembers];
-  for (let r = 0; r < rows; r++) assert.ok(Math.abs(got[r]! - expected[r]!) < 1e-9 * Math.max(1, Math.abs(expected[r]!)), `record ${r}: ${got[r]} vs ${expected[r]}`);
+  for (let r = 0; r < rows; r++) assert.ok(Math.abs(got[r]! - expected[r]!) <= 1e-9 * Math.max(1, Math.abs(expected[r]!)), `record ${r}: ${got[r]} vs ${expected[r]}`);
   assert.match(scores.thresholdRule, /3 queries per record \(test\), the mean of the per-augmentation scores/);
+  // Global variance: one np.std per side over every record, model and query together, as the code's.
+  const global = await liraAttack("online", 10, "global").score(input, { seed: 0, references: refs });
+  const expectedGlobal = generateOurs(keep, perModel, checkScores, { fixVariance: true, fixedOutFrom: "dat_out" }).map((v) => -v);
+  [...global.members, ...global.nonMembers].forEach((v, r) => assert.ok(Math.abs(v - expectedGlobal[r]!) <= 1e-9 * Math.max(1, Math.abs(expectedGlobal[r]!)), `global, record ${r}: ${v} vs ${expectedGlobal[r]}`));
 
   // N = 1: no copies; the scores are plain LiRA's, bit for bit.
   const one: ReferenceModels = { onTarget, included, augmented: { queries: 1, what: "identity", target: { values: new Float32Array(0), rows: 0, classes }, references: onTarget.map(() => ({ values: new Float32Array(0), rows: 0, classes })) } };
@@ -106,13 +96,42 @@ test("multi-query online LiRA equals a plain transcription of the reference code
 
 test("audit() on digits images: N = 1 gives plain LiRA's figures; N = 4 runs and says so; tabular records refused", async () => {
   const digits = await loadDataset("digits", { source: bundledDataSource() });
-  const run = (augmentations?: number) => audit({ dataset: digits, seed: 2, partSize: 200, epochs: 20, shadows: 4, target: "mlp", engine: "fused", adversaries: [], attacks: ["lira"], attackOptions: augmentations ? { augmentations } : {} });
+  const saved: Record<number, AuditSignals> = {};
+  const run = (augmentations?: number) =>
+    audit({ dataset: digits, seed: 2, partSize: 200, epochs: 20, shadows: 4, target: "mlp", engine: "fused", adversaries: [], attacks: ["lira"], attackOptions: augmentations ? { augmentations } : {}, onSignals: (s) => (saved[augmentations ?? 0] = s) });
   const [plain, one, four] = [await run(), await run(1), await run(4)];
   const metrics = (r: typeof plain) => r.runs[0]!.attacks.map((a) => a.metrics);
   assert.equal(metrics(one), metrics(plain));
   assert.equal(four.runs[0]!.attacks.map((a) => a.name), ["lira-offline", "lira-online"]);
   for (const a of four.runs[0]!.attacks) assert.match(a.metrics.thresholdRule, /4 queries per record \(identity, flip, shift\(-?\d,-?\d\), flip\+shift\(-?\d,-?\d\)\)/);
   assert.not.equal(metrics(four), metrics(plain));
+
+  // --save-signals: the augmented copies' answers round-trip through the .npz as [Q - 1, N, C] and
+  // [M, Q - 1, N, C], and LiRA on the arrays read back gives the audit's figures.
+  const npz = parseNpz(encodeSignalsNpz(saved[4]!), "signals.npz");
+  const [n, c] = [400, 10];
+  assert.equal(npz.get("augmented_target_posteriors")!.shape, [3, n, c]);
+  assert.equal(npz.get("augmented_reference_posteriors")!.shape, [4, 3, n, c]);
+  assert.equal(npz.get("augmented_target_posteriors")!.data, saved[4]!.augmented!.target.values);
+  const copies = npz.get("augmented_reference_posteriors")!.data as Float32Array;
+  saved[4]!.augmented!.references.forEach((p, m) => assert.equal(copies.subarray(m * 3 * n * c, (m + 1) * 3 * n * c), p.values));
+  assert.not.ok(parseNpz(encodeSignalsNpz(saved[1]!), "plain.npz").has("augmented_target_posteriors"), "no copies with N = 1");
+  const array = (name: string) => npz.get(name)!.data;
+  const rowsOf = (values: Float32Array, from: number, to: number): Posteriors => ({ values: values.slice(from * c, to * c), rows: to - from, classes: c });
+  const targetAll = array("target_posteriors") as Float32Array;
+  const labelsAll = array("labels") as Int32Array;
+  const refsAll = array("reference_posteriors") as Float32Array;
+  const inOut = array("in_out") as Uint8Array;
+  const back: ReferenceModels = {
+    onTarget: [0, 1, 2, 3].map((m) => rowsOf(refsAll, m * n, (m + 1) * n)),
+    included: [0, 1, 2, 3].map((m) => inOut.slice(m * n, (m + 1) * n)),
+    augmented: { queries: 4, what: "read back", target: rowsOf(array("augmented_target_posteriors") as Float32Array, 0, 3 * n), references: [0, 1, 2, 3].map((m) => rowsOf(copies, m * 3 * n, (m + 1) * 3 * n)) },
+  };
+  const input: AttackInputData = { members: rowsOf(targetAll, 0, 200), nonMembers: rowsOf(targetAll, 200, n), membersLabels: labelsAll.slice(0, 200), nonMembersLabels: labelsAll.slice(200) };
+  for (const a of four.runs[0]!.attacks) {
+    const again = await runAttack(liraAttack(a.name === "lira-online" ? "online" : "offline"), input, { seed: 0, references: back });
+    assert.is(again.metrics.auc, a.metrics.auc, a.name);
+  }
   const purchase = await loadDataset("purchase", { source: bundledDataSource() });
   try {
     await audit({ dataset: purchase, seed: 0, partSize: 50, epochs: 1, shadows: 2, engine: "fused", adversaries: [], attacks: ["lira"], attackOptions: { augmentations: 2 } });

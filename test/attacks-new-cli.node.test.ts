@@ -1,4 +1,4 @@
-// The issue-13 attacks' options through the real binary: `mlleaks audit --model` with
+// The issue-13 attacks' options through the real binary: `mlleaks audit --model` and `--dataset` with
 // label-only-boundary and --boundary-queries (the report's rule states the queries used, the
 // target summary counts them), --augmentations on the bundled digits images, and usage errors that
 // name the flag.
@@ -39,6 +39,15 @@ test("label-only-boundary on digits-mlp.onnx within --boundary-queries; --augmen
   assert.is(augmented.status, 0, augmented.stderr);
   assert.equal(names(augmented.stdout), ["adversary-1", "lira-offline", "lira-online"]);
   assert.match((JSON.parse(augmented.stdout) as Report).runs[0]!.attacks[1]!.metrics.thresholdRule, /3 queries per record \(identity, flip, shift/);
+});
+
+test("label-only-boundary with --dataset: it queries the target the audit trained, within --boundary-queries", () => {
+  const result = mlleaks("--dataset", "purchase", "--part-size", "100", "--epochs", "10", "--adversary", "3", "--attacks", "loss,label-only-boundary", "--boundary-queries", "10", "--workers", "1");
+  assert.is(result.status, 0, result.stderr);
+  assert.equal(names(result.stdout), ["adversary-3-max", "adversary-3-entropy", "loss", "label-only-boundary"]);
+  const rule = (JSON.parse(result.stdout) as Report).runs[0]!.attacks[3]!.metrics.thresholdRule;
+  const [, total, most] = /label queries: (\d+) in all, at most (\d+) per record of the budget 10/.exec(rule) ?? [];
+  assert.ok(Number(most) <= 10 && Number(total) > 0, rule);
 });
 
 test("usage errors name the flag", () => {

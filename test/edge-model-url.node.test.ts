@@ -1,12 +1,14 @@
 // The edge handler's model-URL form: the request names a deployed model (a local v1/v2 server in
 // front of the real digits MLP) and sends members' and non-members' records; the answer equals the
 // posteriors-only audit of that model's own posteriors. Servers opt in per URL prefix; endpoint
-// failures are a 502 naming the URL; malformed model requests a 422 naming the field.
+// failures are a 502 naming the URL; malformed model requests a 422 naming the field; label-only-boundary
+// runs when named, querying the model for labels.
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { serveFetch } from "../src/adapters/node/http.js";
+import { predictedLabels } from "../src/attacks/boundary.js";
 import { auditPosteriors } from "../src/audit-posteriors.js";
 import { allowModelUrlPrefixes, createLeakageHandler, fetch as defaultHandler } from "../src/edge/index.js";
 import { startModelServer, trainDigitsTarget, type ModelServer } from "./endpoint-server.js";
@@ -158,6 +160,34 @@ test("a population in the model form: the model is asked for it too, and attack-
   });
   assert.equal(body.attacks.map((a) => [a.name, a.auc, a.threshold]), expected.runs[0]!.attacks.map((a) => [a.name, a.metrics.auc, a.metrics.threshold]));
   await expectError(await post({ model: { url: server.v1Url }, ...sides, population: { features: population.features } }), 422, /population.labels is missing/);
+});
+
+test("label-only-boundary in the model form: asked for by name, it queries the model for labels, with the library's figures", async () => {
+  const few = 30;
+  const part = (side: typeof sides.members) => ({ features: side.features.slice(0, few), labels: side.labels.slice(0, few) });
+  const request = { model: { url: server.v2Url, batchSize: 64 }, members: part(sides.members), nonMembers: part(sides.nonMembers), attacks: ["loss", "label-only-boundary"], boundaryQueries: 20 };
+  const response = await post(request);
+  const body = (await response.json()) as AuditBody;
+  assert.is(response.status, 200, JSON.stringify(body));
+  assert.equal(body.attacks.map((a) => a.name), ["loss", "label-only-boundary"]);
+  // The posteriors (2 x 30 records), then at most 20 label queries a record.
+  assert.ok(body.model.queries > 2 * few && body.model.queries <= 2 * few * 21, `queries ${body.model.queries}`);
+  const features = (data: typeof members) => data.features.slice(0, few * 64);
+  const expected = await auditPosteriors({
+    members: await model.predict(features(members), few),
+    nonMembers: await model.predict(features(nonMembers), few),
+    membersLabels: members.labels.subarray(0, few),
+    nonMembersLabels: nonMembers.labels.subarray(0, few),
+    attacks: ["loss", "label-only-boundary"],
+    boundary: { predictLabels: async (f, r) => predictedLabels(await model.predict(f, r)), members: features(members), nonMembers: features(nonMembers), width: 64, maxQueries: 20, batchSize: 7 },
+  });
+  assert.equal(body.attacks.map((a) => [a.name, a.auc, a.threshold]), expected.runs[0]!.attacks.map((a) => [a.name, a.metrics.auc, a.metrics.threshold]));
+  // Never by default, and not in the posteriors form, which has no model to query.
+  const plain = (await (await post({ model: { url: server.v2Url }, ...sides })).json()) as AuditBody;
+  assert.not.ok(plain.attacks.some((a) => a.name === "label-only-boundary"));
+  const rowsOf = (n: number) => Array.from({ length: n }, () => [0.9, 0.1]);
+  await expectError(await post({ members: { posteriors: rowsOf(2), labels: [0, 1] }, nonMembers: { posteriors: rowsOf(2), labels: [1, 0] }, attacks: ["label-only-boundary"] }), 422, /attacks\[0\] is the string "label-only-boundary": expected one of .* \(label-only-boundary queries a model: use the model-URL form\)/);
+  await expectError(await post({ ...request, boundaryQueries: 0 }), 422, /^boundaryQueries must be an integer from 1 to 10000 \(label queries per record\), got number 0/);
 });
 
 test.run();

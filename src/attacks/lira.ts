@@ -65,34 +65,60 @@ function split(scores: Float64Array, members: number): { members: Float64Array; 
 /** The reference models' answers on the records (one augmentation's, with augmented queries). */
 type ReferenceAnswers = Pick<ReferenceModels, "onTarget" | "included">;
 
-/** Per record: mean and variance of the reference models' scaled logits, IN and OUT separately. */
+/** The median of xs (sorted in place), NaN when empty: Carlini et al.'s code's np.median. */
+function median(xs: Float64Array): number {
+  const n = xs.length;
+  if (n === 0) return NaN;
+  xs.sort();
+  const h = n >> 1;
+  return n % 2 === 1 ? xs[h]! : (xs[h - 1]! + xs[h]!) / 2;
+}
+
+/**
+ * Per record, as Carlini et al.'s code (generate_ours): the IN and OUT Gaussians' means are the
+ * MEDIANS of the reference models' scaled logits on that side, their variances np.var's (ddof 0,
+ * deviations from the arithmetic mean).
+ */
 function gaussianFits(refs: ReferenceAnswers, labels: Int32Array) {
   const rows = labels.length;
   const stats = { inMean: new Float64Array(rows), inVar: new Float64Array(rows), inCount: new Int32Array(rows), outMean: new Float64Array(rows), outVar: new Float64Array(rows), outCount: new Int32Array(rows) };
+  const models = refs.onTarget.length;
+  const inside = new Float64Array(models);
+  const outside = new Float64Array(models);
+  const variance = (xs: Float64Array) => {
+    let s = 0;
+    for (const x of xs) s += x;
+    const m = s / xs.length;
+    let q = 0;
+    for (const x of xs) q += (x - m) * (x - m);
+    return q / xs.length;
+  };
   for (let r = 0; r < rows; r++) {
-    let sIn = 0, qIn = 0, nIn = 0, sOut = 0, qOut = 0, nOut = 0;
+    let nIn = 0, nOut = 0;
     refs.onTarget.forEach((p, m) => {
       const phi = scaledLogit(p, labels, r);
-      if (refs.included[m]![r]) (sIn += phi), (qIn += phi * phi), nIn++;
-      else (sOut += phi), (qOut += phi * phi), nOut++;
+      if (refs.included[m]![r]) inside[nIn++] = phi;
+      else outside[nOut++] = phi;
     });
     stats.inCount[r] = nIn;
     stats.outCount[r] = nOut;
-    stats.inMean[r] = nIn > 0 ? sIn / nIn : NaN;
-    stats.outMean[r] = nOut > 0 ? sOut / nOut : NaN;
-    stats.inVar[r] = nIn > 1 ? (qIn - (sIn * sIn) / nIn) / (nIn - 1) : NaN;
-    stats.outVar[r] = nOut > 1 ? (qOut - (sOut * sOut) / nOut) / (nOut - 1) : NaN;
+    const ins = inside.subarray(0, nIn);
+    const outs = outside.subarray(0, nOut);
+    stats.inVar[r] = nIn > 1 ? variance(ins) : NaN;
+    stats.outVar[r] = nOut > 1 ? variance(outs) : NaN;
+    stats.inMean[r] = median(ins);
+    stats.outMean[r] = median(outs);
   }
   return stats;
 }
 
-/** One variance pooled over every record's deviations from its own mean (auto's fallback for few models). */
-function pooledVariance(mean: Float64Array, variance: Float64Array, count: Int32Array): number {
+/** One variance pooled over every record's deviations from its own mean (auto's fallback for few models): sum of squares over sum of (n - 1). */
+function pooledVariance(variance: Float64Array, count: Int32Array): number {
   let num = 0;
   let den = 0;
-  for (let r = 0; r < mean.length; r++) {
+  for (let r = 0; r < variance.length; r++) {
     if (count[r]! > 1) {
-      num += variance[r]! * (count[r]! - 1);
+      num += variance[r]! * count[r]!;
       den += count[r]! - 1;
     }
   }
@@ -101,26 +127,37 @@ function pooledVariance(mean: Float64Array, variance: Float64Array, count: Int32
 
 /**
  * Carlini et al.'s code's fixed variance: the variance (ddof 0) of every IN (or OUT) scaled logit of
- * every record and model together, spread of the per-record means included (np.std(dat_in)).
+ * every record, model and augmentation together, spread of the per-record means included
+ * (np.std(dat_in) over its [records, models, augmentations] array).
  */
-function globalVariance(refs: ReferenceAnswers, labels: Int32Array, side: 0 | 1): number {
+function globalVariance(views: readonly ReferenceAnswers[], labels: Int32Array, side: 0 | 1): number {
   let s = 0;
   let q = 0;
   let n = 0;
-  for (let r = 0; r < labels.length; r++) {
-    refs.onTarget.forEach((p, m) => {
-      if ((refs.included[m]![r] ? 0 : 1) !== side) return;
-      const phi = scaledLogit(p, labels, r);
-      s += phi;
-      q += phi * phi;
-      n++;
-    });
+  for (const refs of views) {
+    for (let r = 0; r < labels.length; r++) {
+      refs.onTarget.forEach((p, m) => {
+        if ((refs.included[m]![r] ? 0 : 1) !== side) return;
+        const phi = scaledLogit(p, labels, r);
+        s += phi;
+        q += phi * phi;
+        n++;
+      });
+    }
   }
-  return n > 0 ? Math.max(q / n - (s / n) ** 2, 1e-12) : 1;
+  const mean = s / n;
+  return n > 0 ? Math.max(q / n - mean * mean, 1e-12) : 1;
 }
 
-function logNormalDensity(x: number, mean: number, variance: number): number {
-  return -0.5 * portable.log(2 * Math.PI * variance) - ((x - mean) * (x - mean)) / (2 * variance);
+/** Carlini et al.'s code's standard deviation: sqrt(variance) + 1e-30 (scipy.stats.norm's scale). */
+function deviation(variance: number): number {
+  return Math.sqrt(variance) + 1e-30;
+}
+
+/** scipy.stats.norm.logpdf(x, mean, sd). */
+function logNormalDensity(x: number, mean: number, sd: number): number {
+  const z = (x - mean) / sd;
+  return -0.5 * portable.log(2 * Math.PI) - portable.log(sd) - 0.5 * z * z;
 }
 
 /**
@@ -138,11 +175,11 @@ const VARIANCE_WORDS: Readonly<Record<LiraVariance, string>> = {
 };
 
 /** One augmentation's LiRA scores of every record (members then non-members in `target`). */
-function liraPass(target: Posteriors, refs: ReferenceAnswers, labels: Int32Array, mode: "offline" | "online", variance: LiraVariance): { out: Float64Array; perExample: number } {
+function liraPass(target: Posteriors, refs: ReferenceAnswers, labels: Int32Array, mode: "offline" | "online", variance: LiraVariance, global: { in: number; out: number } | undefined): { out: Float64Array; perExample: number } {
   const fits = gaussianFits(refs, labels);
   const out = new Float64Array(labels.length);
-  const fallbackOut = variance === "global" ? globalVariance(refs, labels, 1) : pooledVariance(fits.outMean, fits.outVar, fits.outCount);
-  const fallbackIn = variance === "global" ? globalVariance(refs, labels, 0) : pooledVariance(fits.inMean, fits.inVar, fits.inCount);
+  const fallbackOut = global ? global.out : pooledVariance(fits.outVar, fits.outCount);
+  const fallbackIn = global ? global.in : pooledVariance(fits.inVar, fits.inCount);
   const minimum = variance === "per-example" ? 2 : LIRA_MIN_MODELS_PER_EXAMPLE_VARIANCE;
   let perExample = 0;
   const varianceOf = (v: number, n: number, fallback: number) => {
@@ -155,11 +192,11 @@ function liraPass(target: Posteriors, refs: ReferenceAnswers, labels: Int32Array
     const muOut = Number.isNaN(fits.outMean[r]!) ? phi : fits.outMean[r]!;
     const vOut = varianceOf(fits.outVar[r]!, fits.outCount[r]!, fallbackOut);
     if (mode === "offline") {
-      out[r] = (phi - muOut) / Math.sqrt(vOut);
+      out[r] = (phi - muOut) / deviation(vOut);
     } else {
       const muIn = Number.isNaN(fits.inMean[r]!) ? phi : fits.inMean[r]!;
       const vIn = varianceOf(fits.inVar[r]!, fits.inCount[r]!, fallbackIn);
-      out[r] = logNormalDensity(phi, muIn, vIn) - logNormalDensity(phi, muOut, vOut);
+      out[r] = logNormalDensity(phi, muIn, deviation(vIn)) - logNormalDensity(phi, muOut, deviation(vOut));
     }
   }
   return { out, perExample };
@@ -183,7 +220,23 @@ function augmentationViews(name: string, refs: ReferenceModels, target: Posterio
 /**
  * LiRA. Offline: z-score of the target's scaled logit against the OUT models' Gaussian (member when
  * it sits in the top t% of that Gaussian). Online: log-likelihood ratio of the IN and OUT Gaussians
- * (member when positive). Means are per record; the variance follows `variance`.
+ * (member when positive). Means are per-record medians; the variance follows `variance`.
+ *
+ * As Carlini et al.'s code (tensorflow/privacy research/mi_lira_2021, plot.py generate_ours and
+ * generate_ours_offline): median means, np.std's ddof 0, sd + 1e-30, per-augmentation Gaussians and
+ * the score averaged over augmentations. Where this differs, deliberately (README, "LiRA against the
+ * reference code"):
+ * - offline is the paper's one-sided test, the z-score (phi - mu_out) / sd_out, whose mean over
+ *   augmentations is compared with the Gaussian's quantile; the code ranks by the two-sided
+ *   -logpdf(phi; mu_out, sd_out), which also calls a record a member when the target fits it far
+ *   WORSE than the OUT models do;
+ * - the global variance is each side's own (np.std of every IN, or OUT, score); the code's online
+ *   fix_variance takes std_out = np.std(dat_in), the IN one, for both (its offline one uses dat_out);
+ * - no in_size/out_size truncation: the code keeps the first min-count scores of every record, which
+ *   assumes every record is IN for the same number of models (its balanced keep); with our random
+ *   halves it would throw most models away (down to 2 a side at 16 models);
+ * - a per-example variance needs 2+ models on its side and a non-zero value, else the pooled (or
+ *   global) one stands in; the code would divide by 1e-30.
  */
 export function liraAttack(mode: "offline" | "online", t = DEFAULT_TOP_PERCENTILE, variance: LiraVariance = "auto"): AttackStrategy {
   const name = variance === "global" ? `lira-${mode}-global` : variance === "per-example" ? `lira-${mode}-per-example` : `lira-${mode}`;
@@ -194,7 +247,8 @@ export function liraAttack(mode: "offline" | "online", t = DEFAULT_TOP_PERCENTIL
     async score(target: AttackInputData, context: AttackContext): Promise<AttackScores> {
       const { refs, labels } = requireReferences(name, target, context);
       const views = augmentationViews(name, refs, concat(target.members, target.nonMembers));
-      const passes = views.map((v) => liraPass(v.target, v, labels, mode, variance));
+      const global = variance === "global" ? { in: globalVariance(views, labels, 0), out: globalVariance(views, labels, 1) } : undefined;
+      const passes = views.map((v) => liraPass(v.target, v, labels, mode, variance, global));
       // Carlini et al.'s multi-query LiRA: the mean over augmentations of the per-augmentation scores.
       const out = passes.length === 1 ? passes[0]!.out : Float64Array.from(labels, (_, r) => passes.reduce((s, p) => s + p.out[r]!, 0) / passes.length);
       const perExample = passes.reduce((s, p) => s + p.perExample, 0);

@@ -206,7 +206,7 @@ const NEED_WORDS: Readonly<Record<AttackNeed, string>> = {
   population: "population data",
   features: "the records' features (not only the target's answers)",
   augmented: "the target queried on perturbed copies of the records (a model, not only its answers)",
-  model: "the target as a model to query (mlleaks audit --model, auditModel())",
+  model: "the target as a model to query for labels (audit(), auditModel(), or the edge handler's model-URL form)",
 };
 
 export interface PlannedAttack {

@@ -86,7 +86,12 @@ class LogStandardizer {
     this.scale = new Float64Array(width);
     const logs = Float64Array.from(training, (v) => portable.log(Math.max(v, LOG_FLOOR)));
     for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) this.mean[j]! += logs[r * width + j]! / rows;
-    for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) this.scale[j]! += (logs[r * width + j]! - this.mean[j]!) ** 2 / rows;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < width; j++) {
+        const d = logs[r * width + j]! - this.mean[j]!;
+        this.scale[j]! += (d * d) / rows;
+      }
+    }
     // A constant feature (every row floored, say) is centred, not scaled.
     for (let j = 0; j < width; j++) this.scale[j] = Math.sqrt(this.scale[j]!) || 1;
   }

@@ -18,6 +18,11 @@ export interface AuditSignals {
   readonly isMember: Uint8Array;
   /** RMIA's population, when the audit has one. */
   readonly population?: { readonly target: Posteriors; readonly references: readonly Posteriors[]; readonly labels: Int32Array };
+  /**
+   * LiRA's augmented queries (`--augmentations Q`, Q > 1): the target's and each reference model's
+   * answers on the Q - 1 augmented copies of every record, copy-major ([(Q - 1) * N, C] each).
+   */
+  readonly augmented?: { readonly queries: number; readonly what: string; readonly target: Posteriors; readonly references: readonly Posteriors[] };
 }
 
 /** Two posteriors' rows, one after the other. */
@@ -36,6 +41,7 @@ export function auditSignals(target: AttackInputData, references: ReferenceModel
     labels.set(target.nonMembersLabels, target.members.rows);
   }
   const population = references.population && references.population.target.rows > 0 ? { population: references.population } : {};
+  const augmented = references.augmented && references.augmented.queries > 1 ? { augmented: references.augmented } : {};
   return {
     targetPosteriors: concat(target.members, target.nonMembers),
     referencePosteriors: references.onTarget,
@@ -43,6 +49,7 @@ export function auditSignals(target: AttackInputData, references: ReferenceModel
     labels,
     isMember: new Uint8Array(n).fill(1, 0, target.members.rows),
     ...population,
+    ...augmented,
   };
 }
 
@@ -74,6 +81,17 @@ export function encodeSignalsNpz(signals: AuditSignals): Uint8Array {
     files["population_target_posteriors.npy"] = [encodeNpy(population.target.values, [z, classes]), { level: 0 }];
     files["population_reference_posteriors.npy"] = [encodeNpy(zRefs.data, zRefs.shape), { level: 0 }];
     files["population_labels.npy"] = [encodeNpy(population.labels, [z]), { level: 0 }];
+  }
+  const augmented = signals.augmented;
+  if (augmented) {
+    // Copy k of record n sits at row k * N + n of each answer, so they reshape to [Q - 1, N, C].
+    const copies = augmented.queries - 1;
+    for (const [i, p] of [augmented.target, ...augmented.references].entries()) {
+      if (p.rows !== copies * rows || p.classes !== classes) throw new Error(`save-signals: ${i === 0 ? "the target" : `reference model ${i - 1}`} answered ${p.rows} x ${p.classes} on the augmented copies, expected ${copies * rows} x ${classes}`);
+    }
+    const copiesRefs = stack(augmented.references, copies * rows, classes);
+    files["augmented_target_posteriors.npy"] = [encodeNpy(augmented.target.values, [copies, rows, classes]), { level: 0 }];
+    files["augmented_reference_posteriors.npy"] = [encodeNpy(copiesRefs.data, [models, copies, rows, classes]), { level: 0 }];
   }
   // A fixed timestamp keeps the bytes a function of the signals alone.
   return zipSync(files, { mtime: new Date("1980-01-01T00:00:00Z") });

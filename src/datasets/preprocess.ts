@@ -7,7 +7,7 @@ export function meanAndStd(values: Float64Array): { mean: number; std: number } 
   for (let i = 0; i < values.length; i++) sum += values[i]!;
   const mean = sum / values.length;
   let squares = 0;
-  for (let i = 0; i < values.length; i++) squares += (values[i]! - mean) ** 2;
+  for (let i = 0; i < values.length; i++) squares += (values[i]! - mean) * (values[i]! - mean);
   return { mean, std: Math.sqrt(squares / values.length) };
 }
 

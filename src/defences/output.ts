@@ -36,7 +36,8 @@ export function topKOnly(p: Posteriors, k: number): Posteriors {
  */
 export function roundedTo(p: Posteriors, decimals: number): Posteriors {
   if (!Number.isInteger(decimals) || decimals < 0 || decimals > 6) throw new RangeError(`output-rounding: expected 0 to 6 decimals, got ${decimals}`);
-  const scale = 10 ** decimals;
+  let scale = 1;
+  for (let d = 0; d < decimals; d++) scale *= 10; // exact up to 10^22, unlike ** in some engines
   const values = new Float32Array(p.values.length);
   const units = new Float64Array(p.classes);
   const order = new Int32Array(p.classes);

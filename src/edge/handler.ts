@@ -6,7 +6,8 @@
 // The other request form names a deployed model's URL (TF Serving/KServe v1 or Open Inference v2)
 // and sends the records themselves: the handler queries the model for their posteriors, then runs
 // the same audit. Servers opt in to it with allowModelUrl (it makes the handler fetch URLs).
-import { auditPosteriors, normalizePosteriorsInput, POSTERIOR_ATTACKS, type PosteriorAttackName } from "../audit-posteriors.js";
+import { DEFAULT_MAX_QUERIES, predictedLabels, type BoundaryQueries } from "../attacks/boundary.js";
+import { auditPosteriors, LABEL_QUERY_ATTACKS, normalizePosteriorsInput, POSTERIOR_ATTACKS, type PosteriorAttackName } from "../audit-posteriors.js";
 import { canonicalJson } from "../report/json.js";
 import { summarizeReport } from "../report/summary.js";
 import { EndpointError, EndpointInputError, openEndpointModel, type EndpointOptions, type EndpointProtocol } from "../targets/endpoint.js";
@@ -87,6 +88,9 @@ function json(status: number, body: unknown, extra: Record<string, string> = {})
   return new Response(canonicalJson(body), { status, headers: { ...JSON_HEADERS, ...extra } });
 }
 
+/** The most label queries a record the model-URL form may ask for (the handler sends them all). */
+export const MAX_BOUNDARY_QUERIES = 10_000;
+
 export const USAGE = {
   method: "POST",
   contentType: "application/json",
@@ -105,7 +109,8 @@ export const USAGE = {
     members: { features: "number[][] (rows x features, as the model takes them)", labels: "integer[] (optional)" },
     nonMembers: { features: "number[][]", labels: "integer[] (optional)" },
     population: { features: "number[][] (optional, for attack-p)", labels: "integer[] (required with population)" },
-    attacks: "as above",
+    attacks: `as above, plus ${LABEL_QUERY_ATTACKS.join(", ")} (asked for by name only: it queries the model for labels, up to boundaryQueries a record)`,
+    boundaryQueries: `optional integer from 1 to ${MAX_BOUNDARY_QUERIES}: label-only-boundary's label queries per record (default ${DEFAULT_MAX_QUERIES})`,
     alpha: "as above",
     topPercentile: "as above",
     roc: "as above",
@@ -176,14 +181,16 @@ export async function answerLeakageBody(bytes: Uint8Array, options: LeakageHandl
     } catch (error) {
       throw new RequestError(400, `body is not valid JSON: ${(error as Error).message}`);
     }
-    let model: ModelAnswer | undefined;
+    let model: (() => ModelAnswer) | undefined;
     let input: LeakageRequest;
     if (isObject(parsed) && parsed.model !== undefined) {
       const modelRequest = parseModelRequest(parsed, limits);
       if (!options.allowModelUrl?.(modelRequest.url)) {
         throw new RequestError(403, `model.url ${modelRequest.url.href} is not allowed by this server (it queries only the model URLs it was configured for)`);
       }
-      ({ input, model } = await queryModel(modelRequest, options.endpoint ?? {}));
+      const queried = await queryModel(modelRequest, options.endpoint ?? {});
+      input = queried.input;
+      model = queried.model;
     } else {
       input = parseLeakageRequest(parsed, limits);
     }
@@ -194,8 +201,13 @@ export async function answerLeakageBody(bytes: Uint8Array, options: LeakageHandl
     } catch (error) {
       throw new RequestError(422, (error as Error).message);
     }
-    const report = await auditPosteriors(input);
-    return { status: 200, body: canonicalJson({ ...summarizeReport(report, { roc: input.roc === true }), ...(model ? { model } : {}) }) };
+    const report = await auditPosteriors(input).catch((error: unknown) => {
+      // The boundary search queries the model while it runs: its failures are the model's.
+      if (error instanceof EndpointInputError) throw new RequestError(422, `model: ${error.message}`);
+      if (error instanceof EndpointError) throw new RequestError(502, `model endpoint: ${error.message}`);
+      throw error;
+    });
+    return { status: 200, body: canonicalJson({ ...summarizeReport(report, { roc: input.roc === true }), ...(model ? { model: model() } : {}) }) };
   } catch (error) {
     const [status, body] = errorAnswer(error);
     return { status, body: canonicalJson(body) };
@@ -264,15 +276,17 @@ export interface ModelLeakageRequest {
   nonMembers: { features: Float32Array; rows: number; labels?: Int32Array };
   population?: { features: Float32Array; rows: number; labels?: Int32Array };
   auditOptions: AuditRequestOptions;
+  /** label-only-boundary's label queries per record, when it is asked for. */
+  boundaryQueries: number;
 }
 
 type AuditRequestOptions = Pick<LeakageRequest, "attacks" | "topPercentile" | "alpha" | "roc">;
 
 const MODEL_FIELDS = new Set(["url", "protocol", "modelName", "output", "inputShape", "inputName", "outputName", "headers", "batchSize"]);
 
-const MODEL_FORM_FIELDS = ["model", "members", "nonMembers", "population", "attacks", "topPercentile", "alpha", "roc"];
+const MODEL_FORM_FIELDS = ["model", "members", "nonMembers", "population", "attacks", "boundaryQueries", "topPercentile", "alpha", "roc"];
 
-/** The model-URL form: {model, members: {features, labels?}, nonMembers: {...}, population?, attacks?, topPercentile?, alpha?, roc?}. */
+/** The model-URL form: {model, members: {features, labels?}, nonMembers: {...}, population?, attacks?, boundaryQueries?, topPercentile?, alpha?, roc?}. */
 export function parseModelRequest(body: Record<string, unknown>, limits: Limits): ModelLeakageRequest {
   for (const key of Object.keys(body)) {
     if (!MODEL_FORM_FIELDS.includes(key)) throw new RequestError(422, `unknown field '${key}' in the model form: expected ${MODEL_FORM_FIELDS.join(", ")}`);
@@ -341,7 +355,11 @@ export function parseModelRequest(body: Record<string, unknown>, limits: Limits)
   if (population && population.features.length / population.rows !== members.features.length / members.rows) {
     throw new RequestError(422, `population has ${population.features.length / population.rows} features per record but members have ${members.features.length / members.rows}`);
   }
-  return { url, endpoint, members, nonMembers, ...(population ? { population } : {}), auditOptions: parseAuditOptions(body) };
+  const b = body.boundaryQueries;
+  if (b !== undefined && (typeof b !== "number" || !Number.isInteger(b) || b < 1 || b > MAX_BOUNDARY_QUERIES)) {
+    throw new RequestError(422, `boundaryQueries must be an integer from 1 to ${MAX_BOUNDARY_QUERIES} (label queries per record), got ${describe(b)}`);
+  }
+  return { url, endpoint, members, nonMembers, ...(population ? { population } : {}), auditOptions: parseAuditOptions(body, LABEL_QUERY_ATTACKS), boundaryQueries: b ?? DEFAULT_MAX_QUERIES };
 }
 
 function parseRecords(value: unknown, side: string, limits: Limits): { features: Float32Array; rows: number; labels?: Int32Array } {
@@ -380,7 +398,12 @@ function parseRecords(value: unknown, side: string, limits: Limits): { features:
 }
 
 /** Queries the model for both sides' posteriors; its failures are a 502 naming the model URL. */
-async function queryModel(request: ModelLeakageRequest, defaults: NonNullable<LeakageHandlerOptions["endpoint"]>): Promise<{ input: LeakageRequest; model: ModelAnswer }> {
+/**
+ * Queries the model for both sides' posteriors; its failures are a 502 naming the model URL. With
+ * label-only-boundary asked for, the audit queries it again for labels (`boundary`); `model()`
+ * describes it once the audit is done, every query counted.
+ */
+async function queryModel(request: ModelLeakageRequest, defaults: NonNullable<LeakageHandlerOptions["endpoint"]>): Promise<{ input: LeakageRequest; model: () => ModelAnswer }> {
   try {
     const model = await openEndpointModel(request.url.href, { ...defaults, ...request.endpoint });
     const members = await model.predict(request.members.features, request.members.rows);
@@ -389,7 +412,18 @@ async function queryModel(request: ModelLeakageRequest, defaults: NonNullable<Le
     if (request.members.labels) input.membersLabels = request.members.labels;
     if (request.nonMembers.labels) input.nonMembersLabels = request.nonMembers.labels;
     if (request.population) input.population = { posteriors: await model.predict(request.population.features, request.population.rows), labels: request.population.labels! };
-    return { input, model: { url: model.location, protocol: model.protocol, outputKind: model.outputKind, queries: model.queries } };
+    if (request.auditOptions.attacks?.some((a) => LABEL_QUERY_ATTACKS.includes(a))) {
+      input.boundary = {
+        predictLabels: async (features, rows) => predictedLabels(await model.predict(features, rows)),
+        members: request.members.features,
+        nonMembers: request.nonMembers.features,
+        width: request.members.features.length / request.members.rows,
+        maxQueries: request.boundaryQueries,
+        // Records per call; the endpoint model sends them in requests of its own batchSize.
+        batchSize: request.members.rows + request.nonMembers.rows,
+      };
+    }
+    return { input, model: () => ({ url: model.location, protocol: model.protocol, outputKind: model.outputKind, queries: model.queries }) };
   } catch (error) {
     if (error instanceof EndpointInputError) throw new RequestError(422, `model: ${error.message}`);
     if (error instanceof EndpointError) throw new RequestError(502, `model endpoint: ${error.message}`);
@@ -409,6 +443,8 @@ export interface LeakageRequest {
   topPercentile?: number;
   alpha?: number;
   roc: boolean;
+  /** The model-URL form's label oracle, when label-only-boundary is asked for. */
+  boundary?: BoundaryQueries;
 }
 
 const KNOWN_FIELDS = new Set(["members", "nonMembers", "noise", "population", "attacks", "topPercentile", "alpha", "roc"]);
@@ -449,16 +485,17 @@ export function parseLeakageRequest(body: unknown, limits: Pick<Limits, "maxRows
   return request;
 }
 
-/** The options both request forms share: attacks, topPercentile, alpha, roc. */
-function parseAuditOptions(body: Record<string, unknown>): AuditRequestOptions {
+/** The options both request forms share: attacks, topPercentile, alpha, roc; `extra` attacks the form also takes. */
+function parseAuditOptions(body: Record<string, unknown>, extra: readonly string[] = []): AuditRequestOptions {
+  const names = [...POSTERIOR_ATTACKS, ...extra];
   const request: AuditRequestOptions = { roc: false };
   if (body.attacks !== undefined) {
     if (!Array.isArray(body.attacks) || body.attacks.length === 0) {
       throw new RequestError(422, `attacks must be a non-empty array of names, got ${describe(body.attacks)}`);
     }
     request.attacks = body.attacks.map((name, i) => {
-      if (typeof name !== "string" || !(POSTERIOR_ATTACKS as readonly string[]).includes(name)) {
-        throw new RequestError(422, `attacks[${i}] is ${describe(name)}: expected one of ${POSTERIOR_ATTACKS.join(", ")}`);
+      if (typeof name !== "string" || !names.includes(name)) {
+        throw new RequestError(422, `attacks[${i}] is ${describe(name)}: expected one of ${names.join(", ")}${extra.length === 0 && LABEL_QUERY_ATTACKS.includes(String(name)) ? ` (${String(name)} queries a model: use the model-URL form)` : ""}`);
       }
       return name as PosteriorAttackName;
     });

@@ -21,6 +21,25 @@ export async function createClassifier(kind: ModelKind, spec: ModelSpec): Promis
   return factory(kind, spec);
 }
 
+/**
+ * A classifier of this kind holding `weights` (in weights() order), e.g. those of a model a worker
+ * trained: it answers as that model did, on the same engine.
+ */
+export async function classifierWithWeights(kind: ModelKind, spec: ModelSpec, weights: readonly Float32Array[]): Promise<Classifier> {
+  const classifier = (await createClassifier(kind, spec)) as Classifier & { setWeights?: (weights: readonly Float32Array[]) => void };
+  if (!classifier.setWeights) {
+    classifier.dispose();
+    throw new Error(`engine '${spec.engine ?? "tfjs"}': its ${kind} classifiers cannot load weights`);
+  }
+  try {
+    classifier.setWeights(weights);
+  } catch (error) {
+    classifier.dispose();
+    throw error;
+  }
+  return classifier;
+}
+
 function checkSpec(spec: ModelSpec): void {
   const { inputShape, numClasses, dropout } = spec;
   if (!Array.isArray(inputShape) || inputShape.length === 0 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {

@@ -91,7 +91,7 @@ export const auditCommand: CommandSpec = {
       type: "list",
       valueName: "LIST",
       choices: [...EXTRA_ATTACKS, "none"],
-      description: `further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, lira-global, rmia, attack-r (reference models), quantile, attack-p (population, no shadows), label-only-augmentation, label-only-boundary (--model only: label queries, see --boundary-queries); none for none (default: ${AUDIT_DEFAULTS.attacks.join(",")} with --dataset, all but label-only-boundary with --model)`,
+      description: `further attacks: shokri (multi-shadow baseline), combined (shadows of several kinds), loss, modified-entropy, correctness (metric attacks), lira, lira-global, rmia, attack-r (reference models), quantile, attack-p (population, no shadows), label-only-augmentation, label-only-boundary (label queries to the target, see --boundary-queries; only when named); none for none (default: ${AUDIT_DEFAULTS.attacks.join(",")} with --dataset, all but label-only-boundary with --model)`,
     },
     defence: { type: "list", valueName: "LIST", choices: DEFENCES, default: ["none"], description: `targets to train and attack, one per defence: ${DEFENCE_REGISTRY.map((d) => `${d.name} (${d.summary})`).join("; ")}` },
     target: { type: "string", valueName: "KIND", choices: TARGET_KINDS, description: "target architecture (default cnn for images of 16x16 or more, mlp otherwise)" },

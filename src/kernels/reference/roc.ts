@@ -107,7 +107,7 @@ export function referenceAucVariance(scores: Scores, members: Uint8Array): { auc
   const v10 = pos.map((x) => neg.reduce((s, y) => s + psi(x, y), 0) / neg.length);
   const v01 = neg.map((y) => pos.reduce((s, x) => s + psi(x, y), 0) / pos.length);
   const auc = v10.reduce((s, v) => s + v, 0) / pos.length;
-  const sampleVariance = (v: number[]) => v.reduce((s, x) => s + (x - auc) ** 2, 0) / (v.length - 1);
+  const sampleVariance = (v: number[]) => v.reduce((s, x) => s + (x - auc) * (x - auc), 0) / (v.length - 1);
   const variance = pos.length > 1 && neg.length > 1 ? sampleVariance(v10) / pos.length + sampleVariance(v01) / neg.length : NaN;
   return { auc, variance };
 }

@@ -4,6 +4,7 @@
 import { instantiateKernels } from "../../kernels/wasm.js";
 import { ACTIVATION_CODES, type DenseLayerSpec } from "./architecture.js";
 import { STREAM_DROPOUT, STREAM_INIT, STREAM_NOISE, STREAM_ORDER, STREAM_SAMPLE, type AdamSettings, type DenseTrainer, type DpStepSettings, type StepResult } from "./trainer.js";
+import * as portable from "../../util/portable-math.js";
 
 interface DenseKernels {
   readonly memory: WebAssembly.Memory;
@@ -330,8 +331,10 @@ export class FusedDenseTrainer implements DenseTrainer {
     const inputsOf = this.forward(work, count, dropout);
     const result = this.backward(work, count, inputsOf, dropout);
     this.stepCount++;
-    const c1 = Math.fround(1 - adam.beta1 ** this.stepCount);
-    const c2 = Math.fround(1 - adam.beta2 ** this.stepCount);
+    // portable.pow, not **: the engines' ** differs in the last bit between V8 versions (the float32
+    // bias corrections equal **'s for every step up to 2 million either way).
+    const c1 = Math.fround(1 - portable.pow(adam.beta1, this.stepCount));
+    const c2 = Math.fround(1 - portable.pow(adam.beta2, this.stepCount));
     this.k.denseAdam(this.params, this.grads, this.adamM, this.adamV, this.paramCount, adam.learningRate, adam.beta1, adam.beta2, adam.epsilon, c1, c2);
     return result;
   }

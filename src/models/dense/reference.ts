@@ -6,6 +6,7 @@
 import { ReferencePcg32 } from "../../kernels/reference/random.js";
 import type { DenseLayerSpec } from "./architecture.js";
 import { STREAM_DROPOUT, STREAM_INIT, STREAM_NOISE, STREAM_ORDER, STREAM_SAMPLE, type AdamSettings, type DenseTrainer, type DpStepSettings, type StepResult } from "./trainer.js";
+import * as portable from "../../util/portable-math.js";
 
 const f = Math.fround;
 
@@ -209,9 +210,15 @@ export class ReferenceDenseTrainer implements DenseTrainer {
         let normSquares = 0;
         this.net.forEach(({ spec }, l) => {
           let sa = 0;
-          for (let j = 0; j < spec.inputs; j++) sa += trace[l]!.input[r * spec.inputs + j]! ** 2;
+          for (let j = 0; j < spec.inputs; j++) {
+            const a = trace[l]!.input[r * spec.inputs + j]!;
+            sa += a * a;
+          }
           let sd = 0;
-          for (let j = 0; j < spec.units; j++) sd += deltas[l]![r * spec.units + j]! ** 2;
+          for (let j = 0; j < spec.units; j++) {
+            const d = deltas[l]![r * spec.units + j]!;
+            sd += d * d;
+          }
           normSquares += (sa + 1) * sd;
         });
         const norm = rows * Math.sqrt(normSquares);
@@ -261,8 +268,8 @@ export class ReferenceDenseTrainer implements DenseTrainer {
   private adamStep(grads: Float32Array[]): void {
     const { learningRate, beta1, beta2, epsilon } = this.adam!;
     this.stepCount++;
-    const c1 = f(1 - beta1 ** this.stepCount);
-    const c2 = f(1 - beta2 ** this.stepCount);
+    const c1 = f(1 - portable.pow(beta1, this.stepCount));
+    const c2 = f(1 - portable.pow(beta2, this.stepCount));
     const [lr, b1, b2, eps] = [f(learningRate), f(beta1), f(beta2), f(epsilon)];
     const one1 = f(1 - b1);
     const one2 = f(1 - b2);

@@ -329,6 +329,18 @@ export class TfjsClassifier extends TfjsPosteriorModel implements Classifier {
     return this.model.getWeights().map((w) => w.dataSync() as Float32Array).map((a) => a.slice());
   }
 
+  /** Loads weights in weights() order (kernel then bias per layer), e.g. those of a model a worker trained. */
+  setWeights(weights: readonly Float32Array[]): void {
+    const variables = this.model.getWeights();
+    if (weights.length !== variables.length || weights.some((w, i) => w.length !== variables[i]!.size)) {
+      throw new Error(`${this.kind} model: setWeights got arrays of ${weights.map((w) => w.length).join(", ")} values, expected ${variables.map((v) => v.size).join(", ")}`);
+    }
+    const tensors = weights.map((w, i) => tf.tensor(w, variables[i]!.shape));
+    this.model.setWeights(tensors);
+    tf.dispose(tensors);
+    this.trained = true;
+  }
+
   async weightsSha256(): Promise<string> {
     return sha256OfArrays(this.weights());
   }
