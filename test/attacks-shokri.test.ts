@@ -134,6 +134,22 @@ test("a class with zero posteriors (a defence's rounding) is floored, not -Infin
   }
 });
 
+test("a label outside the posteriors' classes is an error naming the record", async () => {
+  const trainAttackModel = attackModelTrainer({ engine: "fused", attackEpochs: 1, batchSize: 100, learningRate: 0.001, l2: 1e-7 });
+  const shadow = answers(1, 30);
+  const target = answers(2, 30);
+  const labels = target.nonMembersLabels!.slice();
+  labels[4] = CLASSES;
+  for (const inputs of ["label-log", "log-standardized", "raw"] as const) {
+    await shokriAttack(inputs)
+      .score({ ...target, nonMembersLabels: labels }, { seed: 3, shadow, trainAttackModel })
+      .then(
+        () => assert.unreachable(`${inputs}: accepted label ${CLASSES}`),
+        (e: Error) => assert.match(e.message, /attack shokri: label 3 of non-members record 4 is not a class of the 3-class posteriors \(expected 0 to 2\)/),
+      );
+  }
+});
+
 test("shokriInputs: in a report's config only when not the default label-log", () => {
   assert.not.ok("shokriInputs" in resolveAttackOptions({}));
   assert.not.ok("shokriInputs" in resolveAttackOptions({ shokriInputs: "label-log" }));

@@ -181,6 +181,8 @@ export function shokriAttack(inputs: ShokriInputs = DEFAULT_SHOKRI_INPUTS): Atta
       }
       const need = (labels: Int32Array | undefined, what: string): Int32Array => {
         if (!labels) throw new Error(`attack ${name}: needs the labels of the ${what}`);
+        const bad = labels.findIndex((y) => !(y >= 0 && y < C));
+        if (bad >= 0) throw new RangeError(`attack ${name}: label ${labels[bad]} of ${what} record ${bad} is not a class of the ${C}-class posteriors (expected 0 to ${C - 1})`);
         return labels;
       };
       const shadowIn = need(shadow.membersLabels, "shadow members");
