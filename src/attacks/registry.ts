@@ -9,7 +9,7 @@ import { DEFAULT_QUANTILE_ALPHA, quantileAttack } from "./quantile.js";
 import { labelOnlyAugmentationAttack } from "./label-only.js";
 import { labelOnlyBoundaryAttack } from "./boundary.js";
 import { correctnessAttack, entropyAttack, lossAttack, maxPosteriorAttack, modifiedEntropyAttack } from "./metric.js";
-import { SHOKRI_INPUTS, shokriAttack, topKShadowAttack, type ShokriInputs } from "./shadow.js";
+import { DEFAULT_SHOKRI_INPUTS, SHOKRI_INPUTS, shokriAttack, topKShadowAttack, type ShokriInputs } from "./shadow.js";
 import type { AttackContext, AttackInputData, AttackStrategy } from "./types.js";
 
 /** What an attack cannot run without (labels of the target's records, a shadow model, ...). */
@@ -25,7 +25,7 @@ export interface AttackOptions {
   readonly rmiaPopulation?: number;
   /** RMIA's offline a, or "calibrated" on a reference model (default). */
   readonly rmiaA?: number | "calibrated";
-  /** What Shokri's attack models read (default "log-standardized"; "raw" as in reports before it). */
+  /** What Shokri's attack models read (default "label-log"; "log-standardized" and "raw" as in earlier reports). */
   readonly shokriInputs?: ShokriInputs;
   /** The label-only boundary attack's label queries per record (default DEFAULT_MAX_QUERIES). */
   readonly maxQueries?: number;
@@ -59,7 +59,7 @@ export function resolveAttackOptions(options: AttackOptions = {}) {
     rmiaA,
     ...(options.rmiaPopulation !== undefined ? { rmiaPopulation: options.rmiaPopulation } : {}),
     // In a report's config only when not the default, so reports with the default stay as they were.
-    ...(options.shokriInputs === "raw" ? { shokriInputs: options.shokriInputs } : {}),
+    ...(options.shokriInputs !== undefined && options.shokriInputs !== DEFAULT_SHOKRI_INPUTS ? { shokriInputs: options.shokriInputs } : {}),
     ...(options.maxQueries !== undefined ? { maxQueries: options.maxQueries } : {}),
     ...(options.augmentations !== undefined ? { augmentations: options.augmentations } : {}),
   };

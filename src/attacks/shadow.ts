@@ -3,7 +3,7 @@
 import { topK } from "../kernels/index.js";
 import type { Posteriors } from "../types.js";
 import * as portable from "../util/portable-math.js";
-import type { AttackContext, AttackInputData, AttackModel, AttackModelTrainer, AttackScores, AttackStrategy } from "./types.js";
+import type { AttackContext, AttackInputData, AttackModelTrainer, AttackScores, AttackStrategy } from "./types.js";
 
 export const DEFAULT_TOP_K = 3;
 
@@ -67,28 +67,59 @@ function rowsOfClass(p: Posteriors, labels: Int32Array, c: number): { values: Fl
 
 /** The smallest positive float32: every posterior a float32 can hold keeps its exact log; only 0 is floored. */
 const LOG_FLOOR = 2 ** -149;
+const logOf = (p: number) => portable.log(Math.max(p, LOG_FLOOR));
 
 /**
- * What Shokri's attack models read: the log of each posterior, standardized per feature with the
- * mean and standard deviation of the attack model's own training rows. Reference implementations
- * (PyTorch models return logits) feed log-scale scores; on raw float32 probabilities a confident
- * member's p_y rounds to 1 or differs from a non-member's in the fourth decimal, which the attack
- * MLP cannot resolve (dna: AUC 0.57 on raw posteriors, 0.60 on these; fashion-mnist's CNN with two
- * shadows, about 200 rows per attack model, loses 0.03 instead; README "Shokri's gap").
+ * What Shokri's attack models read:
+ * - "label-log" (default): three features of a record's posterior vector, by its true label y: log p_y,
+ *   the log of the largest other posterior and the log of the other posteriors' sum (1 - p_y without
+ *   float32's cancellation near 1), standardized per attack model. The loss, the margin and the
+ *   scaled logit are linear in them, and their number does not grow with the class count.
+ * - "log-standardized": the log of every posterior, standardized per attack model (reports from
+ *   before "label-log"; on ten classes the nine other logs are noise to an attack model of ~200 rows).
+ * - "raw": the float32 posteriors (reports from before either), in which a confident member's p_y
+ *   differs from a non-member's only in the fourth decimal.
+ * README "Shokri's gap" has the figures (issue 13).
  */
-class LogStandardizer {
+export type ShokriInputs = "label-log" | "log-standardized" | "raw";
+export const SHOKRI_INPUTS: readonly ShokriInputs[] = ["label-log", "log-standardized", "raw"];
+export const DEFAULT_SHOKRI_INPUTS: ShokriInputs = "label-log";
+
+/** The features of `rows` posterior vectors (row-major, `classes` wide), each read by its label. */
+function shokriFeatures(inputs: Exclude<ShokriInputs, "raw">, p: Float32Array, classes: number, label: (row: number) => number): { width: number; values: Float64Array } {
+  const rows = p.length / classes;
+  if (inputs === "log-standardized") return { width: classes, values: Float64Array.from(p, logOf) };
+  const values = new Float64Array(rows * 3);
+  for (let r = 0; r < rows; r++) {
+    const y = label(r);
+    let largest = 0;
+    let rest = 0;
+    for (let c = 0; c < classes; c++) {
+      if (c === y) continue;
+      const v = p[r * classes + c]!;
+      rest += v;
+      if (v > largest) largest = v;
+    }
+    values[r * 3] = logOf(p[r * classes + y]!);
+    values[r * 3 + 1] = logOf(largest);
+    values[r * 3 + 2] = logOf(rest);
+  }
+  return { width: 3, values };
+}
+
+/** Per-feature standardization with the mean and standard deviation of the attack model's own training rows. */
+class Standardizer {
   private readonly mean: Float64Array;
   private readonly scale: Float64Array;
 
-  constructor(readonly width: number, training: Float32Array) {
+  constructor(readonly width: number, training: Float64Array) {
     const rows = training.length / width;
     this.mean = new Float64Array(width);
     this.scale = new Float64Array(width);
-    const logs = Float64Array.from(training, (v) => portable.log(Math.max(v, LOG_FLOOR)));
-    for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) this.mean[j]! += logs[r * width + j]! / rows;
+    for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) this.mean[j]! += training[r * width + j]! / rows;
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < width; j++) {
-        const d = logs[r * width + j]! - this.mean[j]!;
+        const d = training[r * width + j]! - this.mean[j]!;
         this.scale[j]! += (d * d) / rows;
       }
     }
@@ -96,32 +127,47 @@ class LogStandardizer {
     for (let j = 0; j < width; j++) this.scale[j] = Math.sqrt(this.scale[j]!) || 1;
   }
 
-  apply(values: Float32Array): Float32Array {
-    return Float32Array.from(values, (v, i) => (portable.log(Math.max(v, LOG_FLOOR)) - this.mean[i % this.width]!) / this.scale[i % this.width]!);
+  apply(values: Float64Array): Float32Array {
+    return Float32Array.from(values, (v, i) => (v - this.mean[i % this.width]!) / this.scale[i % this.width]!);
   }
 }
 
-/** What Shokri's attack models read: "log-standardized" (default) or "raw" posteriors (reports before the change). */
-export type ShokriInputs = "log-standardized" | "raw";
-export const SHOKRI_INPUTS: readonly ShokriInputs[] = ["log-standardized", "raw"];
+/** Rows of posteriors with the label each is read by. */
+interface LabeledRows {
+  readonly values: Float32Array;
+  readonly labels: ArrayLike<number>;
+}
+
+/** A Shokri attack model: P(member) of each row, read the way its training rows were. */
+interface ShokriModel {
+  predictMember(x: LabeledRows): Promise<Float64Array>;
+  dispose(): void;
+}
 
 /** A Shokri attack model, trained on its inputs and applied to the target's the same way. */
-async function trainShokriModel(inputs: ShokriInputs, train: AttackModelTrainer, members: Float32Array, nonMembers: Float32Array, width: number, seed: number): Promise<AttackModel> {
-  const training = stack(members, nonMembers);
-  const standardizer = inputs === "log-standardized" ? new LogStandardizer(width, training) : undefined;
-  const transform = (x: Float32Array) => standardizer?.apply(x) ?? x;
-  const rows = training.length / width;
-  const model = await train(transform(training), rows, width, new Uint8Array(rows).fill(1, 0, members.length / width), seed);
-  return { predictMember: (x, n) => model.predictMember(transform(x), n), dispose: () => model.dispose() };
+async function trainShokriModel(inputs: ShokriInputs, train: AttackModelTrainer, members: LabeledRows, nonMembers: LabeledRows, classes: number, seed: number): Promise<ShokriModel> {
+  const rows = members.labels.length + nonMembers.labels.length;
+  const isMember = new Uint8Array(rows).fill(1, 0, members.labels.length);
+  if (inputs === "raw") {
+    const model = await train(stack(members.values, nonMembers.values), rows, classes, isMember, seed);
+    return { predictMember: (x: LabeledRows) => model.predictMember(x.values, x.labels.length), dispose: () => model.dispose() };
+  }
+  const features = (x: LabeledRows) => shokriFeatures(inputs, x.values, classes, (r) => x.labels[r]!);
+  const [a, b] = [features(members), features(nonMembers)];
+  const training = new Float64Array(a.values.length + b.values.length);
+  training.set(a.values);
+  training.set(b.values, a.values.length);
+  const standardizer = new Standardizer(a.width, training);
+  const model = await train(standardizer.apply(training), rows, a.width, isMember, seed);
+  return { predictMember: (x: LabeledRows) => model.predictMember(standardizer.apply(features(x).values), x.labels.length), dispose: () => model.dispose() };
 }
 
 /**
- * Shokri et al. 2017: one attack model per class (the record's true label) on the full, unsorted
- * posterior vector (log-standardized, above), trained on the pooled shadow models' records of that
- * class. A class the shadows never saw on both sides falls back to one attack model trained on all
- * classes.
+ * Shokri et al. 2017: one attack model per class (the record's true label), trained on the pooled
+ * shadow models' records of that class, reading each record's posteriors as `inputs` says (above).
+ * A class the shadows never saw on both sides falls back to one attack model trained on all classes.
  */
-export function shokriAttack(inputs: ShokriInputs = "log-standardized"): AttackStrategy {
+export function shokriAttack(inputs: ShokriInputs = DEFAULT_SHOKRI_INPUTS): AttackStrategy {
   const name = "shokri";
   return {
     name,
@@ -135,6 +181,8 @@ export function shokriAttack(inputs: ShokriInputs = "log-standardized"): AttackS
       }
       const need = (labels: Int32Array | undefined, what: string): Int32Array => {
         if (!labels) throw new Error(`attack ${name}: needs the labels of the ${what}`);
+        const bad = labels.findIndex((y) => !(y >= 0 && y < C));
+        if (bad >= 0) throw new RangeError(`attack ${name}: label ${labels[bad]} of ${what} record ${bad} is not a class of the ${C}-class posteriors (expected 0 to ${C - 1})`);
         return labels;
       };
       const shadowIn = need(shadow.membersLabels, "shadow members");
@@ -143,9 +191,9 @@ export function shokriAttack(inputs: ShokriInputs = "log-standardized"): AttackS
       const targetOut = need(target.nonMembersLabels, "non-members");
       const members = new Float64Array(target.members.rows);
       const nonMembers = new Float64Array(target.nonMembers.rows);
-      let fallback: AttackModel | undefined;
+      let fallback: ShokriModel | undefined;
       const fallbackModel = async () => {
-        fallback ??= await trainShokriModel(inputs, train, shadow.members.values, shadow.nonMembers.values, C, context.seed + C);
+        fallback ??= await trainShokriModel(inputs, train, { values: shadow.members.values, labels: shadowIn }, { values: shadow.nonMembers.values, labels: shadowOut }, C, context.seed + C);
         return fallback;
       };
       try {
@@ -156,10 +204,11 @@ export function shokriAttack(inputs: ShokriInputs = "log-standardized"): AttackS
           const sin = rowsOfClass(shadow.members, shadowIn, c);
           const sout = rowsOfClass(shadow.nonMembers, shadowOut, c);
           const perClass = sin.index.length > 0 && sout.index.length > 0;
-          const model = perClass ? await trainShokriModel(inputs, train, sin.values, sout.values, C, context.seed + c) : await fallbackModel();
+          const ofClass = (rows: { values: Float32Array; index: number[] }): LabeledRows => ({ values: rows.values, labels: new Int32Array(rows.index.length).fill(c) });
+          const model = perClass ? await trainShokriModel(inputs, train, ofClass(sin), ofClass(sout), C, context.seed + c) : await fallbackModel();
           try {
-            const pin = await model.predictMember(tin.values, tin.index.length);
-            const pout = await model.predictMember(tout.values, tout.index.length);
+            const pin = await model.predictMember(ofClass(tin));
+            const pout = await model.predictMember(ofClass(tout));
             tin.index.forEach((row, j) => (members[row] = pin[j]!));
             tout.index.forEach((row, j) => (nonMembers[row] = pout[j]!));
           } finally {

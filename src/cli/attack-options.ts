@@ -12,7 +12,7 @@ export const ATTACK_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   "rmia-gamma": { type: "number", valueName: "G", description: "RMIA's likelihood-ratio threshold gamma (default 1)" },
   "rmia-population": { type: "integer", valueName: "N", description: "RMIA's population records z (a seeded sample; default all)" },
   "rmia-a": { type: "string", valueName: "A", description: "RMIA's offline a: a number from 0 to 1, or calibrated (default: tuned on a reference model, as the authors' code)" },
-  "shokri-inputs": { type: "string", valueName: "KIND", description: "what Shokri's attack models read: log-standardized (default) or raw posteriors (as reports before it)" },
+  "shokri-inputs": { type: "string", valueName: "KIND", description: "what Shokri's attack models read: label-log (default: log p_y, log of the largest other posterior, log of the others' sum), log-standardized (every posterior's log) or raw posteriors (both as in earlier reports)" },
   "boundary-queries": { type: "integer", valueName: "N", description: "label-only-boundary's label queries per record (default 500; an endpoint's --max-queries still bounds the total)" },
   augmentations: { type: "integer", valueName: "N", description: "LiRA's queries per image record: the record, its horizontal flip, then seeded 1-4 pixel shifts (Carlini et al.'s multi-query LiRA; default 1; images only)" },
   "save-signals": { type: "string", valueName: "FILE.npz", description: "write the target's and reference models' posteriors on the audited records, the in/out matrix, labels and membership (see README)" },
