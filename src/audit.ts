@@ -624,6 +624,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   try {
     const pending = config.defences.map(async (defence, d) => {
       const defendedTarget = await defended[d]!;
+      await mayStart;
       return serially(() => attackDefence(d, defence, defendedTarget));
     });
     pending.forEach((p) => p.catch(() => {}));
