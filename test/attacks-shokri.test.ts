@@ -8,7 +8,7 @@ import { resolveAttackOptions } from "../src/attacks/registry.js";
 import { runAttack } from "../src/attacks/run.js";
 import { shokriAttack } from "../src/attacks/shadow.js";
 import type { AttackInputData } from "../src/attacks/types.js";
-import { attackModelTrainer } from "../src/audit.js";
+import { attackModelTrainer, sharedAttackModels } from "../src/audit.js";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import "../src/models/engines.js";
 import type { Posteriors } from "../src/types.js";
@@ -60,6 +60,28 @@ test("a class with zero posteriors (a defence's rounding) is floored, not -Infin
   assert.ok(Number.isFinite(result.metrics.auc));
   // Every posterior rounds to one-hot: nothing is left to tell members apart.
   assert.is(result.metrics.auc, 0.5);
+});
+
+test("shared attack models: a second defence's attack on the same shadows reuses them, with the same scores", async () => {
+  const trainer = attackModelTrainer({ engine: "fused", attackEpochs: 5, batchSize: 100, learningRate: 0.001, l2: 1e-7 });
+  let trained = 0;
+  const shared = sharedAttackModels((...args) => (trained++, trainer(...args)));
+  const shadow = answers(1, 300);
+  try {
+    const first = await runAttack(shokriAttack(), answers(2, 150), { seed: 3, shadow, trainAttackModel: shared.train });
+    assert.is(trained, CLASSES, "one attack model a class");
+    const own = await runAttack(shokriAttack(), answers(4, 150), { seed: 3, shadow, trainAttackModel: trainer });
+    const reused = await runAttack(shokriAttack(), answers(4, 150), { seed: 3, shadow, trainAttackModel: shared.train });
+    assert.is(trained, CLASSES, "none trained again");
+    assert.equal(reused.metrics, own.metrics, "the scores of models trained afresh");
+    await runAttack(shokriAttack(), answers(2, 150), { seed: 5, shadow, trainAttackModel: shared.train });
+    assert.is(trained, 2 * CLASSES, "another seed: other models");
+    await runAttack(shokriAttack(), answers(2, 150), { seed: 3, shadow: answers(6, 300), trainAttackModel: shared.train });
+    assert.is(trained, 3 * CLASSES, "other shadow answers: other models");
+    assert.not.equal(first.metrics, reused.metrics);
+  } finally {
+    shared.dispose();
+  }
 });
 
 test("shokriInputs: in a report's config only when raw", () => {
