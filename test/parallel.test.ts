@@ -4,7 +4,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ReferencePcg32 } from "../src/kernels/reference/random.js";
 import "../src/models/engines.js";
-import { bestConcurrency, estimatedCost, TrainingPool, trainInParallel, trainSequentially, type TrainingJob, type WorkerAdapter } from "../src/models/parallel.js";
+import { estimatedCost, TrainingPool, trainInParallel, trainSequentially, type TrainingJob, type WorkerAdapter } from "../src/models/parallel.js";
 import type { LabeledData } from "../src/types.js";
 
 const parallel = suite("parallel training");
@@ -119,39 +119,6 @@ parallel("a pool starts the longest jobs first, equal ones in the order given; r
     assert.equal(finished, [1, 4, 3, 0, 2]);
     const inSequence = await trainSequentially(batch);
     assert.equal(results.map((r) => r.weightsSha256), inSequence.map((r) => r.weightsSha256));
-  } finally {
-    pool.close();
-  }
-});
-
-parallel("bestConcurrency: one more job at a time than cores where the jobs do not divide evenly", () => {
-  // Five equal jobs on two cores: two at a time leave the fifth alone (3 lengths); three at a time end at 2.5.
-  assert.is(bestConcurrency([1, 1, 1, 1, 1], 2, 4), 3);
-  // The fashion-mnist audit's: five CNNs, a third-size CNN, a small MLP.
-  assert.is(bestConcurrency([1, 1, 1, 1, 1, 1 / 3, 0.01], 2, 4), 3);
-  // Evenly divided, or a single long job: one a core.
-  assert.is(bestConcurrency([1, 1, 1, 1], 2, 4), 2);
-  assert.is(bestConcurrency([4, 1, 1], 2, 4), 2);
-  assert.is(bestConcurrency([1, 1, 1], 2, 2), 2, "never more than `most`");
-});
-
-parallel("a pool with cores runs that many jobs at once, and the results equal sequential training", async () => {
-  const adapter = await runtimeWorkers();
-  const batch = [1, 2, 3].map((seed): TrainingJob => ({ kind: "mlp", spec: { inputShape: [30], numClasses: 4, engine: "fused" }, data: synthetic(200, 30, 4, seed), options: { seed, epochs: 2 } }));
-  let running = 0;
-  let most = 0;
-  const counting: WorkerAdapter = {
-    defaultWorkers: () => adapter.defaultWorkers(),
-    spawn() {
-      const worker = adapter.spawn();
-      return { ...worker, postMessage: (message, transfer) => ((most = Math.max(most, ++running)), worker.postMessage(message, transfer)), onMessage: (handler) => worker.onMessage((m) => ((m as { type: string }).type === "result" && running--, handler(m))) };
-    },
-  };
-  const pool = new TrainingPool({ adapter: counting, workers: 4, cores: 2 });
-  try {
-    const results = await pool.train(batch);
-    assert.is(most, 3, "three equal jobs on two cores: all three at once");
-    assert.equal(results.map((r) => r.weightsSha256), (await trainSequentially(batch)).map((r) => r.weightsSha256));
   } finally {
     pool.close();
   }

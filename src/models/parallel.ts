@@ -80,40 +80,6 @@ function forwardMultiplyAdds(layers: readonly LayerSpec[], inputShape: readonly 
   return total;
 }
 
-/**
- * How many of these jobs to run at once on `cores` cores (from cores to `most`), longest first: the
- * number that finishes them soonest when running jobs share the cores evenly, by their estimated
- * costs. One job per core leaves cores idle at the end when the jobs do not divide evenly (five
- * equal jobs on two cores: the fifth runs alone, 3 job-lengths in all); one more job at a time than
- * cores keeps every core busy to the end (2.5). More jobs at once only where that saves at least 5%
- * (sharing a core costs some cache).
- */
-export function bestConcurrency(costs: readonly number[], cores: number, most: number): number {
-  const sorted = [...costs].sort((a, b) => b - a);
-  let best = cores;
-  let bestSpan = sharedMakespan(sorted, cores, cores);
-  for (let w = cores + 1; w <= Math.min(most, sorted.length); w++) {
-    const span = sharedMakespan(sorted, w, cores);
-    if (span < bestSpan * 0.95) [best, bestSpan] = [w, span];
-  }
-  return best;
-}
-
-/** When the last of these jobs (longest first) ends, `workers` at a time sharing `cores` evenly. */
-function sharedMakespan(sorted: readonly number[], workers: number, cores: number): number {
-  const running: number[] = [];
-  let next = 0;
-  let time = 0;
-  for (;;) {
-    while (next < sorted.length && running.length < workers) running.push(sorted[next++]!);
-    if (running.length === 0) return time;
-    const rate = Math.min(1, cores / running.length);
-    const first = Math.min(...running);
-    time += first / rate;
-    for (let i = running.length - 1; i >= 0; i--) if ((running[i]! -= first) <= 0) running.splice(i, 1);
-  }
-}
-
 /** The two ends of a worker's message channel, as each runtime's adapter wraps them. */
 export interface MessagePortLike {
   postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
@@ -222,10 +188,6 @@ function checkWorkers(value: number): number {
  */
 export class TrainingPool {
   readonly size: number;
-  /** The cores the workers share, when the pool may run more jobs than cores (bestConcurrency). */
-  private readonly cores: number | undefined;
-  /** Jobs to run at once now: size, or with cores, what the queued jobs call for. */
-  private limit: number;
   private readonly adapter: WorkerAdapter;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
@@ -233,14 +195,9 @@ export class TrainingPool {
   private started = 0;
   private closed = false;
 
-  /** `cores`: with more workers than cores, each batch runs as many jobs at once (from cores up to
-   *  workers) as bestConcurrency() finds finish it soonest; without it, one job per worker. */
-  constructor(options: { adapter: WorkerAdapter; workers?: number; cores?: number }) {
+  constructor(options: { adapter: WorkerAdapter; workers?: number }) {
     this.adapter = options.adapter;
     this.size = checkWorkers(options.workers ?? options.adapter.defaultWorkers());
-    if (options.cores !== undefined) checkWorkers(options.cores);
-    this.cores = options.cores !== undefined && options.cores < this.size ? options.cores : undefined;
-    this.limit = this.cores ?? this.size;
   }
 
   /** Trains the jobs; results in job order, bit-identical to runTrainingJob() on each in turn. */
@@ -257,11 +214,6 @@ export class TrainingPool {
       const costs = jobs.map(estimatedCost);
       const byCost = [...jobs.keys()].sort((a, b) => costs[b]! - costs[a]! || a - b);
       byCost.forEach((index) => this.queue.push({ id: this.nextId++, batch, index }));
-      // A batch added to a busy pool never lowers its concurrency; an idle pool starts afresh.
-      if (this.cores !== undefined) {
-        const busy = this.slots.some((slot) => slot.task);
-        this.limit = Math.max(busy ? this.limit : this.cores, bestConcurrency(this.queue.map((t) => estimatedCost(t.batch.jobs[t.index]!)), this.cores, this.size));
-      }
       this.pump();
     });
   }
@@ -307,7 +259,6 @@ export class TrainingPool {
 
   private pump(): void {
     while (this.queue.length > 0 && !this.closed) {
-      if (this.slots.filter((s) => s.task).length >= this.limit) return;
       let slot = this.slots.find((s) => !s.task);
       if (!slot) {
         if (this.slots.length >= this.size) return;

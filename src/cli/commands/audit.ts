@@ -122,7 +122,7 @@ export const auditCommand: CommandSpec = {
     noise: { type: "string", valueName: "RULE", choices: ["paper", "marginal", "uniform"], default: "paper", description: "adversary 3's noise: the paper's rule, or drawn from the shadow parts' per-feature values (marginal) or ranges (uniform)" },
     "top-percentile": { type: "number", valueName: "T", default: AUDIT_DEFAULTS.topPercentile, description: "adversary 3's threshold: top-T percentile of the noise queries' scores" },
     engine: { type: "string", valueName: "NAME", choices: ["auto", "tfjs", "fused"], default: "auto", description: "training engine: auto = fused AssemblyScript trainer for dense models, tfjs for the CNN" },
-    workers: { type: "integer", valueName: "N", description: "train models in N worker threads (default: up to two per core, as many at a time as finish soonest; 1 trains in this thread)" },
+    workers: { type: "integer", valueName: "N", description: "train models in N worker threads (default: one per core; 1 trains in this thread)" },
     queue: { type: "string", valueName: "URL", description: "train models on `mlleaks worker` processes through Redis: redis://[:password@]host:port (rediss:// for TLS); results already there are reused" },
     "queue-ca": { type: "string", valueName: "FILE", description: "with --queue rediss://: the CA certificate(s), PEM, that signed the Redis server's certificate (or set NODE_EXTRA_CA_CERTS)" },
     "data-dir": { type: "string", valueName: "DIR", description: "where `mlleaks datasets fetch` put downloaded datasets (default: $MLLEAKS_DATA_DIR or ~/.cache/mlleaks/datasets); bundled sets load from the package" },
@@ -160,15 +160,12 @@ export const auditCommand: CommandSpec = {
     const stderr = { isTTY: Boolean(process.stderr.isTTY), write: (s: string) => void process.stderr.write(s) };
     const shadowDataset = shadowName && adversaries.includes(2) ? await load(shadowName, dataDir) : undefined;
     const engine = options.engine as EngineChoice;
-    const cores = nodeWorkers.defaultWorkers();
-    // Without --workers, up to twice as many workers as cores, as many at a time as finish the
-    // jobs soonest (TrainingPool's cores option): five equal models on two cores run three at a time.
-    const workers = (options.workers as number | undefined) ?? (cores > 1 ? 2 * cores : 1);
+    const workers = (options.workers as number | undefined) ?? nodeWorkers.defaultWorkers();
     if (options["queue-ca"] !== undefined && options.queue === undefined) throw new UsageError("mlleaks audit: --queue-ca is for a --queue rediss:// URL; no --queue was given");
     const queue = options.queue === undefined ? undefined : await openQueue(options.queue as string, options["queue-ca"] as string | undefined, stderr);
     // One pool for the whole audit: a model that trains after the first ones (stacking's meta model)
     // goes to a worker already warm, and the audit attacks each target while others still train.
-    const pool = queue || workers === 1 ? undefined : new TrainingPool({ adapter: nodeWorkers, workers, ...(options.workers === undefined ? { cores } : {}) });
+    const pool = queue || workers === 1 ? undefined : new TrainingPool({ adapter: nodeWorkers, workers });
     const runJobs: JobRunner | undefined = queue ? queue.runJobs : pool ? (jobs, hooks) => pool.train(jobs, hooks) : undefined;
     const closeAll = () => {
       pool?.close();
@@ -205,7 +202,7 @@ export const auditCommand: CommandSpec = {
       `mlleaks audit: ${dataset.name} (${dataset.labels.length} records, 4 parts of ${partSize})` +
         (shadowDataset ? `, adversary 2 shadow data ${shadowDataset.name}` : "") +
         `; ${options.epochs} epochs; defences ${(options.defence as string[]).join(", ")}; seed ${options.seed}; ` +
-        (queue ? `queue ${redactRedisUrl(options.queue as string)}\n` : options.workers === undefined && workers > 1 ? `up to ${workers} workers on ${cores} cores\n` : `${workers} worker${workers === 1 ? "" : "s"}\n`),
+        (queue ? `queue ${redactRedisUrl(options.queue as string)}\n` : `${workers} worker${workers === 1 ? "" : "s"}\n`),
     );
     checkMemory(options, datasetMemoryPlan(options, dataset, shadowDataset, { partSize, adversaries, attacks: attacks ?? [...AUDIT_DEFAULTS.attacks], workers: queue ? 0 : workers }), stderr);
     const bar = createProgress("audit", stderr);
