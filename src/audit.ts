@@ -139,7 +139,9 @@ export interface AuditOptions {
   readonly onPerRecord?: (run: PerRecordRun) => void;
   readonly topPercentile?: number;
   readonly engine?: EngineChoice;
-  /** Where models train; default one after another in this thread. */
+  /** Where models train; default one after another in this thread. A runner that trains elsewhere
+   *  (workers, a queue) lets the audit attack each defence's target as soon as its models are in,
+   *  while the rest still train; without one, every model trains before the first attack. */
   readonly runJobs?: JobRunner;
   readonly onProgress?: (progress: AuditProgress) => void;
   readonly signal?: AbortSignal;
@@ -367,6 +369,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   await initKernels();
   const config = resolveAuditConfig(options);
   const { dataset, shadowDataset, signal } = options;
+  const inThread = options.runJobs === undefined;
   const runJobs: JobRunner = options.runJobs ?? ((jobs, hooks) => trainSequentially(jobs, hooks));
   const seedOf = seedsFor(config.seed);
   const timings: Record<string, number> = {};
@@ -500,37 +503,55 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   const total = planned.length + targets.reduce((n, t) => n + (t.plan?.laterJobs ?? 0), 0);
   let done = 0;
   const progress = (detail: string) => options.onProgress?.({ done, total, detail });
-  const runPhase = async (phase: readonly PlannedJob[]): Promise<TrainingResult[]> => {
+  const trainingStarted = performance.now();
+  const runPhase = async (phase: readonly PlannedJob[], onResult?: (index: number, result: TrainingResult) => void): Promise<TrainingResult[]> => {
     signal?.throwIfAborted();
-    const t0 = performance.now();
     const results = await runJobs(
       phase.map((p) => p.job),
       {
         onEpoch: (i, info) => progress(`${phase[i]!.label} epoch ${info.epoch}/${info.epochs}`),
-        onResult: (i) => {
+        onResult: (i, result) => {
           done++;
           progress(`${phase[i]!.label} trained`);
+          onResult?.(i, result);
         },
         ...(signal ? { signal } : {}),
       },
     );
-    lap("training", t0);
+    timings.training = (performance.now() - trainingStarted) / 1000;
     return results;
   };
   progress(`training ${total} models`);
-  const results = await runPhase(planned);
+  // The attacker's models go first: every defence's attacks need them, each target only its own.
+  // (A pool starts the longest jobs first; among equals, this order.)
+  const sharedJobs = [shadowJob, transfer?.job, ...shokri.map((s) => s.job), ...combined, ...references.map((r) => r.job)].filter((j): j is number => j !== undefined);
+  const order = [...sharedJobs, ...[...planned.keys()].filter((j) => !sharedJobs.includes(j))];
+  const results: TrainingResult[] = new Array(planned.length);
+  const arrived = planned.map(() => settlement<TrainingResult>());
+  const phase1 = runPhase(
+    order.map((j) => planned[j]!),
+    (k, result) => arrived[order[k]!]!.resolve((results[order[k]!] = result)),
+  );
+  phase1.catch((error: unknown) => arrived.forEach((a) => a.reject(error)));
+  // Trained in this thread, nothing else can run meanwhile: the attacks start after the training.
+  const mayStart = inThread ? phase1.then(() => undefined) : Promise.resolve();
+  const resultsOf = (jobs: readonly number[]) => Promise.all(jobs.map((j) => arrived[j]!.promise));
+  // The work this thread does once a defence's models are in (its finish, its attacks), one piece at a time.
+  const serially = queueSerially();
+  const attackModels = sharedAttackModels(attackModelTrainer(config));
 
   // Phase 2: what the defences train on their first models' answers (stacking's meta model).
-  const defended: DefendedTarget[] = [];
-  for (const t of targets) {
+  const defended: Promise<DefendedTarget>[] = targets.map(async (t) => {
     if (!t.plan) {
-      const result = results[t.first]!;
-      defended.push({ answers: result.posteriors, kind: config.target, weightsSha256: result.weightsSha256 });
-      continue;
+      const [result] = await resultsOf([t.first]);
+      return { answers: result!.posteriors, kind: config.target, weightsSha256: result!.weightsSha256 };
     }
-    const own = results.slice(t.first, t.first + t.plan.jobs.length);
-    defended.push(await t.plan.finish(own, async (label, j) => (await runPhase([{ label, job: j }]))[0]!));
-  }
+    const own = await resultsOf([...Array(t.plan.jobs.length).keys()].map((i) => t.first + i));
+    await mayStart;
+    return serially(() => t.plan!.finish(own, async (label, j) => (await runPhase([{ label, job: j }]))[0]!));
+  });
+  // Each is awaited below; a failure ends the audit through the first await that meets it.
+  defended.forEach((d) => d.catch(() => {}));
 
   const answersOf = (result: TrainingResult, members: LabeledData, nonMembers: LabeledData): AttackInputData => ({
     members: result.posteriors[0]!,
@@ -538,6 +559,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     membersLabels: members.labels,
     nonMembersLabels: nonMembers.labels,
   });
+  await resultsOf(sharedJobs);
   const shadow = shadowJob !== undefined ? answersOf(results[shadowJob]!, split.shadowTrain, split.shadowOut) : undefined;
   const transferShadow = transfer ? answersOf(results[transfer.job]!, transfer.members, transfer.nonMembers) : undefined;
   const shokriShadows = shokri.length > 0 ? pool(shokri.map((s) => answersOf(results[s.job]!, s.members, s.nonMembers))) : undefined;
@@ -556,12 +578,13 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
   // rebuilt in this thread from its weights (same engine, same answers), through the defence's
   // release. A defence that trains a target of its own is skipped with a note.
   let boundaryModel: Classifier | undefined;
+  // By defence index: defences are attacked in the order their targets arrive, the notes keep the defences' order.
   const boundaryNotes: string[] = [];
   const boundaryOracle = async (d: number): Promise<BoundaryQueries | undefined> => {
     const { defence: chosen, plan } = targets[d]!;
     if (!config.attacks.includes("label-only-boundary")) return undefined;
     if (plan || plainTarget === undefined) {
-      boundaryNotes.push(`label-only-boundary skipped for ${chosen.label(settings)}: the defence trains its own target, which this audit does not keep as a model to query`);
+      boundaryNotes[d] = `label-only-boundary skipped for ${chosen.label(settings)}: the defence trains its own target, which this audit does not keep as a model to query`;
       return undefined;
     }
     if (!boundaryModel) {
@@ -589,60 +612,77 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
     };
   };
 
-  const trainAttackModel = attackModelTrainer(config);
   const attackSettings: AttackSettings = { ...config, shadowDatasetName: shadowDataset?.name };
-  const runs: AuditRun[] = [];
-  try {
-    for (const [d, defence] of config.defences.entries()) {
-      const { defence: chosen } = targets[d]!;
-      const { kind, weightsSha256, privacy } = defended[d]!;
-      // The defence's release: what every attack (and the accuracy) sees.
-      const answers = chosen.answer ? defended[d]!.answers.map((p) => chosen.answer!(p, settings)) : defended[d]!.answers;
-      const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
-      const noiseAnswers = noiseQuery >= 0 ? answers[noiseQuery]! : undefined;
-      const refs = referenceModels
-        ? { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! }, ...(referenceModels.augmented ? { augmented: { ...referenceModels.augmented, target: answers[liraQuery]! } } : {}) }
-        : undefined;
-      if (refs) options.onSignals?.(auditSignals(target, refs), defence);
-      const populationAnswers = populationQuery >= 0 ? { target: answers[populationQuery]!, labels: populationData.labels, features: populationData.features } : undefined;
-      const boundary = await boundaryOracle(d);
-      const { plan } = planAttacks([...config.adversaries.map((a) => `adversary-${a}`), ...config.attacks], attackSettings, {
-        ...(shadow ? { shadow } : {}),
-        ...(shokriShadows ? { shokriShadows } : {}),
-        ...(combinedShadows ? { combinedShadows } : {}),
-        ...(transferShadow ? { transferShadow } : {}),
-        ...(noiseAnswers ? { noise: noiseAnswers } : {}),
-        ...(refs ? { references: refs } : {}),
-        ...(augmentQueries ? { augmented: { members: answers[augmentQueries[0]!]!, nonMembers: answers[augmentQueries[1]!]!, copies: DEFAULT_AUGMENTATIONS } } : {}),
-        ...(populationAnswers ? { population: populationAnswers, candidateFeatures: { members: split.targetTrain.features, nonMembers: split.targetOut.features, width } } : {}),
-        ...(boundary ? { boundary } : {}),
-        trainAttackModel,
-      });
-      const attacks: AttackResult[] = [];
-      const scored: PerRecordRun["attacks"][number][] = [];
-      for (const [i, { strategy, context }] of plan.entries()) {
-        signal?.throwIfAborted();
-        progress(`attack ${strategy.name} (${defence})`);
-        const t0 = performance.now();
-        let scores: AttackScores | undefined;
-        const result = await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }, options.onPerRecord && ((s) => (scores = s)));
-        attacks.push(result);
-        if (scores) scored.push({ name: result.name, auc: result.metrics.auc, scores });
-        lap("attacks", t0);
-      }
-      options.onPerRecord?.({ defence: chosen.label(settings), target, attacks: scored });
-      const { confidence, delta } = config.statistics;
-      const oneRun = canaries ? await auditCanaries(plan, attacks, answers[canaryQuery]!, canaries, { seed: seedOf(SLOT.canaries, d), statistics: config.statistics }, delta, confidence) : undefined;
-      runs.push({
-        defence: chosen.label(settings),
-        target: { kind, ...targetAccuracy(target.members, target.membersLabels!, target.nonMembers, target.nonMembersLabels!), weightsSha256 },
-        attacks,
-        ...(privacy ? { privacy } : {}),
-        ...(oneRun ? { oneRun } : {}),
-      });
+  // One defence's attacks; its callbacks' data is handed back so that they are called in defence order.
+  const attackDefence = async (d: number, defence: DefenceName, defendedTarget: DefendedTarget) => {
+    const { defence: chosen } = targets[d]!;
+    const { kind, weightsSha256, privacy } = defendedTarget;
+    // The defence's release: what every attack (and the accuracy) sees.
+    const answers = chosen.answer ? defendedTarget.answers.map((p) => chosen.answer!(p, settings)) : defendedTarget.answers;
+    const target: AttackInputData = { members: answers[0]!, nonMembers: answers[1]!, membersLabels: split.targetTrain.labels, nonMembersLabels: split.targetOut.labels };
+    const noiseAnswers = noiseQuery >= 0 ? answers[noiseQuery]! : undefined;
+    const refs = referenceModels
+      ? { ...referenceModels, population: { ...referenceModels.population!, target: answers[populationQuery]! }, ...(referenceModels.augmented ? { augmented: { ...referenceModels.augmented, target: answers[liraQuery]! } } : {}) }
+      : undefined;
+    const signals = refs && options.onSignals ? auditSignals(target, refs) : undefined;
+    const populationAnswers = populationQuery >= 0 ? { target: answers[populationQuery]!, labels: populationData.labels, features: populationData.features } : undefined;
+    const boundary = await boundaryOracle(d);
+    const { plan } = planAttacks([...config.adversaries.map((a) => `adversary-${a}`), ...config.attacks], attackSettings, {
+      ...(shadow ? { shadow } : {}),
+      ...(shokriShadows ? { shokriShadows } : {}),
+      ...(combinedShadows ? { combinedShadows } : {}),
+      ...(transferShadow ? { transferShadow } : {}),
+      ...(noiseAnswers ? { noise: noiseAnswers } : {}),
+      ...(refs ? { references: refs } : {}),
+      ...(augmentQueries ? { augmented: { members: answers[augmentQueries[0]!]!, nonMembers: answers[augmentQueries[1]!]!, copies: DEFAULT_AUGMENTATIONS } } : {}),
+      ...(populationAnswers ? { population: populationAnswers, candidateFeatures: { members: split.targetTrain.features, nonMembers: split.targetOut.features, width } } : {}),
+      ...(boundary ? { boundary } : {}),
+      trainAttackModel: attackModels.train,
+    });
+    const attacks: AttackResult[] = [];
+    const scored: PerRecordRun["attacks"][number][] = [];
+    for (const [i, { strategy, context }] of plan.entries()) {
+      signal?.throwIfAborted();
+      progress(`attack ${strategy.name} (${defence})`);
+      const t0 = performance.now();
+      let scores: AttackScores | undefined;
+      const result = await runAttack(strategy, target, { seed: seedOf(SLOT.attack, i), ...context, statistics: config.statistics }, options.onPerRecord && ((s) => (scores = s)));
+      attacks.push(result);
+      if (scores) scored.push({ name: result.name, auc: result.metrics.auc, scores });
+      lap("attacks", t0);
     }
+    const { confidence, delta } = config.statistics;
+    const oneRun = canaries ? await auditCanaries(plan, attacks, answers[canaryQuery]!, canaries, { seed: seedOf(SLOT.canaries, d), statistics: config.statistics }, delta, confidence) : undefined;
+    const run: AuditRun = {
+      defence: chosen.label(settings),
+      target: { kind, ...targetAccuracy(target.members, target.membersLabels!, target.nonMembers, target.nonMembersLabels!), weightsSha256 },
+      attacks,
+      ...(privacy ? { privacy } : {}),
+      ...(oneRun ? { oneRun } : {}),
+    };
+    return { run, signals, perRecord: { defence: chosen.label(settings), target, attacks: scored } satisfies PerRecordRun };
+  };
+  // Each defence is attacked as soon as its target is in (the attacker's models are already);
+  // the attack models trained on the shadows' answers are the same for every defence: trained once.
+  let attacked;
+  try {
+    const pending = config.defences.map(async (defence, d) => {
+      const defendedTarget = await defended[d]!;
+      await mayStart;
+      return serially(() => attackDefence(d, defence, defendedTarget));
+    });
+    pending.forEach((p) => p.catch(() => {}));
+    attacked = await Promise.all(pending);
+    await phase1;
   } finally {
+    attackModels.dispose();
     boundaryModel?.dispose();
+  }
+  const runs: AuditRun[] = [];
+  for (const [d, { run, signals, perRecord }] of attacked.entries()) {
+    if (signals) options.onSignals?.(signals, config.defences[d]!);
+    options.onPerRecord?.(perRecord);
+    runs.push(run);
   }
   timings.total = (performance.now() - started) / 1000;
   return {
@@ -658,7 +698,7 @@ export async function audit(options: AuditOptions): Promise<AuditReport> {
       ...(config.adversaries.includes(3) && config.noise
         ? [`adversary 3's threshold: the top ${config.topPercentile}% of ${config.noiseQueries} noise queries drawn ${config.noise === "marginal" ? "from each feature's values" : "uniformly in each feature's range"} in the shadow parts (data the attacker holds), not the paper's data-free rule`]
         : []),
-      ...boundaryNotes,
+      ...boundaryNotes.filter((note) => note !== undefined),
     ],
     timings,
   };
@@ -680,5 +720,51 @@ export function attackModelTrainer(config: Pick<AuditConfig, "engine" | "attackE
       },
       dispose: () => model.dispose(),
     };
+  };
+}
+
+/** A promise with its resolve and reject at hand; a rejection nobody awaits is not reported. */
+function settlement<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/** Runs the tasks it is given one at a time, in the order given (a failed one does not stop the next). */
+function queueSerially(): <T>(task: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>) => {
+    const next = last.then(task, task);
+    last = next.catch(() => {});
+    return next;
+  };
+}
+
+/**
+ * An attack-model trainer that trains each distinct model once: the same rows, labels, width and
+ * seed give the same model (training is deterministic), so a second request (the next defence's
+ * attack on the same shadows) gets the first model. dispose() ends them all; the models it hands
+ * out ignore their own dispose().
+ */
+export function sharedAttackModels(train: AttackModelTrainer): { train: AttackModelTrainer; dispose(): void } {
+  const trained: { features: Float32Array; isMember: Uint8Array; width: number; seed: number; model: Promise<AttackModel> }[] = [];
+  const bytes = (v: Float32Array | Uint8Array) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+  return {
+    train(features, rows, width, isMember, seed) {
+      const x = features.subarray(0, rows * width);
+      const y = isMember.subarray(0, rows);
+      let entry = trained.find((t) => t.seed === seed && t.width === width && same(bytes(t.features), bytes(x)) && same(t.isMember, y));
+      if (!entry) {
+        entry = { features: x.slice(), isMember: y.slice(), width, seed, model: train(x, rows, width, y, seed) };
+        trained.push(entry);
+      }
+      return entry.model.then((model) => ({ predictMember: (q, n) => model.predictMember(q, n), dispose: () => {} }));
+    },
+    dispose() {
+      for (const t of trained.splice(0)) t.model.then((m) => m.dispose(), () => {});
+    },
   };
 }

@@ -10,7 +10,7 @@ import { resolveAttackOptions } from "../src/attacks/registry.js";
 import { runAttack } from "../src/attacks/run.js";
 import { shokriAttack } from "../src/attacks/shadow.js";
 import type { AttackInputData } from "../src/attacks/types.js";
-import { attackModelTrainer } from "../src/audit.js";
+import { attackModelTrainer, sharedAttackModels } from "../src/audit.js";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import "../src/models/engines.js";
 import type { Posteriors } from "../src/types.js";
@@ -147,6 +147,28 @@ test("a label outside the posteriors' classes is an error naming the record", as
         () => assert.unreachable(`${inputs}: accepted label ${CLASSES}`),
         (e: Error) => assert.match(e.message, /attack shokri: label 3 of non-members record 4 is not a class of the 3-class posteriors \(expected 0 to 2\)/),
       );
+  }
+});
+
+test("shared attack models: a second defence's attack on the same shadows reuses them, with the same scores", async () => {
+  const trainer = attackModelTrainer({ engine: "fused", attackEpochs: 5, batchSize: 100, learningRate: 0.001, l2: 1e-7 });
+  let trained = 0;
+  const shared = sharedAttackModels((...args) => (trained++, trainer(...args)));
+  const shadow = answers(1, 300);
+  try {
+    const first = await runAttack(shokriAttack(), answers(2, 150), { seed: 3, shadow, trainAttackModel: shared.train });
+    assert.is(trained, CLASSES, "one attack model a class");
+    const own = await runAttack(shokriAttack(), answers(4, 150), { seed: 3, shadow, trainAttackModel: trainer });
+    const reused = await runAttack(shokriAttack(), answers(4, 150), { seed: 3, shadow, trainAttackModel: shared.train });
+    assert.is(trained, CLASSES, "none trained again");
+    assert.equal(reused.metrics, own.metrics, "the scores of models trained afresh");
+    await runAttack(shokriAttack(), answers(2, 150), { seed: 5, shadow, trainAttackModel: shared.train });
+    assert.is(trained, 2 * CLASSES, "another seed: other models");
+    await runAttack(shokriAttack(), answers(2, 150), { seed: 3, shadow: answers(6, 300), trainAttackModel: shared.train });
+    assert.is(trained, 3 * CLASSES, "other shadow answers: other models");
+    assert.not.equal(first.metrics, reused.metrics);
+  } finally {
+    shared.dispose();
   }
 });
 

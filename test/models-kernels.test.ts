@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import { initKernels, Pcg32 } from "../src/kernels/index.js";
 import { initModelBackend } from "../src/models/index.js";
 import { relativeError } from "./kernels-fixtures.js";
+import { sumLeadingRows } from "../src/models/tfjs/kernels/reductions.js";
 
 const kernels = suite("models: wasm gradient kernels vs tfjs-backend-cpu");
 
@@ -118,6 +119,32 @@ kernels("Sum over leading axes (bias gradients) and over other axes", async () =
     const err = relativeErrorNonTrivial(wasm.values, cpu.values);
     assert.ok(err <= 1e-4, `axes ${axis}: within 1e-4 (got ${err})`);
   }
+});
+
+kernels("Sum over leading axes: four columns a pass gives the bits of adding row by row in float64", () => {
+  const rng = new Pcg32(14);
+  // 37 columns: nine passes of four and a single remaining column.
+  for (const [rows, cols] of [[50, 37], [3, 4], [7, 1]] as const) {
+    const xv = uniform(rng, rows * cols);
+    const expected = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expected[c] += xv[r * cols + c]!;
+    assert.equal(Array.from(sumLeadingRows(xv, rows, cols)), Array.from(expected), `${rows} x ${cols}`);
+    const viaKernel = tf.tidy(() => tf.sum(tf.tensor2d(xv, [rows, cols]), 0).dataSync() as Float32Array);
+    assert.equal(Array.from(viaKernel), Array.from(Float32Array.from(expected)), `${rows} x ${cols}: the wasm Sum kernel`);
+  }
+});
+
+kernels("Identity shares the input's data: a saved tensor outlives its source with the same values", () => {
+  const x = tf.tensor1d([1, 2, 3]);
+  const buffers = () => (tf.memory() as { numDataBuffers: number }).numDataBuffers;
+  const before = buffers();
+  const copy = tf.clone(x);
+  assert.is(buffers(), before, "no new data buffer");
+  x.dispose();
+  assert.equal(Array.from(copy.dataSync()), [1, 2, 3]);
+  assert.is(buffers(), before, "the data stays until its last tensor goes");
+  copy.dispose();
+  assert.is(buffers(), before - 1, "then it goes");
 });
 
 kernels("MaxPoolGrad (ties from ReLU zeros, overlapping windows, padding)", async () => {

@@ -4,7 +4,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ReferencePcg32 } from "../src/kernels/reference/random.js";
 import "../src/models/engines.js";
-import { TrainingPool, trainInParallel, trainSequentially, type TrainingJob, type WorkerAdapter } from "../src/models/parallel.js";
+import { estimatedCost, TrainingPool, trainInParallel, trainSequentially, type TrainingJob, type WorkerAdapter } from "../src/models/parallel.js";
 import type { LabeledData } from "../src/types.js";
 
 const parallel = suite("parallel training");
@@ -100,6 +100,25 @@ parallel("a warmed pool with transferred arrays: the same results, the jobs' arr
     // Detached: the arrays now belong to the workers.
     assert.ok(moved.every((job) => job.data.features.byteLength === 0 && job.data.labels.byteLength === 0));
     assert.ok(moved[0]!.predict![0]!.features.byteLength === 0);
+  } finally {
+    pool.close();
+  }
+});
+
+parallel("a pool starts the longest jobs first, equal ones in the order given; results stay in job order", async () => {
+  const adapter = await runtimeWorkers();
+  const job = (rows: number, epochs: number, seed: number, kind: "mlp" | "logreg" = "mlp"): TrainingJob => ({ kind, spec: { inputShape: [30], numClasses: 4, engine: "fused" }, data: synthetic(rows, 30, 4, seed), options: { seed, epochs } });
+  const batch = [job(100, 1, 1), job(300, 2, 2), job(100, 1, 3), job(3000, 2, 4, "logreg"), job(300, 2, 5)];
+  assert.ok(estimatedCost(batch[1]!) > estimatedCost(batch[3]!) && estimatedCost(batch[3]!) > estimatedCost(batch[0]!), "more records, epochs and layers cost more");
+  assert.is(estimatedCost(batch[1]!), estimatedCost(batch[4]!));
+  const finished: number[] = [];
+  // One worker: jobs finish in the order they start.
+  const pool = new TrainingPool({ adapter, workers: 1 });
+  try {
+    const results = await pool.train(batch, { onResult: (index) => finished.push(index) });
+    assert.equal(finished, [1, 4, 3, 0, 2]);
+    const inSequence = await trainSequentially(batch);
+    assert.equal(results.map((r) => r.weightsSha256), inSequence.map((r) => r.weightsSha256));
   } finally {
     pool.close();
   }

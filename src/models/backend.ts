@@ -6,6 +6,7 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs
 import { registerWasmBatchMatMul } from "./tfjs/kernels/batch_matmul.js";
 import { registerWasmGradientKernels } from "./tfjs/kernels/conv2d_gradients.js";
 import { attachCnnHeapKernels, type WasmHeapBackend } from "./tfjs/kernels/heap.js";
+import { registerWasmIdentity } from "./tfjs/kernels/identity.js";
 import { registerWasmReductionKernels } from "./tfjs/kernels/reductions.js";
 
 export interface ModelBackendOptions {
@@ -58,6 +59,7 @@ async function start(options: ModelBackendOptions): Promise<ModelBackendInfo> {
   registerWasmGradientKernels();
   registerWasmBatchMatMul();
   registerWasmReductionKernels();
+  registerWasmIdentity();
   return {
     backend: "wasm",
     threads: getThreadsCount(),

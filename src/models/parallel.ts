@@ -5,6 +5,7 @@
 // serveTrainingJobs() over its message port.
 import type { LabeledData, Posteriors } from "../types.js";
 import { initKernels } from "../kernels/wasm.js";
+import { architecture, type LayerSpec } from "./architectures.js";
 import { createClassifier } from "./create.js";
 import type { EpochInfo, ModelKind, ModelSpec, TrainOptions, TrainSummary } from "./types.js";
 
@@ -43,6 +44,40 @@ export async function runTrainingJob(
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * A job's training work in multiply-adds, roughly: each record's forward pass every epoch (its
+ * backward pass is about twice that, whatever the model). The predictions after it (one forward
+ * pass a record, once) are left out, so that models trained alike tie and keep the order given. A
+ * pool only compares these with each other, to start the longest first.
+ */
+export function estimatedCost(job: TrainingJob): number {
+  const { inputShape, numClasses } = job.spec;
+  const perRecord = job.kind === "layers" ? inputShape.reduce((a, b) => a * b, 1) * numClasses : forwardMultiplyAdds(architecture(job.kind, inputShape, numClasses), inputShape);
+  // DP-SGD on tfjs adds a batch of one per record for its per-example gradient norms.
+  const passes = job.options.dpSgd && job.spec.engine === "tfjs" ? 2 : 1;
+  return perRecord * passes * job.data.labels.length * (job.options.epochs ?? 1);
+}
+
+function forwardMultiplyAdds(layers: readonly LayerSpec[], inputShape: readonly number[]): number {
+  let [h, w, c] = inputShape.length === 3 ? (inputShape as [number, number, number]) : [1, 1, inputShape.reduce((a, b) => a * b, 1)];
+  let total = 0;
+  for (const layer of layers) {
+    if (layer.type === "conv") {
+      h -= layer.kernelSize - 1;
+      w -= layer.kernelSize - 1;
+      total += h * w * layer.kernelSize * layer.kernelSize * c * layer.filters;
+      c = layer.filters;
+    } else if (layer.type === "maxpool") {
+      h = Math.floor(h / layer.size);
+      w = Math.floor(w / layer.size);
+    } else if (layer.type === "dense") {
+      total += h * w * c * layer.units;
+      [h, w, c] = [1, 1, layer.units];
+    }
+  }
+  return total;
 }
 
 /** The two ends of a worker's message channel, as each runtime's adapter wraps them. */
@@ -174,7 +209,11 @@ export class TrainingPool {
     return new Promise<TrainingResult[]>((resolve, reject) => {
       const batch: Batch = { ...options, jobs, results: new Array(jobs.length), remaining: jobs.length, settled: false, resolve, reject };
       signal?.addEventListener("abort", () => this.fail(batch, signal.reason), { once: true });
-      jobs.forEach((_, index) => this.queue.push({ id: this.nextId++, batch, index }));
+      // Longest first (equal ones in the order given), so that no long job starts last while the
+      // other workers run out of work.
+      const costs = jobs.map(estimatedCost);
+      const byCost = [...jobs.keys()].sort((a, b) => costs[b]! - costs[a]! || a - b);
+      byCost.forEach((index) => this.queue.push({ id: this.nextId++, batch, index }));
       this.pump();
     });
   }

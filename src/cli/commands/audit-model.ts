@@ -59,7 +59,7 @@ export interface ModelAuditRun {
 /** Opens the model, reads the records, runs auditModel with the CLI's settings. */
 export async function runModelAudit(
   options: OptionValues,
-  settings: { adversaries?: Adversary[]; attacks: ExtraAttack[]; shadowDataset?: Dataset; runJobs: JobRunner; statistics?: StatisticsOptions; onPerRecord?: (run: PerRecordRun) => void; attackOptions?: AttackOptions; onSignals?: (signals: AuditSignals) => void; checkMemory?: (data: { members: LabeledData; nonMembers: LabeledData; population?: LabeledData }) => void },
+  settings: { adversaries?: Adversary[]; attacks: ExtraAttack[]; shadowDataset?: Dataset; runJobs?: JobRunner; statistics?: StatisticsOptions; onPerRecord?: (run: PerRecordRun) => void; attackOptions?: AttackOptions; onSignals?: (signals: AuditSignals) => void; checkMemory?: (data: { members: LabeledData; nonMembers: LabeledData; population?: LabeledData }) => void },
   stderr: Stderr,
 ): Promise<ModelAuditRun> {
   const spec = options.model as string;
@@ -104,7 +104,7 @@ export async function runModelAudit(
       topPercentile: options["top-percentile"] as number,
       engine: options.engine as "auto" | "tfjs" | "fused",
       ...(options["batch-size"] ? { queryBatchSize: options["batch-size"] as number } : {}),
-      runJobs: settings.runJobs,
+      ...(settings.runJobs ? { runJobs: settings.runJobs } : {}),
       ...(settings.statistics ? { statistics: settings.statistics } : {}),
       ...(settings.onPerRecord ? { onPerRecord: settings.onPerRecord } : {}),
       ...(settings.attackOptions ? { attackOptions: settings.attackOptions } : {}),

@@ -19,7 +19,7 @@ import { HAMP_DEFAULTS } from "../../defences/hamp.js";
 import { EARLY_STOPPING_DEFAULTS } from "../../defences/early-stopping.js";
 import { DEFENCE_REGISTRY, defenceNamed } from "../../defences/registry.js";
 import { initModelBackend } from "../../models/backend.js";
-import { trainInParallel, trainSequentially } from "../../models/parallel.js";
+import { TrainingPool } from "../../models/parallel.js";
 import { MODEL_KINDS, type BuiltInModelKind, type ModelKind } from "../../models/types.js";
 import { formatResultsTable } from "../../report/table.js";
 import type { AuditReport } from "../../report/types.js";
@@ -163,11 +163,14 @@ export const auditCommand: CommandSpec = {
     const workers = (options.workers as number | undefined) ?? nodeWorkers.defaultWorkers();
     if (options["queue-ca"] !== undefined && options.queue === undefined) throw new UsageError("mlleaks audit: --queue-ca is for a --queue rediss:// URL; no --queue was given");
     const queue = options.queue === undefined ? undefined : await openQueue(options.queue as string, options["queue-ca"] as string | undefined, stderr);
-    const runJobs: JobRunner = queue
-      ? queue.runJobs
-      : workers === 1
-        ? (jobs, hooks) => trainSequentially(jobs, hooks)
-        : (jobs, hooks) => trainInParallel(jobs, { adapter: nodeWorkers, workers, ...hooks });
+    // One pool for the whole audit: a model that trains after the first ones (stacking's meta model)
+    // goes to a worker already warm, and the audit attacks each target while others still train.
+    const pool = queue || workers === 1 ? undefined : new TrainingPool({ adapter: nodeWorkers, workers });
+    const runJobs: JobRunner | undefined = queue ? queue.runJobs : pool ? (jobs, hooks) => pool.train(jobs, hooks) : undefined;
+    const closeAll = () => {
+      pool?.close();
+      return queue?.close();
+    };
     const perRecordRuns: PerRecordRun[] = [];
     const perRecordFile = options["per-record"] as string | undefined;
     const onPerRecord = perRecordFile === undefined ? undefined : (run: PerRecordRun) => void perRecordRuns.push(run);
@@ -180,7 +183,7 @@ export const auditCommand: CommandSpec = {
           ...(options.adversary ? { adversaries } : {}),
           attacks: attacks ?? [...DEFAULT_MODEL_ATTACKS],
           ...(shadowDataset ? { shadowDataset } : {}),
-          runJobs,
+          ...(runJobs ? { runJobs } : {}),
           statistics: statisticsFrom("audit", options),
           ...(onPerRecord ? { onPerRecord } : {}),
           attackOptions,
@@ -188,7 +191,7 @@ export const auditCommand: CommandSpec = {
           checkMemory: (data) => checkMemory(options, modelMemoryPlan(options, data, { attacks: attacks ?? [...DEFAULT_MODEL_ATTACKS], workers: queue ? 0 : workers }), stderr),
         },
         stderr,
-      ).finally(() => queue?.close());
+      ).finally(closeAll);
       await signals.save(stderr);
       return printReports(await withPerRecord(report), options, usesTfjs || engine === "tfjs");
     }
@@ -242,10 +245,10 @@ export const auditCommand: CommandSpec = {
       statistics: statisticsFrom("audit", options),
       attackOptions,
       ...(signals.onSignals ? { onSignals: signals.onSignals } : {}),
-      runJobs,
+      ...(runJobs ? { runJobs } : {}),
       ...(onPerRecord ? { onPerRecord } : {}),
       onProgress: (p) => bar.update(p.done, p.total, p.detail),
-    }).finally(() => queue?.close());
+    }).finally(closeAll);
     if (queue) stderr.write(`mlleaks audit: queue: ${queue.stats.enqueued} models trained by workers, ${queue.stats.reused} reused from earlier runs\n`);
     bar.finish(`done in ${report.timings?.total?.toFixed(1) ?? "?"} s`);
     await signals.save(stderr);
