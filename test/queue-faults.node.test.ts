@@ -84,12 +84,12 @@ faults("a job that fails on every attempt ends the run with its key and error", 
   await servingWorker();
   const runner = await createQueueRunner(redis.url, { attempts: 2, backoffMs: 100, pollMs: 200 });
   try {
-    const job = tiny("cnn"); // the fused engine trains dense models only: a real training error
+    const job = tiny("cnn"); // a CNN on flat 4-feature records: a real error from the worker's training
     const { key } = await encodeTrainingJob(job);
     const error = await runner.runJobs([job], {}).then(() => undefined, (e: Error) => e);
     assert.ok(error, "the run rejects");
     assert.match(error!.message, `job ${key} failed after 2 attempts`);
-    assert.match(error!.message, /trains dense kinds only/);
+    assert.match(error!.message, /cnn: inputShape must be \[height, width, channels\], got \[4\]/);
   } finally {
     await runner.close();
   }
